@@ -1,0 +1,27 @@
+"""sk_deepsense: deep music emotion recognition as scikit-learn estimators.
+
+The public names:
+
+- :class:`MFCCTransformer`: audio paths or waveforms to NaN-padded MFCC sequences.
+- :class:`HybridCNNLSTMClassifier`, :class:`HybridCNNLSTMRegressor`: the hybrid 1-D CNN
+  (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
+- :func:`sequence_lengths`, :func:`load_audio`: helpers.
+"""
+
+from .exceptions import AudioLoadError, SkDeepsenseError
+from .features import MFCCTransformer, load_audio, pad_sequences, sequence_lengths
+from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AudioLoadError",
+    "HybridCNNLSTMClassifier",
+    "HybridCNNLSTMRegressor",
+    "MFCCTransformer",
+    "SkDeepsenseError",
+    "__version__",
+    "load_audio",
+    "pad_sequences",
+    "sequence_lengths",
+]

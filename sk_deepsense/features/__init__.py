@@ -1,0 +1,7 @@
+"""Audio feature extraction: decoding and MFCC sequences."""
+
+from ._audio_io import load_audio
+from ._mfcc import MFCCTransformer
+from ._padding import pad_sequences, sequence_lengths
+
+__all__ = ["MFCCTransformer", "load_audio", "pad_sequences", "sequence_lengths"]

@@ -1,0 +1,357 @@
+"""MFCCTransformer: audio files or waveforms to NaN-padded MFCC sequences."""
+
+from __future__ import annotations
+
+import functools
+import os
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import joblib
+import librosa
+import numpy as np
+import scipy.fft
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_array, check_memory
+
+from ._audio_io import load_audio
+from ._padding import pad_sequences
+
+__all__ = ["MFCCTransformer"]
+
+
+class MFCCTransformer(TransformerMixin, BaseEstimator):
+    """Turn audio files (or waveforms) into MFCC sequences, one row per time frame.
+
+    The transformer is stateless: ``fit`` learns nothing, so it can sit first in a
+    :class:`~sklearn.pipeline.Pipeline` that is fitted on a list of audio paths.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sampling rate (Hz) audio is resampled to; waveforms given directly must already be at
+        this rate.
+    n_mfcc : int, default=20
+        Number of MFCCs per frame.
+    n_fft : int, default=2048
+        FFT window length in samples.
+    hop_length : int, default=512
+        Samples between successive frames (about 23 ms at 22050 Hz).
+    n_mels : int, default=128
+        Mel bands the MFCCs are computed from.
+    fmin : float, default=0.0
+        Lowest mel band frequency (Hz).
+    fmax : float or None, default=None
+        Highest mel band frequency (Hz); ``None`` means ``sr / 2``.
+    duration : float or None, default=30.0
+        Seconds of audio used per clip, starting at ``offset``. Longer clips are cropped (and
+        only that span of the file is decoded); every output has
+        ``1 + round(duration * sr) // hop_length`` frames, the frames past the end of a shorter
+        clip being NaN padding. ``None`` uses whole clips and pads to the longest in ``X``.
+    offset : float, default=0.0
+        Seconds skipped at the start of each clip.
+    deltas : {0, 1, 2}, default=0
+        Orders of delta features appended to the MFCCs (``2`` gives MFCC, delta and
+        delta-delta: ``3 * n_mfcc`` coefficients per frame). Deltas are computed on the real
+        frames only.
+    n_jobs : int or None, default=None
+        Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
+        ``None`` means 1, ``-1`` all cores.
+    memory : str, os.PathLike, joblib.Memory or None, default=None
+        Cache of per-file features. Entries are keyed by the file's absolute path, size and
+        modification time *and* every feature parameter, so a changed file or changed setting
+        never returns stale features, and a grid search over the model decodes each file once.
+
+    Attributes
+    ----------
+    n_frames_ : int or None
+        Frames per output sequence when ``duration`` is set (a property of the parameters,
+        available before ``fit``), else ``None``.
+
+    See Also
+    --------
+    sk_deepsense.sequence_lengths : Real frame count of each output sequence.
+    sk_deepsense.HybridCNNLSTMClassifier : The model these features are made for.
+
+    Notes
+    -----
+    **Output and padding.** ``transform`` returns a float32 array
+    ``(n_samples, n_frames, n_coefficients)`` whose rows are time frames. A clip shorter than
+    the others is padded at the end with frames that are entirely NaN; the estimators of this
+    package read the real lengths from that padding and mask it, so padding never changes a
+    prediction. Use :func:`~sk_deepsense.sequence_lengths` to get the lengths yourself.
+
+    **Input.** ``X`` is a list, tuple, 1-D array or pandas Series whose items are file paths
+    (``str`` or ``os.PathLike``) or 1-D waveforms sampled at ``sr``; a 2-D numeric array is
+    read as one waveform per row. Files are decoded with soundfile (wav, flac, ogg, mp3, ...),
+    falling back to audioread; multichannel audio is averaged to mono and resampled with soxr.
+    A file that cannot be read raises :class:`~sk_deepsense.exceptions.AudioLoadError` naming
+    the file; nothing is silently dropped or zero-filled.
+
+    The MFCCs are those of :func:`librosa.feature.mfcc` with the same parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_deepsense import MFCCTransformer
+    >>> t = np.arange(22050) / 22050
+    >>> waves = [np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 220 * t[:11025])]
+    >>> X = MFCCTransformer(duration=1.0).fit_transform(waves)
+    >>> X.shape, X.dtype
+    ((2, 44, 20), dtype('float32'))
+    >>> int(np.isnan(X[1]).all(axis=1).sum())  # padding frames of the half-second clip
+    21
+    """
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "offset": [Interval(Real, 0, None, closed="left")],
+        "deltas": [Interval(Integral, 0, 2, closed="both")],
+        "n_jobs": [Integral, None],
+        "memory": [str, os.PathLike, joblib.Memory, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr: int = 22050,
+        n_mfcc: int = 20,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        duration: float | None = 30.0,
+        offset: float = 0.0,
+        deltas: int = 0,
+        n_jobs: int | None = None,
+        memory: str | os.PathLike | joblib.Memory | None = None,
+    ) -> None:
+        self.sr = sr
+        self.n_mfcc = n_mfcc
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.duration = duration
+        self.offset = offset
+        self.deltas = deltas
+        self.n_jobs = n_jobs
+        self.memory = memory
+
+    @property
+    def n_frames_(self) -> int | None:
+        """Frames per output sequence implied by ``duration`` (``None`` if unset)."""
+        if self.duration is None:
+            return None
+        return 1 + int(round(self.duration * self.sr)) // self.hop_length
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> MFCCTransformer:
+        """Validate ``X``; nothing is learned.
+
+        Parameters
+        ----------
+        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
+            Audio clips (see the class Notes).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : MFCCTransformer
+            The transformer.
+        """
+        _check_items(X)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Extract the MFCC sequence of every clip.
+
+        Parameters
+        ----------
+        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
+            Audio clips (see the class Notes).
+
+        Returns
+        -------
+        X_mfcc : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
+            MFCC sequences; ``n_coefficients = n_mfcc * (1 + deltas)``; frames past the end of
+            a clip are NaN.
+
+        Raises
+        ------
+        AudioLoadError
+            If a file cannot be read; the message names it.
+        ValueError
+            If ``X`` is empty, of an unsupported type, or a waveform contains NaN or infinity.
+        """
+        self._validate_params()
+        items = _check_items(X)
+        params = self._feature_params()
+        memory = check_memory(
+            os.fspath(self.memory) if isinstance(self.memory, os.PathLike) else self.memory
+        )
+        file_features = memory.cache(_file_features) if memory.location is not None else None
+
+        def one(item):
+            if isinstance(item, np.ndarray):
+                return _waveform_features(item, **params)
+            path = os.path.abspath(os.fspath(item))
+            if file_features is None:
+                return _path_features(path, **params)
+            try:
+                st = os.stat(path)
+                stamp = (st.st_size, st.st_mtime_ns)
+            except OSError:  # missing: let the uncached path raise its clear error
+                return _path_features(path, **params)
+            return file_features(path, stamp, params)
+
+        n_jobs = 1 if self.n_jobs is None else self.n_jobs
+        if n_jobs == 1 or len(items) == 1:
+            sequences = [one(item) for item in items]
+        else:
+            sequences = joblib.Parallel(n_jobs=n_jobs, prefer="threads")(
+                joblib.delayed(one)(item) for item in items
+            )
+        return pad_sequences(sequences, n_frames=self.n_frames_)
+
+    def _feature_params(self) -> dict:
+        return {
+            "sr": int(self.sr),
+            "n_mfcc": int(self.n_mfcc),
+            "n_fft": int(self.n_fft),
+            "hop_length": int(self.hop_length),
+            "n_mels": int(self.n_mels),
+            "fmin": float(self.fmin),
+            "fmax": None if self.fmax is None else float(self.fmax),
+            "duration": None if self.duration is None else float(self.duration),
+            "offset": float(self.offset),
+            "deltas": int(self.deltas),
+        }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _check_items(X: Any) -> list:
+    """Return ``X`` as a list of paths (str / PathLike) and finite 1-D float waveforms."""
+    if isinstance(X, (str, os.PathLike)):
+        raise ValueError(
+            "X must be a collection of audio paths or waveforms, got a single path "
+            f"{os.fspath(X)!r}; wrap it in a list."
+        )
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
+        if X.shape[1] != 1 or X.iloc[:, 0].dtype.kind in "biufc":
+            X = X.to_numpy()  # numeric columns: one waveform per row
+        else:
+            X = X.iloc[:, 0]  # one column of paths
+    if isinstance(X, (list, tuple)) or hasattr(X, "iloc"):
+        items = list(X)
+    elif isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":
+        items = list(X)  # paths, or waveforms of different lengths
+    else:
+        # Anything array-like (ndarray, sparse, objects with __array__): a 2-D numeric array
+        # of waveforms, one per row. check_array gives scikit-learn's standard messages.
+        if not sp.issparse(X) and np.asarray(X).ndim == 1:
+            raise ValueError(
+                "Expected a list of audio paths or waveforms or a 2-D array of waveforms, "
+                "got a 1-D numeric array. Reshape your data: a single waveform goes in a "
+                "list, [y]."
+            )
+        items = list(check_array(X, dtype=[np.float64, np.float32], input_name="X"))
+    if len(items) == 0:
+        raise ValueError("Found array with 0 sample(s) (shape=(0,)): X holds no audio clip.")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, (str, os.PathLike)):
+            out.append(item)
+            continue
+        arr = np.asarray(item)
+        if arr.dtype.kind not in "biuf" or arr.ndim != 1:
+            raise ValueError(
+                f"Item {i} of X is neither an audio path nor a 1-D real waveform "
+                f"(got {type(item).__name__} with dtype={arr.dtype}, ndim={arr.ndim})."
+            )
+        if arr.size == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape=({len(items)}, 0)) while a minimum of "
+                f"1 is required: waveform {i} of X has no samples."
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Input X contains NaN or infinity in waveform {i}.")
+        out.append(arr)
+    return out
+
+
+def _path_features(path: str, **params) -> np.ndarray:
+    y = load_audio(path, sr=params["sr"], offset=params["offset"], duration=params["duration"])
+    return _mfcc_sequence(y, **params)
+
+
+def _file_features(path: str, stamp: tuple, params: dict) -> np.ndarray:
+    """Cached entry point: ``stamp`` (size, mtime) is part of the cache key, unused here."""
+    return _path_features(path, **params)
+
+
+def _waveform_features(y: np.ndarray, **params) -> np.ndarray:
+    sr = params["sr"]
+    start = int(round(params["offset"] * sr))
+    stop = None if params["duration"] is None else start + int(round(params["duration"] * sr))
+    y = np.asarray(y[start:stop], dtype=np.float32)
+    if y.size == 0:
+        raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
+    return _mfcc_sequence(y, **params)
+
+
+@functools.lru_cache(maxsize=16)
+def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None) -> np.ndarray:
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+
+
+def _mfcc_sequence(
+    y: np.ndarray,
+    *,
+    sr: int,
+    n_mfcc: int,
+    n_fft: int,
+    hop_length: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    deltas: int,
+    **_: Any,
+) -> np.ndarray:
+    """MFCCs of one mono waveform as ``(n_frames, n_coefficients)`` float32."""
+    # librosa.feature.mfcc, step by step: same numbers, but the mel filterbank is built once
+    # per setting (not per clip) and every heavy step (FFT, BLAS product) releases the GIL,
+    # so threads scale.
+    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** 2
+    mel = _mel_basis(sr, n_fft, n_mels, fmin, fmax) @ power
+    mfcc = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho")[:n_mfcc]
+    blocks = [mfcc]
+    n = mfcc.shape[1]
+    for order in range(1, deltas + 1):
+        if n >= 3:
+            width = min(9, n if n % 2 else n - 1)
+            blocks.append(librosa.feature.delta(mfcc, width=width, order=order))
+        else:  # too short for a derivative: the delta of a constant
+            blocks.append(np.zeros_like(mfcc))
+    return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
+
+

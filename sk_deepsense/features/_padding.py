@@ -1,0 +1,125 @@
+"""NaN padding: how real sequence lengths travel through a scikit-learn Pipeline.
+
+:class:`~sk_deepsense.MFCCTransformer` returns one dense float32 array
+``(n_samples, n_frames, n_coefficients)``. Clips shorter than the others are padded at the end
+with frames whose coefficients are **all NaN**. Because the lengths live inside ``X`` itself they
+survive everything scikit-learn does to ``X`` (indexing in cross-validation, grid search,
+pipelines, joblib) and the estimators mask the padding out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["sequence_lengths", "pad_sequences", "split_padding"]
+
+
+def sequence_lengths(X: ArrayLike) -> np.ndarray:
+    """Return the number of real (non-padding) frames of each NaN-padded sequence.
+
+    Parameters
+    ----------
+    X : array-like [shape=(n_samples, n_frames, n_coefficients)]
+        NaN-padded sequences, as returned by :class:`~sk_deepsense.MFCCTransformer`.
+
+    Returns
+    -------
+    lengths : np.ndarray [shape=(n_samples,), dtype=int64]
+        Count of frames that are not entirely NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.zeros((2, 3, 4), dtype=np.float32)
+    >>> X[1, 2:] = np.nan
+    >>> sequence_lengths(X)
+    array([3, 2])
+    """
+    X = np.asarray(X)
+    if X.ndim != 3:
+        raise ValueError(f"Expected a 3-D array (n_samples, n_frames, n_coefficients), got {X.ndim}-D.")
+    return (~np.isnan(X).all(axis=2)).sum(axis=1).astype(np.int64)
+
+
+def pad_sequences(sequences: list[np.ndarray], n_frames: int | None = None) -> np.ndarray:
+    """Stack 2-D ``(frames, coefficients)`` sequences into one NaN-padded 3-D float32 array.
+
+    Parameters
+    ----------
+    sequences : list of np.ndarray [shape=(n_frames_i, n_coefficients)]
+        Sequences with a common number of coefficients.
+    n_frames : int or None, default=None
+        Length to pad to; ``None`` pads to the longest sequence. Longer sequences are cropped.
+
+    Returns
+    -------
+    X : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
+        Frames past each sequence's end are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pad_sequences([np.ones((2, 3)), np.ones((1, 3))]).shape
+    (2, 2, 3)
+    """
+    if not sequences:
+        raise ValueError("pad_sequences needs at least one sequence.")
+    n_coef = sequences[0].shape[1]
+    if n_frames is None:
+        n_frames = max(s.shape[0] for s in sequences)
+    out = np.full((len(sequences), n_frames, n_coef), np.nan, dtype=np.float32)
+    for i, s in enumerate(sequences):
+        m = min(n_frames, s.shape[0])
+        out[i, :m] = s[:m]
+    return out
+
+
+def split_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Separate NaN padding from a 3-D array and check that it is well formed.
+
+    A frame is padding when all of its coefficients are NaN. Padding must come after every real
+    frame; a NaN inside a real frame, or a sequence without real frames, is an error.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_samples, n_frames, n_coefficients)]
+        NaN-padded float array.
+
+    Returns
+    -------
+    X_filled : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
+        Copy of ``X`` with padding set to 0.
+    lengths : np.ndarray [shape=(n_samples,), dtype=int64]
+        Real frames per sample.
+
+    Raises
+    ------
+    ValueError
+        If a real frame contains NaN, padding is followed by a real frame, or a sample has no
+        real frame. The message says which sample.
+    """
+    nan = np.isnan(X)
+    pad = nan.all(axis=2)
+    partial = nan.any(axis=2) & ~pad
+    if partial.any():
+        i, t = np.argwhere(partial)[0]
+        raise ValueError(
+            f"Input contains NaN: sample {i}, frame {t} has NaN in some but not all "
+            "coefficients. Only whole frames of NaN are accepted, as end-of-sequence padding."
+        )
+    lengths = (~pad).sum(axis=1).astype(np.int64)
+    if (lengths == 0).any():
+        i = int(np.flatnonzero(lengths == 0)[0])
+        raise ValueError(
+            f"Input contains NaN: sample {i} has no real frame (every frame is NaN padding)."
+        )
+    # padding must be trailing: the first `length` frames are exactly the real ones
+    leading = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    if (leading == pad).any():
+        i = int(np.flatnonzero((leading == pad).any(axis=1))[0])
+        raise ValueError(
+            f"Input contains NaN: sample {i} has NaN padding frames before real frames; "
+            "padding must come at the end of a sequence."
+        )
+    return np.where(pad[:, :, None], np.float32(0), X).astype(np.float32, copy=False), lengths

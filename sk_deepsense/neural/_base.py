@@ -1,0 +1,245 @@
+"""Shared machinery of the hybrid CNN + LSTM estimators (composition over skorch)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.dataset import ValidSplit
+
+from ..features._padding import split_padding
+from ._module import HybridCNNLSTMModule
+
+__all__ = ["BaseHybridCNNLSTM"]
+
+
+class BaseHybridCNNLSTM(BaseEstimator):
+    """Base class of :class:`HybridCNNLSTMClassifier` and :class:`HybridCNNLSTMRegressor`.
+
+    Subclasses define the target handling (``_prepare_target``), the loss (``_criterion``)
+    and whether the validation split is stratified (``_stratify``). Everything else (input
+    validation, standardization, seeding, building and training the skorch net) lives here.
+
+    Do not use directly.
+    """
+
+    _parameter_constraints: dict = {
+        "n_filters": [Interval(Integral, 1, None, closed="left")],
+        "filter_size": [Interval(Integral, 1, None, closed="left")],
+        "n_conv_layers": [Interval(Integral, 1, None, closed="left")],
+        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "lstm_hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "lstm_layers": [Interval(Integral, 1, None, closed="left")],
+        "pooling": [StrOptions({"mean", "last"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_filters: int = 32,
+        filter_size: int = 5,
+        n_conv_layers: int = 2,
+        pool_size: int = 2,
+        lstm_hidden_size: int = 64,
+        lstm_layers: int = 1,
+        pooling: str = "mean",
+        dropout: float = 0.2,
+        max_epochs: int = 60,
+        batch_size: int = 32,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.15,
+        patience: int = 10,
+        device: str | torch.device = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.n_filters = n_filters
+        self.filter_size = filter_size
+        self.n_conv_layers = n_conv_layers
+        self.pool_size = pool_size
+        self.lstm_hidden_size = lstm_hidden_size
+        self.lstm_layers = lstm_layers
+        self.pooling = pooling
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ hooks for subclasses
+    _stratify = False
+
+    def _criterion(self) -> type[torch.nn.Module]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _prepare_target(self, y: Any) -> tuple[np.ndarray, int]:  # pragma: no cover
+        """Validate ``y``, set target attributes, return (training target, n_outputs)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ input handling
+    def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Validate 2-D or 3-D ``X``; return zero-filled float32 3-D data and lengths."""
+        if not (sp.issparse(X) or hasattr(X, "iloc")) and np.asarray(X).ndim == 3:
+            X = np.asarray(X)
+            if X.dtype.kind == "c":
+                raise ValueError("Complex data not supported.")
+            n_samples, n_frames = X.shape[:2]
+            flat = validate_data(
+                self,
+                X.reshape(n_samples * n_frames, X.shape[2]),
+                reset=reset,
+                dtype=np.float32,
+                ensure_all_finite="allow-nan",
+                ensure_min_samples=1,
+            )
+            X = flat.reshape(n_samples, n_frames, -1)
+            if n_samples == 0:
+                raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+        else:  # 2-D: one frame per sample
+            X = validate_data(self, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan")
+            X = X[:, None, :]
+        return split_padding(X)
+
+    def _net_input(self, X: np.ndarray, lengths: np.ndarray) -> dict[str, np.ndarray]:
+        return {"x": X, "lengths": lengths}
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> BaseHybridCNNLSTM:
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_frames, n_coefficients) or (n_samples, n_coefficients)]
+            MFCC sequences, NaN-padded at the end (as :class:`~sk_deepsense.MFCCTransformer`
+            returns). 2-D input is read as one frame per sample.
+        y : array-like [shape=(n_samples,) or (n_samples, n_outputs)]
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X, lengths = self._validate_X(X, reset=True)
+        check_consistent_length(X, y)
+        y_train, n_outputs = self._prepare_target(y)
+
+        real = X[np.arange(X.shape[1])[None, :] < lengths[:, None]]  # (n_real_frames, C)
+        mean = real.mean(axis=0, dtype=np.float64)
+        scale = real.std(axis=0, dtype=np.float64)
+        scale[scale < 1e-8] = 1.0
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        train_split = None
+        if self.early_stopping:
+            train_split = self._valid_split(y_train, seed)
+            callbacks.append(
+                ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+            )
+
+        net = NeuralNet(
+            module=HybridCNNLSTMModule,
+            module__n_coefficients=X.shape[2],
+            module__n_outputs=n_outputs,
+            module__n_filters=self.n_filters,
+            module__filter_size=self.filter_size,
+            module__n_conv_layers=self.n_conv_layers,
+            module__pool_size=self.pool_size,
+            module__lstm_hidden_size=self.lstm_hidden_size,
+            module__lstm_layers=self.lstm_layers,
+            module__dropout=self.dropout,
+            module__pooling=self.pooling,
+            module__feature_mean=mean.astype(np.float32),
+            module__feature_scale=scale.astype(np.float32),
+            criterion=self._criterion(),
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=_resolve_device(self.device),
+            verbose=int(self.verbose),
+        )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net.fit(self._net_input(X, lengths), y_train)
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    def _valid_split(self, y_train: np.ndarray, seed: int) -> ValidSplit:
+        n = len(y_train)
+        n_valid = int(np.ceil(self.validation_fraction * n))
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
+                f"of the {n} samples, which leaves no training or validation sample; "
+                "pass more samples or early_stopping=False."
+            )
+        stratified = False
+        if self._stratify:
+            _, counts = np.unique(y_train, return_counts=True)
+            stratified = counts.min() >= 2 and n_valid >= len(counts) and n - n_valid >= len(counts)
+        return ValidSplit(self.validation_fraction, stratified=stratified, random_state=seed)
+
+    # ------------------------------------------------------------------ inference
+    def _forward(self, X: Any, *, frames: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Raw network outputs (clip-level, or per frame when ``frames``) and lengths."""
+        check_is_fitted(self, "net_")
+        X, lengths = self._validate_X(X, reset=False)
+        net = self.net_
+        module = net.module_
+        module.eval()
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], max(int(self.batch_size), 1)):
+                sl = slice(start, start + max(int(self.batch_size), 1))
+                x = torch.as_tensor(X[sl], device=net.device)
+                ln = torch.as_tensor(lengths[sl])
+                out = module.forward_frames(x, ln) if frames else module(x, ln)
+                outputs.append(out.float().cpu().numpy())
+        return np.concatenate(outputs, axis=0), lengths
+
+
+def _resolve_device(device: str | torch.device) -> str | torch.device:
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

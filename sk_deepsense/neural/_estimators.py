@@ -1,0 +1,303 @@
+"""The public hybrid CNN + LSTM classifier and regressor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, column_or_1d
+
+from ._base import BaseHybridCNNLSTM
+
+__all__ = ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"]
+
+_PARAMS_DOC = """
+    Parameters
+    ----------
+    n_filters : int, default=32
+        Filters per convolution layer.
+    filter_size : int, default=5
+        Length of each filter along the coefficient axis. Its height in time is always one
+        frame: the hybrid 1-D CNN looks for spectral-envelope patterns inside one frame.
+    n_conv_layers : int, default=2
+        Stacked convolution layers.
+    pool_size : int, default=2
+        Max-pooling width along the coefficient axis after each convolution (1 disables it).
+    lstm_hidden_size : int, default=64
+        Size of the unidirectional LSTM's state.
+    lstm_layers : int, default=1
+        Stacked LSTM layers.
+    pooling : {"mean", "last"}, default="mean"
+        Clip summary of the LSTM states: mean over the real frames, or the last real frame.
+    dropout : float, default=0.2
+        Dropout on frame features, between LSTM layers and before the output layer.
+    max_epochs : int, default=60
+        Maximum passes over the training data.
+    batch_size : int, default=32
+        Clips per gradient step (and per inference batch).
+    lr : float, default=3e-3
+        AdamW learning rate.
+    weight_decay : float, default=1e-4
+        AdamW weight decay.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training data{stratified}, stop when its loss
+        has not improved for ``patience`` epochs and restore the best epoch's weights.
+    validation_fraction : float, default=0.15
+        Fraction held out for early stopping.
+    patience : int, default=10
+        Epochs without validation improvement before stopping.
+    device : str or torch.device, default="cpu"
+        Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch shuffling, dropout and the validation split. The
+        same seed gives the same model on CPU. Torch's global random state is left as it was.
+    verbose : int, default=0
+        ``>0`` prints skorch's table of epochs.
+"""
+
+_ATTRS_DOC = """
+    n_features_in_ : int
+        Coefficients per frame seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame (2-D input only).
+    net_ : skorch.NeuralNet
+        The trained skorch net (module, optimizer, callbacks); its module is a
+        :class:`~sk_deepsense.neural.HybridCNNLSTMModule`.
+    history_ : skorch.History
+        Per-epoch training (and validation) loss, e.g. ``history_[:, "valid_loss"]``.
+"""
+
+_NOTES_DOC = """
+    Notes
+    -----
+    Input is ``(n_samples, n_frames, n_coefficients)``: rows are time frames. Frames that are
+    entirely NaN at the end of a sequence are padding (what
+    :class:`~sk_deepsense.MFCCTransformer` produces for shorter clips): they are masked, so
+    adding or removing padding never changes a prediction. 2-D input
+    ``(n_samples, n_coefficients)`` is read as sequences of one frame.
+
+    Each frame is standardized per coefficient (statistics learned in ``fit`` over real
+    frames), convolved on its own with ``1 x filter_size`` filters sliding along the
+    coefficients, and the sequence of frame features goes through a unidirectional LSTM, the
+    only place frames interact. The output at frame t therefore depends on frames ``<= t``
+    only, which makes the per-frame (dynamic) predictions meaningful.
+
+    The estimator stores only hyperparameters; ``fit`` derives sizes from the data and builds
+    a :class:`skorch.NeuralNet` as ``net_`` (composition, not subclassing), so it clones,
+    pickles and grid-searches like any scikit-learn estimator.
+"""
+
+
+class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
+    __doc__ = (
+        """Hybrid 1-D CNN + LSTM classifier of MFCC sequences (e.g. emotion quadrants).
+"""
+        + _PARAMS_DOC.replace("{stratified}", " (stratified by class)")
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the columns of :meth:`predict_proba`."""
+        + _ATTRS_DOC
+        + """
+    See Also
+    --------
+    HybridCNNLSTMRegressor : The same network for arousal/valence regression.
+    sk_deepsense.MFCCTransformer : Audio paths to the MFCC sequences this model reads.
+"""
+        + _NOTES_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_deepsense import HybridCNNLSTMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 8, 6)).astype("float32")
+    >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
+    >>> clf = HybridCNNLSTMClassifier(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+    )
+
+    _stratify = True
+
+    def _criterion(self) -> type[torch.nn.Module]:
+        return torch.nn.CrossEntropyLoss
+
+    def _prepare_target(self, y: Any) -> tuple[np.ndarray, int]:
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {self.classes_[0]!r}."
+            )
+        return encoder.transform(y).astype(np.int64), len(self.classes_)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities of each clip.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_frames, n_coefficients) or (n_samples, n_coefficients)]
+            NaN-padded MFCC sequences.
+
+        Returns
+        -------
+        proba : np.ndarray [shape=(n_samples, n_classes)]
+            Probabilities, columns in the order of ``classes_``.
+        """
+        logits, _ = self._forward(X)
+        return _softmax(logits)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable class of each clip.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_frames, n_coefficients) or (n_samples, n_coefficients)]
+            NaN-padded MFCC sequences.
+
+        Returns
+        -------
+        y_pred : np.ndarray [shape=(n_samples,)]
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_proba_frames(self, X: Any) -> np.ndarray:
+        """Class probabilities after each frame, using only the frames heard so far.
+
+        Entry ``[i, t]`` is what :meth:`predict_proba` returns for clip ``i`` cut after frame
+        ``t``: a causal emotion timeline.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_frames, n_coefficients)]
+            NaN-padded MFCC sequences.
+
+        Returns
+        -------
+        proba : np.ndarray [shape=(n_samples, n_frames, n_classes)]
+            Probabilities per frame; NaN at padding frames.
+        """
+        logits, lengths = self._forward(X, frames=True)
+        return _mask_padding(_softmax(logits), lengths)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
+    __doc__ = (
+        """Hybrid 1-D CNN + LSTM regressor of MFCC sequences (e.g. arousal and valence).
+
+    Multi-output: ``y`` of shape ``(n_samples, n_outputs)`` (e.g. arousal, valence) is
+    predicted jointly; 1-D ``y`` gives 1-D predictions. Targets are standardized internally
+    (statistics learned in ``fit``) and predictions are returned on the original scale.
+"""
+        + _PARAMS_DOC.replace("{stratified}", "")
+        + """
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets."""
+        + _ATTRS_DOC
+        + """
+    See Also
+    --------
+    HybridCNNLSTMClassifier : The same network for classification.
+"""
+        + _NOTES_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_deepsense import HybridCNNLSTMRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 8, 6)).astype("float32")
+    >>> y = np.c_[X[:, :, 0].mean(axis=1), X[:, :, 1].mean(axis=1)]  # (arousal, valence)
+    >>> reg = HybridCNNLSTMRegressor(max_epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3, 2)
+    """
+    )
+
+    def _criterion(self) -> type[torch.nn.Module]:
+        return torch.nn.MSELoss
+
+    def _prepare_target(self, y: Any) -> tuple[np.ndarray, int]:
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got {y.ndim}-D.")
+        self._y_1d = y.ndim == 1
+        y2 = y.reshape(len(y), -1)
+        self.n_outputs_ = y2.shape[1]
+        self.target_mean_ = y2.mean(axis=0)
+        scale = y2.std(axis=0)
+        self.target_scale_ = np.where(scale < 1e-12, 1.0, scale)
+        return ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32), self.n_outputs_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict the targets of each clip.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_frames, n_coefficients) or (n_samples, n_coefficients)]
+            NaN-padded MFCC sequences.
+
+        Returns
+        -------
+        y_pred : np.ndarray [shape=(n_samples,) or (n_samples, n_outputs)]
+            Predictions on the scale of the training targets; 1-D if ``y`` was 1-D.
+        """
+        out, _ = self._forward(X)
+        pred = out.astype(np.float64) * self.target_scale_ + self.target_mean_
+        return pred[:, 0] if self._y_1d else pred
+
+    def predict_frames(self, X: Any) -> np.ndarray:
+        """Targets after each frame, using only the frames heard so far (dynamic prediction).
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_frames, n_coefficients)]
+            NaN-padded MFCC sequences.
+
+        Returns
+        -------
+        y_pred : np.ndarray [shape=(n_samples, n_frames, n_outputs)]
+            Per-frame predictions on the scale of the training targets; NaN at padding.
+        """
+        out, lengths = self._forward(X, frames=True)
+        pred = out.astype(np.float64) * self.target_scale_ + self.target_mean_
+        return _mask_padding(pred, lengths)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _mask_padding(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    values = values.astype(np.float64, copy=False)
+    pad = np.arange(values.shape[1])[None, :] >= lengths[:, None]
+    values[pad] = np.nan
+    return values
