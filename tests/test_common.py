@@ -29,16 +29,22 @@ ESTIMATORS = [
 # array): the "number of features" of its input is a clip length, which legitimately differs
 # between fit and transform, so it does not record n_features_in_.
 _CLIP_LENGTH = "input columns are audio samples: clips of any length are valid at transform"
+# float32 inference: a sample's output in a batch of 20 and in a batch of 1 differs by about
+# 1e-7 relative (BLAS picks different kernels for different batch sizes), and this check
+# demands atol=1e-7 on regression outputs. The classifier's labels and probabilities pass.
+_FLOAT32 = "float32 outputs differ by ~1e-7 relative between batch sizes (BLAS kernels)"
 EXPECTED_FAILED_CHECKS: dict = {
     "MFCCTransformer": {
         "check_n_features_in": _CLIP_LENGTH,
         "check_n_features_in_after_fitting": _CLIP_LENGTH,
     },
+    "HybridCNNLSTMRegressor": {"check_methods_subset_invariance": _FLOAT32},
 }
 
 
 @parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {})
+    ESTIMATORS,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -34,10 +34,12 @@ def test_shape_dtype_and_equal_to_librosa():
 
 def test_parameters_reach_librosa():
     y = tone(0.5, 1000)
-    X = MFCCTransformer(n_mfcc=13, n_fft=1024, hop_length=256, n_mels=64, fmax=8000,
-                        duration=None).transform([y])
-    expected = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=13, n_fft=1024, hop_length=256,
-                                    n_mels=64, fmax=8000).T
+    X = MFCCTransformer(
+        n_mfcc=13, n_fft=1024, hop_length=256, n_mels=64, fmax=8000, duration=None
+    ).transform([y])
+    expected = librosa.feature.mfcc(
+        y=y, sr=SR, n_mfcc=13, n_fft=1024, hop_length=256, n_mels=64, fmax=8000
+    ).T
     np.testing.assert_allclose(X[0], expected, rtol=1e-4, atol=1e-3)
 
 
@@ -58,7 +60,7 @@ def test_duration_crops_and_pads_with_nan():
     lengths = sequence_lengths(X)
     assert lengths[0] == n_frames
     assert lengths[1] == 1 + (SR // 2) // 512
-    assert np.isnan(X[1, lengths[1]:]).all()
+    assert np.isnan(X[1, lengths[1] :]).all()
     assert np.isfinite(X[1, : lengths[1]]).all()
     assert MFCCTransformer(duration=1.0).n_frames_ == n_frames
 
@@ -82,8 +84,15 @@ def test_paths_and_waveforms_agree_across_input_kinds(tmp_path):
     sf.write(path, y, SR, subtype="FLOAT")
     mt = MFCCTransformer(duration=1.0)
     ref = mt.transform([y])
-    for X in ([str(path)], [path], (str(path),), np.array([str(path)]), pd.Series([str(path)]),
-              pd.DataFrame({"path": [str(path)]}), np.asarray([y])):
+    for X in (
+        [str(path)],
+        [path],
+        (str(path),),
+        np.array([str(path)]),
+        pd.Series([str(path)]),
+        pd.DataFrame({"path": [str(path)]}),
+        np.asarray([y]),
+    ):
         np.testing.assert_allclose(mt.transform(X), ref, atol=1e-4)
 
 
@@ -152,8 +161,9 @@ class TestCache:
         assert len(calls) == 4
         np.testing.assert_array_equal(first, second)
         # a joblib.Memory works the same
-        third = MFCCTransformer(duration=2.0, memory=joblib.Memory(str(tmp_path / "cache"),
-                                                                   verbose=0)).transform(paths)
+        third = MFCCTransformer(
+            duration=2.0, memory=joblib.Memory(str(tmp_path / "cache"), verbose=0)
+        ).transform(paths)
         assert len(calls) == 4
         np.testing.assert_array_equal(first, third)
 

@@ -99,9 +99,7 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def _read_soundfile(
-    path: Path, offset: float, duration: float | None
-) -> tuple[np.ndarray, int]:
+def _read_soundfile(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
     with sf.SoundFile(path) as f:
         native_sr = f.samplerate
         start = int(round(offset * native_sr))
@@ -114,9 +112,7 @@ def _read_soundfile(
     return data, native_sr
 
 
-def _read_audioread(
-    path: Path, offset: float, duration: float | None
-) -> tuple[np.ndarray, int]:
+def _read_audioread(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
     import audioread
 
     chunks = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 from numbers import Integral, Real
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -257,10 +256,9 @@ def _check_items(X: Any) -> list:
             f"{os.fspath(X)!r}; wrap it in a list."
         )
     if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
-        if X.shape[1] != 1 or X.iloc[:, 0].dtype.kind in "biufc":
-            X = X.to_numpy()  # numeric columns: one waveform per row
-        else:
-            X = X.iloc[:, 0]  # one column of paths
+        # one column of paths, or numeric columns holding one waveform per row
+        paths = X.shape[1] == 1 and X.iloc[:, 0].dtype.kind not in "biufc"
+        X = X.iloc[:, 0] if paths else X.to_numpy()
     if isinstance(X, (list, tuple)) or hasattr(X, "iloc"):
         items = list(X)
     elif isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":
@@ -305,7 +303,7 @@ def _path_features(path: str, **params) -> np.ndarray:
 
 
 def _file_features(path: str, stamp: tuple, params: dict) -> np.ndarray:
-    """Cached entry point: ``stamp`` (size, mtime) is part of the cache key, unused here."""
+    """Compute one file's features; ``stamp`` (size, mtime) only joins the cache key."""
     return _path_features(path, **params)
 
 
@@ -353,5 +351,3 @@ def _mfcc_sequence(
         else:  # too short for a derivative: the delta of a constant
             blocks.append(np.zeros_like(mfcc))
     return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
-
-

@@ -38,7 +38,9 @@ def sequence_lengths(X: ArrayLike) -> np.ndarray:
     """
     X = np.asarray(X)
     if X.ndim != 3:
-        raise ValueError(f"Expected a 3-D array (n_samples, n_frames, n_coefficients), got {X.ndim}-D.")
+        raise ValueError(
+            f"Expected a 3-D array (n_samples, n_frames, n_coefficients), got {X.ndim}-D."
+        )
     return (~np.isnan(X).all(axis=2)).sum(axis=1).astype(np.int64)
 
 

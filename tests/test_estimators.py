@@ -1,0 +1,222 @@
+"""HybridCNNLSTMClassifier / Regressor behaviour on MFCC-like arrays."""
+
+from __future__ import annotations
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+
+from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+
+FAST = dict(
+    n_filters=8,
+    filter_size=3,
+    lstm_hidden_size=16,
+    max_epochs=15,
+    lr=1e-2,
+    early_stopping=False,
+    random_state=0,
+)
+ESTIMATORS = [HybridCNNLSTMClassifier, HybridCNNLSTMRegressor]
+
+
+def sequences(n=90, t=12, c=10, seed=0):
+    """Variable-length NaN-padded sequences; class = which coefficient band is loud."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, t, c)).astype(np.float32)
+    y = np.array(["calm", "happy", "sad"])[np.arange(n) % 3]
+    for i, label in enumerate(y):
+        band = {"calm": slice(0, 3), "happy": slice(3, 6), "sad": slice(6, 9)}[label]
+        X[i, :, band] += 2.0
+        X[i, rng.integers(4, t + 1) :] = np.nan
+    av = np.c_[np.nanmean(X[:, :, 0:3], axis=(1, 2)), np.nanmean(X[:, :, 3:6], axis=(1, 2))]
+    return X, y, av
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sequences()
+
+
+@pytest.fixture(scope="module")
+def fitted_clf(data):
+    X, y, _ = data
+    return HybridCNNLSTMClassifier(**FAST).fit(X, y)
+
+
+def target(Est, data):
+    return data[1] if Est is HybridCNNLSTMClassifier else data[2]
+
+
+def test_classifier_learns_and_exposes_classes(fitted_clf):
+    X, y, _ = sequences(seed=1)  # fresh data from the same distribution
+    assert list(fitted_clf.classes_) == ["calm", "happy", "sad"]
+    assert fitted_clf.score(X, y) > 0.8
+    proba = fitted_clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(fitted_clf.predict(X)) <= set(fitted_clf.classes_)
+    assert fitted_clf.n_features_in_ == 10
+
+
+def test_regressor_is_multi_output_and_1d_aware(data):
+    X, _, av = data
+    reg = HybridCNNLSTMRegressor(**FAST).fit(X, av)
+    assert reg.predict(X).shape == (len(X), 2) and reg.n_outputs_ == 2
+    Xt, _, avt = sequences(seed=1)
+    assert reg.score(Xt, avt) > 0.5
+    reg1 = HybridCNNLSTMRegressor(**FAST).fit(X, av[:, 0])
+    assert reg1.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_padding_does_not_change_predictions(Est, data):
+    X, *_ = data
+    est = Est(**FAST).fit(X, target(Est, data))
+    more = np.concatenate([X, np.full((len(X), 20, X.shape[2]), np.nan, np.float32)], axis=1)
+    if Est is HybridCNNLSTMRegressor:
+        np.testing.assert_allclose(est.predict(more), est.predict(X), rtol=1e-5, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(est.predict(more), est.predict(X))
+        np.testing.assert_allclose(
+            est.predict_proba(more), est.predict_proba(X), rtol=1e-5, atol=1e-6
+        )
+    # a sample cut to its real length gives the same output as inside the padded batch
+    i = int(np.argmin(np.isnan(X[:, :, 0]).sum(axis=1) == 0))
+    n_real = int((~np.isnan(X[i, :, 0])).sum())
+    one = est.predict(X[i : i + 1, :n_real])
+    if Est is HybridCNNLSTMRegressor:
+        np.testing.assert_allclose(one, est.predict(X)[i : i + 1], rtol=1e-5, atol=1e-5)
+    else:
+        np.testing.assert_array_equal(one, est.predict(X)[i : i + 1])
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_frame_predictions_are_causal(Est, data):
+    X, *_ = data
+    est = Est(**FAST).fit(X, target(Est, data))
+    frames = est.predict_proba_frames if Est is HybridCNNLSTMClassifier else est.predict_frames
+    X = X[:, :8].copy()
+    X[np.isnan(X)] = 0.0
+    before = frames(X)
+    changed = X.copy()
+    changed[:, 5:] += 3.0
+    after = frames(changed)
+    np.testing.assert_allclose(before[:, :5], after[:, :5], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(before[:, 5:], after[:, 5:])
+    # the last frame's output is the clip-level prediction
+    clip = est.predict_proba(X) if Est is HybridCNNLSTMClassifier else est.predict(X)
+    np.testing.assert_allclose(before[:, -1], clip.reshape(len(X), -1), rtol=1e-4, atol=1e-5)
+
+
+def test_frame_predictions_are_nan_on_padding(fitted_clf, data):
+    X, *_ = data
+    proba = fitted_clf.predict_proba_frames(X)
+    pad = np.isnan(X).all(axis=2)
+    assert np.isnan(proba[pad]).all() and np.isfinite(proba[~pad]).all()
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_same_seed_same_model_and_global_rng_untouched(Est, data):
+    X, *_ = data
+    y = target(Est, data)
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    a = Est(**FAST).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), state)
+    b = Est(**FAST).fit(X, y)
+    c = Est(**{**FAST, "random_state": 1}).fit(X, y)
+    out = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
+    np.testing.assert_array_equal(getattr(a, out)(X), getattr(b, out)(X))
+    assert not np.allclose(getattr(a, out)(X), getattr(c, out)(X))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_clone_is_unfitted_and_persistence_round_trips(Est, data, tmp_path):
+    X, *_ = data
+    est = Est(**FAST).fit(X, target(Est, data))
+    fresh = clone(est)
+    assert not hasattr(fresh, "net_")
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+    joblib.dump(est, tmp_path / "m.joblib")
+    for loaded in (joblib.load(tmp_path / "m.joblib"), pickle.loads(pickle.dumps(est))):
+        np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_early_stopping_records_validation_and_restores_best(data):
+    X, y, _ = data
+    clf = HybridCNNLSTMClassifier(
+        **{**FAST, "early_stopping": True, "patience": 2, "max_epochs": 30}
+    ).fit(X, y)
+    valid = clf.history_[:, "valid_loss"]
+    assert len(valid) >= 3 and len(valid) <= 30
+    assert clf.net_.history[-1, "epoch"] == len(valid)
+
+
+def test_early_stopping_on_too_few_samples_is_explained():
+    X = np.zeros((1, 3, 4), np.float32)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        HybridCNNLSTMRegressor(early_stopping=True).fit(X, [1.0])
+
+
+def test_grid_search_over_filter_size(data):
+    X, y, _ = data
+    gs = GridSearchCV(
+        HybridCNNLSTMClassifier(**{**FAST, "max_epochs": 4}), {"filter_size": [3, 5]}, cv=2
+    ).fit(X, y)
+    assert gs.best_params_["filter_size"] in (3, 5)
+    assert gs.best_estimator_.net_.module_.conv[0].kernel_size == (gs.best_params_["filter_size"],)
+
+
+def test_2d_input_is_one_frame_per_sample():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    clf = HybridCNNLSTMClassifier(**{**FAST, "max_epochs": 30}).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), clf.predict(X[:, None, :]))
+    assert clf.score(X, y) > 0.8
+
+
+class TestBadInput:
+    def test_nan_inside_a_real_frame(self, fitted_clf, data):
+        X = data[0].copy()
+        X[2, 1, 4] = np.nan
+        with pytest.raises(ValueError, match="sample 2, frame 1"):
+            fitted_clf.predict(X)
+
+    def test_padding_before_real_frames(self, fitted_clf, data):
+        X = data[0].copy()
+        X[3] = 0.0
+        X[3, 1] = np.nan
+        with pytest.raises(ValueError, match="sample 3 .*padding must come at the end"):
+            fitted_clf.predict(X)
+
+    def test_all_padding_sample(self, fitted_clf, data):
+        X = data[0].copy()
+        X[0] = np.nan
+        with pytest.raises(ValueError, match="sample 0 has no real frame"):
+            fitted_clf.predict(X)
+
+    def test_infinity(self, fitted_clf, data):
+        X = data[0].copy()
+        X[0, 0, 0] = np.inf
+        with pytest.raises(ValueError, match="infinity"):
+            fitted_clf.predict(X)
+
+    def test_wrong_number_of_coefficients(self, fitted_clf, data):
+        with pytest.raises(ValueError, match="X has 9 features"):
+            fitted_clf.predict(data[0][:, :, :9])
+
+    @pytest.mark.parametrize(
+        "param, value", [("filter_size", 0), ("pooling", "max"), ("dropout", 1.5), ("lr", -1.0)]
+    )
+    def test_bad_hyperparameter_is_named(self, data, param, value):
+        with pytest.raises(ValueError, match=param):
+            HybridCNNLSTMClassifier(**{**FAST, param: value}).fit(data[0], data[1])
