@@ -1,0 +1,97 @@
+"""Russell's circumplex quadrants: from (arousal, valence) to "Q1".."Q4" and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["QUADRANTS", "av_from_quadrant", "quadrant_from_av"]
+
+#: The quadrant labels, in order.
+QUADRANTS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")
+
+# (arousal sign, valence sign) of each quadrant.
+_SIGNS = {"Q1": (1.0, 1.0), "Q2": (1.0, -1.0), "Q3": (-1.0, -1.0), "Q4": (-1.0, 1.0)}
+
+
+def quadrant_from_av(arousal: ArrayLike, valence: ArrayLike) -> np.ndarray:
+    """Map (arousal, valence) values to Russell quadrant labels.
+
+    Q1: high arousal, positive valence (happy); Q2: high arousal, negative valence (angry,
+    tense); Q3: low arousal, negative valence (sad); Q4: low arousal, positive valence (calm).
+    The values must be on a scale centred on 0 (e.g. the common [-1, 1] scale of the loaders);
+    a value of exactly 0 counts as high arousal / positive valence.
+
+    Parameters
+    ----------
+    arousal : array-like of float [shape=(n,)] or float
+        Arousal values, centred on 0.
+    valence : array-like of float [shape=(n,)] or float
+        Valence values, centred on 0, broadcastable against ``arousal``.
+
+    Returns
+    -------
+    labels : np.ndarray of str [shape=(n,)]
+        ``"Q1"``, ``"Q2"``, ``"Q3"`` or ``"Q4"`` per value (a 0-d array for scalar input).
+
+    Raises
+    ------
+    ValueError
+        If a value is NaN or infinite, or the shapes do not broadcast.
+
+    Examples
+    --------
+    >>> quadrant_from_av([0.5, 0.5, -0.2, -0.9], [0.3, -0.7, -0.1, 0.8]).tolist()
+    ['Q1', 'Q2', 'Q3', 'Q4']
+    """
+    a = np.asarray(arousal, dtype=float)
+    v = np.asarray(valence, dtype=float)
+    try:
+        a, v = np.broadcast_arrays(a, v)
+    except ValueError as exc:
+        raise ValueError(
+            f"arousal and valence must have the same shape, got {a.shape} and {v.shape}"
+        ) from exc
+    if not (np.isfinite(a).all() and np.isfinite(v).all()):
+        raise ValueError("arousal and valence must be finite (found NaN or inf)")
+    high = a >= 0
+    positive = v >= 0
+    return np.where(high, np.where(positive, "Q1", "Q2"), np.where(positive, "Q4", "Q3"))
+
+
+def av_from_quadrant(labels: Iterable[str] | ArrayLike) -> np.ndarray:
+    """Map Russell quadrant labels to the signs of (arousal, valence).
+
+    Parameters
+    ----------
+    labels : array-like of str [shape=(n,)]
+        ``"Q1"``, ``"Q2"``, ``"Q3"`` or ``"Q4"`` (surrounding whitespace is ignored).
+
+    Returns
+    -------
+    signs : np.ndarray of float [shape=(n, 2)]
+        Columns (arousal, valence), each ``+1.0`` or ``-1.0``.
+
+    Raises
+    ------
+    ValueError
+        If a label is not one of the four quadrants; the message lists the bad labels.
+
+    Examples
+    --------
+    >>> av_from_quadrant(["Q1", "Q2", "Q3", "Q4"])
+    array([[ 1.,  1.],
+           [ 1., -1.],
+           [-1., -1.],
+           [-1.,  1.]])
+    >>> quadrant_from_av(*av_from_quadrant(["Q3", "Q4"]).T).tolist()
+    ['Q3', 'Q4']
+    """
+    arr = np.asarray(labels, dtype=object).ravel()
+    cleaned = [str(x).strip() for x in arr]
+    bad = sorted({x for x in cleaned if x not in _SIGNS})
+    if bad:
+        raise ValueError(f"Unknown quadrant label(s) {bad}; expected one of {list(QUADRANTS)}")
+    return np.array([_SIGNS[x] for x in cleaned], dtype=float).reshape(len(cleaned), 2)
