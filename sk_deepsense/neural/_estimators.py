@@ -62,7 +62,7 @@ _PARAMS_DOC = """
 _ATTRS_DOC = """
     n_features_in_ : int
         Coefficients per frame seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame (2-D input only).
     net_ : skorch.NeuralNet
         The trained skorch net (module, optimizer, callbacks); its module is a
