@@ -219,12 +219,14 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
             return file_features(path, stamp, params)
 
         n_jobs = 1 if self.n_jobs is None else self.n_jobs
-        if n_jobs == 1 or len(items) == 1:
-            sequences = [one(item) for item in items]
-        else:
-            # Each thread runs its own BLAS product: let BLAS itself use one thread, or the
-            # threads fight over the cores (measured: no gain from n_jobs=2 without this).
-            with threadpool_limits(limits=1, user_api="blas"):
+        # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
+        # running its own BLAS product, BLAS threads would fight over the cores (measured: no
+        # gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
+        # features bit-identical across n_jobs (summation order depends on BLAS threads).
+        with threadpool_limits(limits=1, user_api="blas"):
+            if n_jobs == 1 or len(items) == 1:
+                sequences = [one(item) for item in items]
+            else:
                 sequences = joblib.Parallel(n_jobs=n_jobs, prefer="threads")(
                     joblib.delayed(one)(item) for item in items
                 )
