@@ -62,8 +62,10 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         ``None`` means 1, ``-1`` all cores.
     memory : str, os.PathLike, joblib.Memory or None, default=None
         Cache of per-file features. Entries are keyed by the file's absolute path, size and
-        modification time *and* every feature parameter, so a changed file or changed setting
-        never returns stale features, and a grid search over the model decodes each file once.
+        modification time, every feature parameter *and* the versions of sk_deepsense,
+        librosa and numpy, so a changed file, setting or library never returns stale
+        features, and a grid search over the model decodes each file once. Waveforms given
+        directly are not cached.
 
     Attributes
     ----------
@@ -216,7 +218,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
                 stamp = (st.st_size, st.st_mtime_ns)
             except OSError:  # missing: let the uncached path raise its clear error
                 return _path_features(path, **params)
-            return file_features(path, stamp, params)
+            return file_features(path, stamp, params, _code_versions())
 
         n_jobs = 1 if self.n_jobs is None else self.n_jobs
         # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
@@ -308,8 +310,20 @@ def _path_features(path: str, **params) -> np.ndarray:
     return _mfcc_sequence(y, **params)
 
 
-def _file_features(path: str, stamp: tuple, params: dict) -> np.ndarray:
-    """Compute one file's features; ``stamp`` (size, mtime) only joins the cache key."""
+@functools.cache
+def _code_versions() -> tuple[str, ...]:
+    """Versions of the code that computes features: a new release invalidates the cache."""
+    from .. import __version__
+
+    return (__version__, librosa.__version__, np.__version__)
+
+
+def _file_features(path: str, stamp: tuple, params: dict, versions: tuple) -> np.ndarray:
+    """Compute one file's features.
+
+    ``stamp`` (size, mtime) and ``versions`` are unused here: they are part of the cache key,
+    so a changed file or an upgraded library is never answered from a stale entry.
+    """
     return _path_features(path, **params)
 
 
