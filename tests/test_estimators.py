@@ -220,3 +220,46 @@ class TestBadInput:
     def test_bad_hyperparameter_is_named(self, data, param, value):
         with pytest.raises(ValueError, match=param):
             HybridCNNLSTMClassifier(**{**FAST, param: value}).fit(data[0], data[1])
+
+
+class TestTrainChunks:
+    def test_chunk_sequences_cuts_keeps_and_labels(self):
+        from sk_deepsense.features._padding import chunk_sequences
+
+        X = np.arange(3 * 10 * 2, dtype=np.float32).reshape(3, 10, 2)
+        lengths = np.array([10, 3, 7])
+        X[1, 3:] = 0
+        X[2, 7:] = 0
+        chunks, sizes, y = chunk_sequences(X, lengths, np.array(["a", "b", "c"]), 4)
+        # 10 -> 4, 4, 2 (kept: >= half); 3 -> 3 (its only piece); 7 -> 4, 3
+        assert sizes.tolist() == [4, 4, 2, 3, 4, 3]
+        assert y.tolist() == ["a", "a", "a", "b", "c", "c"]
+        np.testing.assert_array_equal(chunks[1], X[0, 4:8])
+        np.testing.assert_array_equal(chunks[2, :2], X[0, 8:10])
+        assert (chunks[2, 2:] == 0).all() and (chunks[3, 3:] == 0).all()
+        np.testing.assert_array_equal(chunks[5, :3], X[2, 4:7])
+
+    def test_training_sees_chunks_and_validation_whole_clips(self, data):
+        X, y, _ = data
+        lengths = (~np.isnan(X[:, :, 0])).sum(axis=1)
+        clf = HybridCNNLSTMClassifier(**{**FAST, "train_chunk": 4, "max_epochs": 2}).fit(X, y)
+        seen = sum(clf.history_[0, "batches", :, "train_batch_size"])
+        expected = sum(len([s for s in range(0, n, 4) if n - s >= 2 or s == 0]) for n in lengths)
+        assert seen == expected > len(X)
+
+        clf = HybridCNNLSTMClassifier(
+            **{
+                **FAST,
+                "train_chunk": 4,
+                "max_epochs": 2,
+                "early_stopping": True,
+                "validation_fraction": 0.2,
+            }
+        ).fit(X, y)
+        assert sum(clf.history_[0, "batches", :, "valid_batch_size"]) == 18  # whole clips
+        assert clf.net_.train_split is None  # no validation data kept inside the model
+
+    def test_none_trains_on_whole_sequences(self, data):
+        X, y, _ = data
+        clf = HybridCNNLSTMClassifier(**{**FAST, "train_chunk": None, "max_epochs": 1}).fit(X, y)
+        assert sum(clf.history_[0, "batches", :, "train_batch_size"]) == len(X)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["sequence_lengths", "pad_sequences", "split_padding"]
+__all__ = ["chunk_sequences", "pad_sequences", "sequence_lengths", "split_padding"]
 
 
 def sequence_lengths(X: ArrayLike) -> np.ndarray:
@@ -125,3 +125,49 @@ def split_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             "padding must come at the end of a sequence."
         )
     return np.where(pad[:, :, None], np.float32(0), X).astype(np.float32, copy=False), lengths
+
+
+def chunk_sequences(
+    X: np.ndarray, lengths: np.ndarray, y: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut zero-filled sequences into consecutive chunks of ``size`` frames.
+
+    Each chunk inherits its sequence's target. A sequence's last piece is kept when it has at
+    least ``size // 2`` frames, or when it is the sequence's only piece, so every sequence
+    contributes at least one chunk.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_samples, n_frames, n_coefficients)]
+        Sequences with padding set to 0 (as :func:`split_padding` returns).
+    lengths : np.ndarray [shape=(n_samples,)]
+        Real frames per sequence.
+    y : np.ndarray [shape=(n_samples, ...)]
+        Targets.
+    size : int
+        Frames per chunk.
+
+    Returns
+    -------
+    X_chunks : np.ndarray [shape=(n_chunks, min(size, n_frames), n_coefficients)]
+        Chunks, zero-filled past their length.
+    chunk_lengths : np.ndarray [shape=(n_chunks,)]
+        Real frames per chunk.
+    y_chunks : np.ndarray [shape=(n_chunks, ...)]
+        The target of each chunk's sequence.
+    """
+    width = min(size, X.shape[1])
+    index, starts, sizes = [], [], []
+    for i, n in enumerate(lengths):
+        for start in range(0, int(n), width):
+            m = min(width, int(n) - start)
+            if m >= width // 2 or start == 0:
+                index.append(i)
+                starts.append(start)
+                sizes.append(m)
+    index, starts, sizes = np.array(index), np.array(starts), np.array(sizes, dtype=np.int64)
+    frames = starts[:, None] + np.arange(width)[None, :]
+    valid = np.arange(width)[None, :] < sizes[:, None]
+    chunks = X[index[:, None], np.minimum(frames, X.shape[1] - 1)]
+    chunks[~valid] = 0.0
+    return chunks, sizes, y[index]

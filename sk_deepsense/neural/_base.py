@@ -9,14 +9,16 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping
-from skorch.dataset import ValidSplit
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 
-from ..features._padding import split_padding
+from ..features._padding import chunk_sequences, split_padding
 from ._module import HybridCNNLSTMModule
 
 __all__ = ["BaseHybridCNNLSTM"]
@@ -48,6 +50,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
+        "train_chunk": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -71,6 +74,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         early_stopping: bool = True,
         validation_fraction: float = 0.15,
         patience: int = 10,
+        train_chunk: int | None = 256,
         device: str | torch.device = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -90,6 +94,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.train_chunk = train_chunk
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -165,12 +170,20 @@ class BaseHybridCNNLSTM(BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        train = np.arange(len(X))
         train_split = None
         if self.early_stopping:
-            train_split = self._valid_split(y_train, seed)
+            # Split whole clips (before chunking), so that no clip has chunks on both sides,
+            # and validate on whole clips, as the model is used at prediction time.
+            train, valid = self._valid_split(y_train, seed)
+            valid_ds = Dataset(self._net_input(X[valid], lengths[valid]), y_train[valid])
+            train_split = predefined_split(valid_ds)
             callbacks.append(
                 ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
             )
+        X_fit, lengths_fit, y_fit = X[train], lengths[train], y_train[train]
+        if self.train_chunk is not None:
+            X_fit, lengths_fit, y_fit = chunk_sequences(X_fit, lengths_fit, y_fit, self.train_chunk)
 
         net = NeuralNet(
             module=HybridCNNLSTMModule,
@@ -200,12 +213,14 @@ class BaseHybridCNNLSTM(BaseEstimator):
         )
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            net.fit(self._net_input(X, lengths), y_train)
+            net.fit(self._net_input(X_fit, lengths_fit), y_fit)
+        net.train_split = None  # do not keep the validation clips inside the fitted model
         self.net_ = net
         self.history_ = net.history
         return self
 
-    def _valid_split(self, y_train: np.ndarray, seed: int) -> ValidSplit:
+    def _valid_split(self, y_train: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Split clip indices into training and validation (stratified when possible)."""
         n = len(y_train)
         n_valid = int(np.ceil(self.validation_fraction * n))
         if n_valid < 1 or n - n_valid < 1:
@@ -214,11 +229,13 @@ class BaseHybridCNNLSTM(BaseEstimator):
                 f"of the {n} samples, which leaves no training or validation sample; "
                 "pass more samples or early_stopping=False."
             )
-        stratified = False
+        splitter = ShuffleSplit(1, test_size=n_valid, random_state=seed)
         if self._stratify:
             _, counts = np.unique(y_train, return_counts=True)
-            stratified = counts.min() >= 2 and n_valid >= len(counts) and n - n_valid >= len(counts)
-        return ValidSplit(self.validation_fraction, stratified=stratified, random_state=seed)
+            k = len(counts)
+            if counts.min() >= 2 and n_valid >= k and n - n_valid >= k:
+                splitter = StratifiedShuffleSplit(1, test_size=n_valid, random_state=seed)
+        return next(splitter.split(np.zeros((n, 1)), y_train))
 
     # ------------------------------------------------------------------ inference
     def _forward(self, X: Any, *, frames: bool = False) -> tuple[np.ndarray, np.ndarray]:
