@@ -167,6 +167,13 @@ class TestCache:
         assert len(calls) == 4
         np.testing.assert_array_equal(first, third)
 
+    def test_tilde_means_home(self, tmp_path, monkeypatch, audio_corpus):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.chdir(tmp_path)
+        MFCCTransformer(duration=2.0, memory="~/mfcc-cache").transform(audio_corpus[0][:1])
+        assert (tmp_path / "mfcc-cache" / "joblib").is_dir()
+        assert not (tmp_path / "~").exists()
+
     def test_changed_parameters_are_recomputed(self, tmp_path, monkeypatch, audio_corpus):
         paths = audio_corpus[0][:2]
         calls = self.count_decodes(monkeypatch)

@@ -61,10 +61,11 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
         ``None`` means 1, ``-1`` all cores.
     memory : str, os.PathLike, joblib.Memory or None, default=None
-        Cache of per-file features. Entries are keyed by the file's absolute path, size and
-        modification time, every feature parameter *and* the versions of sk_deepsense,
-        librosa and numpy, so a changed file, setting or library never returns stale
-        features, and a grid search over the model decodes each file once. Waveforms given
+        Cache of per-file features (a leading ``~`` in a path means the home folder).
+        Entries are keyed by the file's absolute path, size and modification time, every
+        feature parameter *and* the versions of sk_deepsense, librosa and numpy, so a
+        changed file, setting or library never returns stale features, and a grid search
+        over the model decodes each file once. Waveforms given
         directly are not cached.
 
     Attributes
@@ -202,9 +203,10 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         self._validate_params()
         items = _check_items(X)
         params = self._feature_params()
-        memory = check_memory(
-            os.fspath(self.memory) if isinstance(self.memory, os.PathLike) else self.memory
-        )
+        memory = self.memory
+        if isinstance(memory, (str, os.PathLike)):  # "~/.cache/mfcc" means the home folder
+            memory = os.path.expanduser(os.fspath(memory))
+        memory = check_memory(memory)
         file_features = memory.cache(_file_features) if memory.location is not None else None
 
         def one(item):
