@@ -10,7 +10,7 @@ The main job of sk_deepsense in one script, on the built-in synthetic data (no d
 3. cross-validate it next to a majority-class guess and the classical MFCC mean/std + SVM;
 4. fit on everything, save with joblib, reload and predict.
 
-Run ``python examples/quickstart.py`` (5 to 10 minutes on 2 CPU cores), or point it at your
+Run ``python examples/quickstart.py`` (about 2.5 minutes on 2 CPU cores), or point it at your
 own copy of the 4Q emotion dataset with ``--data-dir PATH/4q`` (artist-grouped folds). The
 clips, the feature cache and the model go to a new temporary folder, printed at the start.
 """
