@@ -92,7 +92,7 @@ def make_emotion_music(
     reach about 0.60 accuracy on the four quadrants in stratified 5-fold cross-validation
     (0.620, 0.650 and 0.530 for ``random_state`` 0, 1 and 2; chance: 25 %), well above chance
     and well below perfect. Measured with
-    ``python -m sk_deepsense.datasets._baseline --n-samples 200 --seed 0 1 2``.
+    ``python benchmarks/bench_synthetic_baseline.py --n-samples 200 --seed 0 1 2``.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Measure how separable :func:`make_emotion_music` is with a classical baseline.
 
-Run ``python -m sk_deepsense.datasets._baseline`` (options: ``--n-samples``, ``--seed``,
+Run ``python benchmarks/bench_synthetic_baseline.py`` (options: ``--n-samples``, ``--seed``,
 ``--nuisance``). It prints the accuracy of per-clip mean and standard deviation of 20 MFCCs
 (librosa) fed to ``StandardScaler`` + ``SVC(kernel="rbf")`` in stratified 5-fold
 cross-validation; the figure is quoted in the docstring of :func:`make_emotion_music`.
@@ -41,7 +41,7 @@ def mfcc_svm_baseline(
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    from ._synthetic import make_emotion_music
+    from sk_deepsense.datasets import make_emotion_music
 
     t0 = time.perf_counter()
     music = make_emotion_music(n_samples, nuisance=nuisance, random_state=random_state)
