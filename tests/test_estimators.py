@@ -88,7 +88,7 @@ def test_padding_does_not_change_predictions(Est, data):
             est.predict_proba(more), est.predict_proba(X), rtol=1e-5, atol=1e-6
         )
     # a sample cut to its real length gives the same output as inside the padded batch
-    i = int(np.argmin(np.isnan(X[:, :, 0]).sum(axis=1) == 0))
+    i = int(np.flatnonzero(np.isnan(X[:, :, 0]).any(axis=1))[0])  # a sample with padding
     n_real = int((~np.isnan(X[i, :, 0])).sum())
     one = est.predict(X[i : i + 1, :n_real])
     if Est is HybridCNNLSTMRegressor:
@@ -152,12 +152,22 @@ def test_clone_is_unfitted_and_persistence_round_trips(Est, data, tmp_path):
 
 def test_early_stopping_records_validation_and_restores_best(data):
     X, y, _ = data
+    y = np.random.default_rng(0).permutation(y)  # unlearnable: validation loss soon rises
     clf = HybridCNNLSTMClassifier(
         **{**FAST, "early_stopping": True, "patience": 2, "max_epochs": 30}
     ).fit(X, y)
     valid = clf.history_[:, "valid_loss"]
-    assert len(valid) >= 3 and len(valid) <= 30
-    assert clf.net_.history[-1, "epoch"] == len(valid)
+    best_epoch = int(np.flatnonzero(clf.history_[:, "valid_loss_best"])[-1]) + 1
+    # stopped `patience` epochs after the best one, before max_epochs
+    assert len(valid) < 30 and len(valid) - best_epoch == 2
+    # the weights in use are the best epoch's: they reproduce its validation loss
+    assert clf.history_[best_epoch - 1, "valid_loss"] == min(valid)
+    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))  # as fit derives it
+    codes = np.searchsorted(clf.classes_, y)
+    _, held_out = clf._valid_split(codes, seed)
+    proba = clf.predict_proba(X[held_out])
+    loss = -np.mean(np.log(proba[np.arange(len(held_out)), codes[held_out]]))
+    np.testing.assert_allclose(loss, min(valid), rtol=1e-4)
 
 
 def test_early_stopping_on_too_few_samples_is_explained():

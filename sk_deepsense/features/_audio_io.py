@@ -68,8 +68,6 @@ def load_audio(
         raise AudioLoadError(path, "file is empty (0 bytes)")
     try:
         data, native_sr = _read_soundfile(p, offset, duration)
-    except AudioLoadError:
-        raise
     except Exception as sf_error:  # libsndfile does not know the format: try audioread
         try:
             data, native_sr = _read_audioread(p, offset, duration)

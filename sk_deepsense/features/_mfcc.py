@@ -56,7 +56,8 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
     deltas : {0, 1, 2}, default=0
         Orders of delta features appended to the MFCCs (``2`` gives MFCC, delta and
         delta-delta: ``3 * n_mfcc`` coefficients per frame). Deltas are computed on the real
-        frames only.
+        frames only, with a window of up to 9 frames shrunk to fit short clips; a clip of
+        fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas.
     n_jobs : int or None, default=None
         Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
         ``None`` means 1, ``-1`` all cores.

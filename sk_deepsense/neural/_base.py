@@ -247,8 +247,9 @@ class BaseHybridCNNLSTM(BaseEstimator):
         module.eval()
         outputs = []
         with torch.no_grad():
-            for start in range(0, X.shape[0], max(int(self.batch_size), 1)):
-                sl = slice(start, start + max(int(self.batch_size), 1))
+            step = int(self.batch_size)
+            for start in range(0, X.shape[0], step):
+                sl = slice(start, start + step)
                 x = torch.as_tensor(X[sl], device=net.device)
                 ln = torch.as_tensor(lengths[sl])
                 out = module.forward_frames(x, ln) if frames else module(x, ln)
