@@ -5,11 +5,20 @@ The public names:
 - :class:`MFCCTransformer`: audio paths or waveforms to NaN-padded MFCC sequences.
 - :class:`HybridCNNLSTMClassifier`, :class:`HybridCNNLSTMRegressor`: the hybrid 1-D CNN
   (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
+- :class:`SequenceStatistics`, :func:`make_baseline`: per-clip MFCC statistics and the
+  classical baselines built on them.
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
+from .baselines import make_baseline
 from .exceptions import AudioLoadError, SkDeepsenseError
-from .features import MFCCTransformer, load_audio, pad_sequences, sequence_lengths
+from .features import (
+    MFCCTransformer,
+    SequenceStatistics,
+    load_audio,
+    pad_sequences,
+    sequence_lengths,
+)
 from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
 __version__ = "0.1.0.dev0"
@@ -19,9 +28,11 @@ __all__ = [
     "HybridCNNLSTMClassifier",
     "HybridCNNLSTMRegressor",
     "MFCCTransformer",
+    "SequenceStatistics",
     "SkDeepsenseError",
     "__version__",
     "load_audio",
+    "make_baseline",
     "pad_sequences",
     "sequence_lengths",
 ]

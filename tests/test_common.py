@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer
+from sk_deepsense import (
+    HybridCNNLSTMClassifier,
+    HybridCNNLSTMRegressor,
+    MFCCTransformer,
+    SequenceStatistics,
+)
 
 # Small networks, trained long enough to pass the checks' accuracy thresholds
 # (check_classifiers_train needs > 83 % on its blobs). Early stopping is off because several
@@ -23,6 +28,8 @@ ESTIMATORS = [
     MFCCTransformer(sr=8000, n_fft=64, hop_length=16, n_mels=16, n_mfcc=8, duration=None),
     HybridCNNLSTMClassifier(**TINY),
     HybridCNNLSTMRegressor(**TINY),
+    HybridCNNLSTMClassifier(**TINY, architecture="conv2d"),
+    SequenceStatistics(statistics=("mean", "std", "median"), percentiles=(10,), deltas=True),
 ]
 
 # MFCCTransformer reads audio clips of any length (paths, or waveforms as rows of a 2-D

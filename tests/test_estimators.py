@@ -273,3 +273,58 @@ class TestTrainChunks:
         X, y, _ = data
         clf = HybridCNNLSTMClassifier(**{**FAST, "train_chunk": None, "max_epochs": 1}).fit(X, y)
         assert sum(clf.history_[0, "batches", :, "train_batch_size"]) == len(X)
+
+    def test_random_chunking_draws_one_window_per_clip_and_epoch(self, data):
+        from sk_deepsense.neural._base import _RandomCropDataset
+
+        X, y, _ = data
+        params = {**FAST, "train_chunk": 4, "chunking": "random", "max_epochs": 2}
+        clf = HybridCNNLSTMClassifier(**params).fit(X, y)
+        assert sum(clf.history_[0, "batches", :, "train_batch_size"]) == len(X)
+
+        lengths = (~np.isnan(X[:, :, 0])).sum(axis=1)
+        ds = _RandomCropDataset(np.nan_to_num(X), lengths, np.arange(len(X)), 4)
+        torch.manual_seed(0)
+        starts = set()
+        for _ in range(30):
+            item, target = ds[0]
+            assert item["x"].shape == (4, X.shape[2]) and target == 0
+            starts.add(int(np.flatnonzero((np.nan_to_num(X[0]) == item["x"][0]).all(1))[0]))
+        assert len(starts) > 3 and max(starts) <= lengths[0] - 4  # varied, always inside
+        short = int(np.argmin(lengths))
+        item, _ = ds[short]
+        assert item["lengths"] == min(lengths[short], 4)
+
+    def test_random_chunking_is_reproducible_and_differs_from_consecutive(self, data):
+        X, y, _ = data
+        params = {**FAST, "train_chunk": 4, "max_epochs": 3}
+        p1 = HybridCNNLSTMClassifier(**params, chunking="random").fit(X, y).predict_proba(X)
+        p2 = HybridCNNLSTMClassifier(**params, chunking="random").fit(X, y).predict_proba(X)
+        p3 = HybridCNNLSTMClassifier(**params).fit(X, y).predict_proba(X)
+        np.testing.assert_array_equal(p1, p2)
+        assert not np.allclose(p1, p3)
+
+
+@pytest.mark.parametrize("architecture", ["hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm"])
+def test_every_architecture_learns_and_counts_its_parameters(data, architecture):
+    X, y, _ = data
+    clf = HybridCNNLSTMClassifier(**{**FAST, "architecture": architecture}).fit(X, y)
+    assert clf.score(X, y) > 0.8
+    assert clf.net_.module_.architecture == architecture
+    assert clf.n_parameters_ == sum(p.numel() for p in clf.net_.module_.parameters()) > 0
+    assert clf.predict_proba_frames(X[:2]).shape == (2, X.shape[1], 3)
+
+
+def test_architecture_is_a_grid_search_parameter(data):
+    X, y, _ = data
+    grid = GridSearchCV(
+        HybridCNNLSTMClassifier(**{**FAST, "max_epochs": 3}),
+        {"architecture": ["hybrid", "lstm"]},
+        cv=2,
+    ).fit(X, y)
+    assert [p["architecture"] for p in grid.cv_results_["params"]] == ["hybrid", "lstm"]
+
+
+def test_unknown_architecture_is_named(data):
+    with pytest.raises(ValueError, match="architecture"):
+        HybridCNNLSTMClassifier(**{**FAST, "architecture": "resnet"}).fit(data[0], data[1])

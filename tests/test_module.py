@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from sk_deepsense.neural import HybridCNNLSTMModule
+from sk_deepsense.neural import ARCHITECTURES, CAUSAL_ARCHITECTURES, HybridCNNLSTMModule
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_convolution_sees_one_frame_only(module):
     assert not changed.any(), "a frame's convolution features depend on another frame"
 
 
-@pytest.mark.parametrize("pooling", ["mean", "last"])
+@pytest.mark.parametrize("pooling", ["mean", "meanstd", "last"])
 def test_output_at_frame_t_ignores_later_frames(pooling):
     torch.manual_seed(0)
     m = HybridCNNLSTMModule(
@@ -93,3 +93,123 @@ def test_standardization_buffers_are_applied():
 
 def test_lstm_is_unidirectional(module):
     assert module.lstm.bidirectional is False
+
+
+# ---------------------------------------------------------------------------- the ablations
+def ablation(architecture, **kw):
+    torch.manual_seed(0)
+    params = dict(n_coefficients=12, n_outputs=3, n_filters=4, filter_size=3, lstm_hidden_size=8)
+    return HybridCNNLSTMModule(architecture=architecture, **{**params, **kw}).eval()
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_every_architecture_ignores_padding_values_and_amount(architecture):
+    m = ablation(architecture)
+    x, lengths = batch()
+    out = m(x, lengths)
+    x2 = x.clone()
+    x2[1, 7:] = 1e3  # garbage in sample 1's padding
+    x2[2, 4:] = -7.0
+    longer = torch.cat([x2, torch.randn(3, 5, 12)], dim=1)  # and more of it
+    torch.testing.assert_close(m(longer, lengths), out)
+    torch.testing.assert_close(m(x[1:2, :7], lengths[1:2]), out[1:2])  # no padding at all
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_every_architecture_keeps_batch_items_independent(architecture):
+    m = ablation(architecture)
+    x, lengths = batch()
+    out = m(x, lengths)
+    x2 = x.clone()
+    x2[0] = torch.randn_like(x2[0])
+    torch.testing.assert_close(m(x2, lengths)[1:], out[1:])
+
+
+@pytest.mark.parametrize("architecture", CAUSAL_ARCHITECTURES)
+def test_causal_architectures_ignore_later_frames(architecture):
+    m = ablation(architecture)
+    assert m.causal
+    x, lengths = batch()
+    out = m.forward_frames(x, lengths)
+    x2 = x.clone()
+    x2[:, 6:] += torch.randn_like(x2[:, 6:]) * 5
+    torch.testing.assert_close(m.forward_frames(x2, lengths)[:, :6], out[:, :6])
+
+
+def frames_touched(m, t=5):
+    """Frames whose features change when frame ``t`` of sample 0 changes."""
+    x, lengths = batch(n=1, t=10)
+    before = m.frame_features(x, lengths)
+    x2 = x.clone()
+    x2[0, t] += 3.0
+    return set(
+        torch.nonzero((m.frame_features(x2, lengths) - before).abs().sum(2)[0]).flatten().tolist()
+    )
+
+
+def test_conv1d_filters_span_filter_size_frames_and_look_ahead():
+    m = ablation("conv1d", n_conv_layers=1)
+    assert not m.causal
+    assert m.conv[0].weight.shape == (4, 12, 3)  # filters x all coefficients x 3 frames
+    assert frames_touched(m) == {4, 5, 6}
+
+
+def test_conv2d_filters_slide_over_time_and_coefficients():
+    m = ablation("conv2d", n_conv_layers=1, pool_size=1)
+    assert not m.causal
+    assert m.conv[0].weight.shape == (4, 1, 3, 3)
+    assert frames_touched(m) == {4, 5, 6}
+    assert m.frame_features(*batch()).shape == (3, 10, 4 * 12)
+
+
+@pytest.mark.parametrize("architecture", ["hybrid", "hybrid_nolstm", "lstm"])
+def test_frame_features_of_causal_variants_stay_in_their_frame(architecture):
+    assert frames_touched(ablation(architecture)) == {5}
+
+
+def test_lstm_variant_reads_the_standardized_coefficients():
+    m = ablation("lstm")
+    m.feature_mean.fill_(1.0)
+    m.feature_scale.fill_(2.0)
+    x, lengths = batch()
+    feats = m.frame_features(x, lengths)
+    torch.testing.assert_close(feats[0], (x[0] - 1.0) / 2.0)
+    assert (feats[2, 4:] == 0).all()
+
+
+def test_hybrid_without_lstm_has_no_recurrence():
+    m = ablation("hybrid_nolstm")
+    assert m.lstm is None
+    x, lengths = batch()
+    states = m.frame_states(x, lengths)
+    x2 = x.clone()
+    x2[0, 2] += 3.0
+    changed = (m.frame_states(x2, lengths) - states).abs().sum(2)[0] > 0
+    assert changed.tolist() == [t == 2 for t in range(10)]
+
+
+def test_unknown_architecture_is_refused():
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        HybridCNNLSTMModule(n_coefficients=4, n_outputs=2, architecture="transformer")
+
+
+@pytest.mark.parametrize("pooling", ["mean", "meanstd", "last"])
+def test_every_pooling_gives_frame_outputs_equal_to_prefix_clip_outputs(pooling):
+    m = ablation("hybrid", pooling=pooling)
+    x, lengths = batch()
+    frames = m.forward_frames(x, lengths)
+    for t in (0, 3, 9):
+        clip = m(x[:1, : t + 1], torch.tensor([t + 1]))
+        torch.testing.assert_close(frames[0, t], clip[0], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(m(x, lengths)[2], frames[2, 3], atol=1e-5, rtol=1e-4)
+
+
+def test_meanstd_pooling_feeds_mean_and_std_of_the_real_states():
+    m = ablation("hybrid", pooling="meanstd")
+    x, lengths = batch()
+    states = m.frame_states(x, lengths)[2, :4]  # sample 2 has 4 real frames
+    captured = {}
+    m.head.register_forward_hook(lambda mod, inp, out: captured.setdefault("in", inp[0]))
+    m(x, lengths)
+    expected = torch.cat([states.mean(0), states.std(0, unbiased=False)])
+    torch.testing.assert_close(captured["in"][2], expected, atol=1e-3, rtol=1e-3)

@@ -3,5 +3,12 @@
 from ._audio_io import load_audio
 from ._mfcc import MFCCTransformer
 from ._padding import pad_sequences, sequence_lengths
+from ._statistics import SequenceStatistics
 
-__all__ = ["MFCCTransformer", "load_audio", "pad_sequences", "sequence_lengths"]
+__all__ = [
+    "MFCCTransformer",
+    "SequenceStatistics",
+    "load_audio",
+    "pad_sequences",
+    "sequence_lengths",
+]

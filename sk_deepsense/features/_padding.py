@@ -9,10 +9,20 @@ pipelines, joblib) and the estimators mask the padding out.
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import ArrayLike
+from typing import Any
 
-__all__ = ["chunk_sequences", "pad_sequences", "sequence_lengths", "split_padding"]
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+from sklearn.utils.validation import validate_data
+
+__all__ = [
+    "chunk_sequences",
+    "pad_sequences",
+    "sequence_lengths",
+    "split_padding",
+    "validate_sequences",
+]
 
 
 def sequence_lengths(X: ArrayLike) -> np.ndarray:
@@ -171,3 +181,50 @@ def chunk_sequences(
     chunks = X[index[:, None], np.minimum(frames, X.shape[1] - 1)]
     chunks[~valid] = 0.0
     return chunks, sizes, y[index]
+
+
+def validate_sequences(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Validate 2-D or 3-D sequence input for ``estimator``; split off the padding.
+
+    3-D ``X`` is ``(n_samples, n_frames, n_coefficients)``; 2-D ``X`` is read as sequences of
+    one frame. scikit-learn's ``validate_data`` checks the coefficients (and sets or checks
+    ``n_features_in_``, ``feature_names_in_``); :func:`split_padding` checks the padding.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        The estimator being fitted or used.
+    X : array-like [shape=(n_samples, n_frames, n_coefficients) or (n_samples, n_coefficients)]
+        NaN-padded sequences.
+    reset : bool
+        ``True`` in ``fit`` (record the number of coefficients), ``False`` afterwards (check it).
+
+    Returns
+    -------
+    X_filled : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
+        Padding set to 0.
+    lengths : np.ndarray [shape=(n_samples,), dtype=int64]
+        Real frames per sample.
+    """
+    if not (sp.issparse(X) or hasattr(X, "iloc")) and np.asarray(X).ndim == 3:
+        X = np.asarray(X)
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported.")
+        n_samples, n_frames = X.shape[:2]
+        flat = validate_data(
+            estimator,
+            X.reshape(n_samples * n_frames, X.shape[2]),
+            reset=reset,
+            dtype=np.float32,
+            ensure_all_finite="allow-nan",
+            ensure_min_samples=1,
+        )
+        X = flat.reshape(n_samples, n_frames, -1)
+        if n_samples == 0:
+            raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+    else:  # 2-D: one frame per sample
+        X = validate_data(
+            estimator, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan"
+        )
+        X = X[:, None, :]
+    return split_padding(X)

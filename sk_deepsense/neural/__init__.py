@@ -2,9 +2,11 @@
 
 from ._base import BaseHybridCNNLSTM
 from ._estimators import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
-from ._module import HybridCNNLSTMModule
+from ._module import ARCHITECTURES, CAUSAL_ARCHITECTURES, HybridCNNLSTMModule
 
 __all__ = [
+    "ARCHITECTURES",
+    "CAUSAL_ARCHITECTURES",
     "BaseHybridCNNLSTM",
     "HybridCNNLSTMClassifier",
     "HybridCNNLSTMModule",

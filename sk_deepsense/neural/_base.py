@@ -6,20 +6,19 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ..features._padding import chunk_sequences, split_padding
-from ._module import HybridCNNLSTMModule
+from ..features._padding import chunk_sequences, validate_sequences
+from ._module import ARCHITECTURES, POOLINGS, HybridCNNLSTMModule
 
 __all__ = ["BaseHybridCNNLSTM"]
 
@@ -35,13 +34,14 @@ class BaseHybridCNNLSTM(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        "architecture": [StrOptions(set(ARCHITECTURES))],
         "n_filters": [Interval(Integral, 1, None, closed="left")],
         "filter_size": [Interval(Integral, 1, None, closed="left")],
         "n_conv_layers": [Interval(Integral, 1, None, closed="left")],
         "pool_size": [Interval(Integral, 1, None, closed="left")],
         "lstm_hidden_size": [Interval(Integral, 1, None, closed="left")],
         "lstm_layers": [Interval(Integral, 1, None, closed="left")],
-        "pooling": [StrOptions({"mean", "last"})],
+        "pooling": [StrOptions(set(POOLINGS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -51,6 +51,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "train_chunk": [Interval(Integral, 1, None, closed="left"), None],
+        "chunking": [StrOptions({"consecutive", "random"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -59,6 +60,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
     def __init__(
         self,
         *,
+        architecture: str = "hybrid",
         n_filters: int = 32,
         filter_size: int = 5,
         n_conv_layers: int = 2,
@@ -75,10 +77,12 @@ class BaseHybridCNNLSTM(BaseEstimator):
         validation_fraction: float = 0.15,
         patience: int = 10,
         train_chunk: int | None = 256,
+        chunking: str = "consecutive",
         device: str | torch.device = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
     ) -> None:
+        self.architecture = architecture
         self.n_filters = n_filters
         self.filter_size = filter_size
         self.n_conv_layers = n_conv_layers
@@ -95,6 +99,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.train_chunk = train_chunk
+        self.chunking = chunking
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -112,26 +117,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
     # ------------------------------------------------------------------ input handling
     def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         """Validate 2-D or 3-D ``X``; return zero-filled float32 3-D data and lengths."""
-        if not (sp.issparse(X) or hasattr(X, "iloc")) and np.asarray(X).ndim == 3:
-            X = np.asarray(X)
-            if X.dtype.kind == "c":
-                raise ValueError("Complex data not supported.")
-            n_samples, n_frames = X.shape[:2]
-            flat = validate_data(
-                self,
-                X.reshape(n_samples * n_frames, X.shape[2]),
-                reset=reset,
-                dtype=np.float32,
-                ensure_all_finite="allow-nan",
-                ensure_min_samples=1,
-            )
-            X = flat.reshape(n_samples, n_frames, -1)
-            if n_samples == 0:
-                raise ValueError("Found array with 0 sample(s); at least 1 is required.")
-        else:  # 2-D: one frame per sample
-            X = validate_data(self, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan")
-            X = X[:, None, :]
-        return split_padding(X)
+        return validate_sequences(self, X, reset=reset)
 
     def _net_input(self, X: np.ndarray, lengths: np.ndarray) -> dict[str, np.ndarray]:
         return {"x": X, "lengths": lengths}
@@ -182,13 +168,21 @@ class BaseHybridCNNLSTM(BaseEstimator):
                 ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
             )
         X_fit, lengths_fit, y_fit = X[train], lengths[train], y_train[train]
-        if self.train_chunk is not None:
-            X_fit, lengths_fit, y_fit = chunk_sequences(X_fit, lengths_fit, y_fit, self.train_chunk)
+        if self.train_chunk is not None and self.chunking == "random":
+            fit_data = _RandomCropDataset(X_fit, lengths_fit, y_fit, self.train_chunk)
+            fit_target = None
+        else:
+            if self.train_chunk is not None:
+                X_fit, lengths_fit, y_fit = chunk_sequences(
+                    X_fit, lengths_fit, y_fit, self.train_chunk
+                )
+            fit_data, fit_target = self._net_input(X_fit, lengths_fit), y_fit
 
         net = NeuralNet(
             module=HybridCNNLSTMModule,
             module__n_coefficients=X.shape[2],
             module__n_outputs=n_outputs,
+            module__architecture=self.architecture,
             module__n_filters=self.n_filters,
             module__filter_size=self.filter_size,
             module__n_conv_layers=self.n_conv_layers,
@@ -213,9 +207,10 @@ class BaseHybridCNNLSTM(BaseEstimator):
         )
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            net.fit(self._net_input(X_fit, lengths_fit), y_fit)
+            net.fit(fit_data, fit_target)
         net.train_split = None  # do not keep the validation clips inside the fitted model
         self.net_ = net
+        self.n_parameters_ = int(sum(p.numel() for p in net.module_.parameters()))
         self.history_ = net.history
         return self
 
@@ -255,6 +250,27 @@ class BaseHybridCNNLSTM(BaseEstimator):
                 out = module.forward_frames(x, ln) if frames else module(x, ln)
                 outputs.append(out.float().cpu().numpy())
         return np.concatenate(outputs, axis=0), lengths
+
+
+class _RandomCropDataset(torch.utils.data.Dataset):
+    """One random window of ``size`` frames per clip each time a clip is drawn.
+
+    Clips no longer than ``size`` are used whole. Offsets come from torch's random state, which
+    ``fit`` has seeded, so training stays reproducible.
+    """
+
+    def __init__(self, X: np.ndarray, lengths: np.ndarray, y: np.ndarray, size: int) -> None:
+        self.X, self.lengths, self.y = X, lengths, y
+        self.size = min(int(size), X.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i: int) -> tuple[dict[str, Any], Any]:
+        n = int(self.lengths[i])
+        start = int(torch.randint(n - self.size + 1, ()).item()) if n > self.size else 0
+        x = self.X[i, start : start + self.size]
+        return {"x": x, "lengths": np.int64(min(n, self.size))}, self.y[i]
 
 
 def _resolve_device(device: str | torch.device) -> str | torch.device:

@@ -18,21 +18,37 @@ __all__ = ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"]
 _PARAMS_DOC = """
     Parameters
     ----------
+    architecture : {"hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm"}, default="hybrid"
+        The network. ``"hybrid"`` is the model this library is about: filters one frame tall
+        under a unidirectional LSTM. The others are the ablations it is measured against
+        (see the user guide and the benchmarks page): ``"conv1d"``, a standard 1-D CNN whose
+        filters span ``filter_size`` frames and all coefficients, sliding over time;
+        ``"conv2d"``, ``filter_size x filter_size`` filters over time and coefficients (after
+        Malik et al., 2017); ``"lstm"``, the LSTM on the standardized MFCCs without
+        convolutions; ``"hybrid_nolstm"``, the hybrid convolutions and a per-frame dense layer
+        of ``lstm_hidden_size`` units, mean- (or last-) pooled without an LSTM. All are
+        padding-invariant; ``"conv1d"`` and ``"conv2d"`` are not causal, so their per-frame
+        predictions also look a few frames ahead.
     n_filters : int, default=32
         Filters per convolution layer.
     filter_size : int, default=5
         Length of each filter along the coefficient axis. Its height in time is always one
         frame: the hybrid 1-D CNN looks for spectral-envelope patterns inside one frame.
+        (For ``"conv1d"`` it is the filter's length in frames, for ``"conv2d"`` both sides.)
     n_conv_layers : int, default=2
         Stacked convolution layers.
     pool_size : int, default=2
-        Max-pooling width along the coefficient axis after each convolution (1 disables it).
+        Max-pooling width along the coefficient axis after each convolution (1 disables it;
+        ``"conv1d"`` has no coefficient axis to pool and ignores it).
     lstm_hidden_size : int, default=64
         Size of the unidirectional LSTM's state.
     lstm_layers : int, default=1
         Stacked LSTM layers.
-    pooling : {"mean", "last"}, default="mean"
-        Clip summary of the LSTM states: mean over the real frames, or the last real frame.
+    pooling : {"mean", "meanstd", "last"}, default="mean"
+        Clip summary of the LSTM states: their mean over the real frames; their mean and
+        standard deviation (statistics pooling, which tells the output layer how much the
+        music changes, as the std features of the classical baselines do); or the last real
+        frame's state.
     dropout : float, default=0.2
         Dropout on frame features, between LSTM layers and before the output layer.
     max_epochs : int, default=60
@@ -58,6 +74,11 @@ _PARAMS_DOC = """
         this scored better than whole sequences and made an epoch about 1.8x faster (see
         the benchmarks page). The validation clips of early stopping are split off before
         chunking and scored whole.
+    chunking : {"consecutive", "random"}, default="consecutive"
+        How ``train_chunk`` cuts the training clips: ``"consecutive"`` cuts every clip into
+        fixed, back-to-back chunks once; ``"random"`` draws one window of ``train_chunk``
+        frames at a random offset from every clip in every epoch (data augmentation: an
+        epoch then has one example per clip).
     device : str or torch.device, default="cpu"
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None
@@ -75,6 +96,8 @@ _ATTRS_DOC = """
     net_ : skorch.NeuralNet
         The trained skorch net (module, optimizer, callbacks); its module is a
         :class:`~sk_deepsense.neural.HybridCNNLSTMModule`.
+    n_parameters_ : int
+        Trainable and fixed parameters of the network (buffers excluded).
     history_ : skorch.History
         Per-epoch training (and validation) loss, e.g. ``history_[:, "valid_loss"]``.
 """

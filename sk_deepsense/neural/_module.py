@@ -13,6 +13,14 @@ each sequence (frames past it are padding and are never looked at).
 4. A linear head: on the pooled LSTM states (mean over real frames, or the last real frame)
    for one prediction per clip, or on the running pool at every frame for dynamic
    predictions (causal as well).
+
+The same module also builds the ablations that the hybrid is measured against
+(``architecture``): a standard 1-D CNN whose filters span ``filter_size`` frames and all
+coefficients, a 2-D CNN with ``filter_size x filter_size`` filters over time and coefficients
+(after Malik et al., 2017), an LSTM on the standardized MFCCs alone, and the hybrid
+convolutions without the LSTM (a per-frame dense layer, then the same pooling). Every variant
+keeps padding out of the real frames' outputs; only ``"conv1d"`` and ``"conv2d"`` let a frame's
+output depend on later frames.
 """
 
 from __future__ import annotations
@@ -20,7 +28,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["HybridCNNLSTMModule"]
+__all__ = ["ARCHITECTURES", "CAUSAL_ARCHITECTURES", "POOLINGS", "HybridCNNLSTMModule"]
+
+_EPS = 1e-6  # keeps the gradient of the standard deviation finite at zero variance
+
+#: Names accepted by ``architecture``.
+ARCHITECTURES = ("hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm")
+#: Architectures whose output at frame t depends on frames ``0..t`` only.
+CAUSAL_ARCHITECTURES = ("hybrid", "lstm", "hybrid_nolstm")
+#: Names accepted by ``pooling``.
+POOLINGS = ("mean", "meanstd", "last")
 
 
 class HybridCNNLSTMModule(nn.Module):
@@ -32,22 +49,36 @@ class HybridCNNLSTMModule(nn.Module):
         Coefficients per frame (e.g. MFCCs).
     n_outputs : int
         Size of the output (number of classes, or of regression targets).
+    architecture : {"hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm"}, default="hybrid"
+        ``"hybrid"``: ``1 x filter_size`` filters along the coefficients of each frame, then
+        the LSTM. ``"conv1d"``: filters spanning ``filter_size`` frames and all coefficients,
+        sliding over time (centred, so not causal), then the LSTM. ``"conv2d"``:
+        ``filter_size x filter_size`` filters over time and coefficients with max-pooling
+        along the coefficients (not causal), then the LSTM. ``"lstm"``: the LSTM on the
+        standardized coefficients, no convolution. ``"hybrid_nolstm"``: the hybrid
+        convolutions and a per-frame dense layer of ``lstm_hidden_size`` units, no LSTM
+        (frames never interact before the pooling).
     n_filters : int, default=32
-        Filters per convolution layer.
+        Filters (channels) per convolution layer.
     filter_size : int, default=5
-        Filter length along the coefficient axis (its height in time is always 1).
+        Filter length: along the coefficient axis for ``"hybrid"`` (its height in time is
+        always 1), along time for ``"conv1d"``, along both for ``"conv2d"``.
     n_conv_layers : int, default=2
         Stacked convolution layers.
     pool_size : int, default=2
-        Max-pooling width along the coefficient axis after each convolution (1: none).
+        Max-pooling width along the coefficient axis after each convolution (1: none). Used by
+        ``"hybrid"``, ``"hybrid_nolstm"`` and ``"conv2d"``; ``"conv1d"`` has no coefficient
+        axis left to pool.
     lstm_hidden_size : int, default=64
-        LSTM state size.
+        LSTM state size (the dense layer's width for ``"hybrid_nolstm"``).
     lstm_layers : int, default=1
         Stacked LSTM layers.
     dropout : float, default=0.2
         Dropout on the per-frame features, between LSTM layers and before the head.
-    pooling : {"mean", "last"}, default="mean"
-        How frame states become one clip state: mean over real frames, or the last real one.
+    pooling : {"mean", "meanstd", "last"}, default="mean"
+        How frame states become one clip state: mean over real frames, mean and standard
+        deviation over real frames (statistics pooling: the head sees ``2 * lstm_hidden_size``
+        values), or the last real frame's state.
     feature_mean, feature_scale : array-like of shape (n_coefficients,) or None
         Standardization statistics; ``None`` means 0 and 1.
     """
@@ -57,6 +88,7 @@ class HybridCNNLSTMModule(nn.Module):
         *,
         n_coefficients: int,
         n_outputs: int,
+        architecture: str = "hybrid",
         n_filters: int = 32,
         filter_size: int = 5,
         n_conv_layers: int = 2,
@@ -69,8 +101,11 @@ class HybridCNNLSTMModule(nn.Module):
         feature_scale=None,
     ) -> None:
         super().__init__()
-        if pooling not in ("mean", "last"):
-            raise ValueError(f"pooling must be 'mean' or 'last', got {pooling!r}.")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}.")
+        self.architecture = architecture
         self.pooling = pooling
         mean = (
             torch.zeros(n_coefficients) if feature_mean is None else torch.as_tensor(feature_mean)
@@ -82,34 +117,86 @@ class HybridCNNLSTMModule(nn.Module):
         self.register_buffer("feature_scale", scale.float().reshape(n_coefficients))
 
         layers: list[nn.Module] = []
-        in_channels = 1
-        for _ in range(n_conv_layers):
-            layers += [nn.Conv1d(in_channels, n_filters, filter_size, padding="same"), nn.ReLU()]
-            if pool_size > 1:
-                layers.append(nn.MaxPool1d(pool_size, ceil_mode=True))
-            in_channels = n_filters
-        self.conv = nn.Sequential(*layers)
-        with torch.no_grad():
-            n_frame_features = self.conv(torch.zeros(1, 1, n_coefficients)).numel()
-        self.frame_dropout = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(
-            n_frame_features,
-            lstm_hidden_size,
-            num_layers=lstm_layers,
-            batch_first=True,
-            dropout=dropout if lstm_layers > 1 else 0.0,
+        if architecture in ("hybrid", "hybrid_nolstm"):
+            in_channels = 1
+            for _ in range(n_conv_layers):
+                layers += [
+                    nn.Conv1d(in_channels, n_filters, filter_size, padding="same"),
+                    nn.ReLU(),
+                ]
+                if pool_size > 1:
+                    layers.append(nn.MaxPool1d(pool_size, ceil_mode=True))
+                in_channels = n_filters
+            with torch.no_grad():
+                n_frame_features = nn.Sequential(*layers)(torch.zeros(1, 1, n_coefficients)).numel()
+        elif architecture == "conv1d":  # channels = coefficients, sliding over time
+            in_channels = n_coefficients
+            for _ in range(n_conv_layers):
+                layers.append(nn.Conv1d(in_channels, n_filters, filter_size, padding="same"))
+                in_channels = n_filters
+            n_frame_features = n_filters
+        elif architecture == "conv2d":  # (time, coefficient) images; pool the coefficients only
+            in_channels, width = 1, n_coefficients
+            for _ in range(n_conv_layers):
+                layers.append(nn.Conv2d(in_channels, n_filters, filter_size, padding="same"))
+                if pool_size > 1:
+                    layers.append(nn.MaxPool2d((1, pool_size), ceil_mode=True))
+                    width = -(-width // pool_size)
+                in_channels = n_filters
+            n_frame_features = n_filters * width
+        else:  # "lstm"
+            n_frame_features = n_coefficients
+        self.conv = (
+            nn.ModuleList(layers)
+            if architecture in ("conv1d", "conv2d")
+            else (nn.Sequential(*layers))
         )
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(lstm_hidden_size, n_outputs))
+        self.frame_dropout = nn.Dropout(dropout)
+        if architecture == "hybrid_nolstm":
+            self.lstm = None
+            self.dense = nn.Sequential(nn.Linear(n_frame_features, lstm_hidden_size), nn.ReLU())
+        else:
+            self.lstm = nn.LSTM(
+                n_frame_features,
+                lstm_hidden_size,
+                num_layers=lstm_layers,
+                batch_first=True,
+                dropout=dropout if lstm_layers > 1 else 0.0,
+            )
+        pooled_size = 2 * lstm_hidden_size if pooling == "meanstd" else lstm_hidden_size
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(pooled_size, n_outputs))
+
+    @property
+    def causal(self) -> bool:
+        """Whether the output at frame t depends on frames ``0..t`` only."""
+        return self.architecture in CAUSAL_ARCHITECTURES
 
     def frame_features(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Convolutional features of each real frame, zeros for padding: ``(B, T, F)``."""
+        """Per-frame features fed to the LSTM: ``(B, T, F)``, zeros for padding frames."""
         batch, n_frames, _ = x.shape
         mask = torch.arange(n_frames, device=x.device)[None, :] < lengths.to(x.device)[:, None]
-        frames = (x[mask] - self.feature_mean) / self.feature_scale  # (n_real, C)
-        feats = self.conv(frames.unsqueeze(1)).flatten(1)  # (n_real, F)
-        out = feats.new_zeros(batch, n_frames, feats.shape[1])
-        out[mask] = feats
-        return out
+        if self.architecture in ("hybrid", "hybrid_nolstm", "lstm"):
+            # Frames are independent: transform the real ones only.
+            frames = (x[mask] - self.feature_mean) / self.feature_scale  # (n_real, C)
+            if self.architecture != "lstm":
+                frames = self.conv(frames.unsqueeze(1)).flatten(1)  # (n_real, F)
+            out = frames.new_zeros(batch, n_frames, frames.shape[1])
+            out[mask] = frames
+            return out
+        # Convolutions over time: zero the padding before and after every layer, so that a
+        # real frame sees exactly what "same" zero padding at the sequence's end would give.
+        z = ((x - self.feature_mean) / self.feature_scale) * mask[:, :, None]
+        if self.architecture == "conv1d":
+            z = z.transpose(1, 2)  # (B, C, T)
+            for conv in self.conv:
+                z = torch.relu(conv(z)) * mask[:, None, :]
+            return z.transpose(1, 2)
+        z = z.unsqueeze(1)  # (B, 1, T, C)
+        for layer in self.conv:
+            z = layer(z)
+            if isinstance(layer, nn.Conv2d):
+                z = torch.relu(z) * mask[:, None, :, None]
+        return z.permute(0, 2, 1, 3).flatten(2)  # (B, T, filters * pooled C)
 
     def frame_states(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """LSTM state at every frame, ``(B, T, H)``; zeros past each sequence's end.
@@ -117,13 +204,17 @@ class HybridCNNLSTMModule(nn.Module):
         The LSTM runs over the padded batch without packing: it is unidirectional, so the
         state at a real frame never depends on the padding that follows it, and the fused
         (oneDNN) kernel it can then use is far faster on CPU than packed sequences of unequal
-        lengths (measured 20x on 30 s clips). States at padding frames are zeroed.
+        lengths (measured 20x on 30 s clips). States at padding frames are zeroed. For
+        ``"hybrid_nolstm"`` the states are the per-frame dense layer's outputs.
         """
         lengths = lengths.to(x.device)
         n_frames = x.shape[1]
         longest = int(lengths.max())
         feats = self.frame_dropout(self.frame_features(x[:, :longest], lengths))
-        states, _ = self.lstm(feats)
+        if self.lstm is None:
+            states = self.dense(feats)
+        else:
+            states, _ = self.lstm(feats)
         mask = torch.arange(longest, device=x.device)[None, :] < lengths[:, None]
         states = states * mask[:, :, None]
         if longest < n_frames:
@@ -134,20 +225,31 @@ class HybridCNNLSTMModule(nn.Module):
         """One output vector per sequence: ``(B, n_outputs)``."""
         states = self.frame_states(x, lengths)
         lengths = lengths.to(states.device)
-        if self.pooling == "mean":  # padding states are zero, so the sum covers real frames
-            pooled = states.sum(dim=1) / lengths[:, None].to(states.dtype)
-        else:
+        if self.pooling == "last":
             pooled = states[torch.arange(states.shape[0], device=states.device), lengths - 1]
+        else:  # padding states are zero, so the sums cover the real frames only
+            n = lengths[:, None].to(states.dtype)
+            pooled = states.sum(dim=1) / n
+            if self.pooling == "meanstd":
+                var = (states.square().sum(dim=1) / n - pooled.square()).clamp_min(0.0)
+                pooled = torch.cat([pooled, torch.sqrt(var + _EPS)], dim=1)
         return self.head(pooled)
 
     def forward_frames(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Causal output at every frame, ``(B, T, n_outputs)``.
+        """Output at every frame, ``(B, T, n_outputs)``.
 
-        Output t is what :meth:`forward` would return for the sequence cut after frame t, so it
-        depends on frames ``0..t`` only. Values past a sequence's end are meaningless.
+        Output t pools the states of frames ``0..t`` the way :meth:`forward` pools a whole
+        sequence. For the causal architectures (:attr:`causal`) it is exactly what
+        :meth:`forward` returns for the sequence cut after frame t, so it depends on frames
+        ``0..t`` only; for ``"conv1d"`` and ``"conv2d"`` the convolutions also look a few
+        frames ahead. Values past a sequence's end are meaningless.
         """
         states = self.frame_states(x, lengths)
-        if self.pooling == "mean":
+        if self.pooling != "last":
             steps = torch.arange(1, x.shape[1] + 1, device=states.device, dtype=states.dtype)
-            states = states.cumsum(dim=1) / steps[None, :, None]
+            mean = states.cumsum(dim=1) / steps[None, :, None]
+            if self.pooling == "meanstd":
+                var = states.square().cumsum(dim=1) / steps[None, :, None] - mean.square()
+                mean = torch.cat([mean, torch.sqrt(var.clamp_min(0.0) + _EPS)], dim=2)
+            states = mean
         return self.head(states)

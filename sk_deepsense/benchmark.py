@@ -1,0 +1,662 @@
+"""Benchmark the hybrid CNN + LSTM against its ablations and classical baselines.
+
+Every model sees the same MFCC features (extracted once) and the same cross-validation
+splits: stratified and artist-grouped when the dataset names artists, so that no artist
+straddles training and test data. The result is a table of accuracy and macro-F1 (or RMSE,
+Pearson r and concordance correlation for arousal/valence), fit and predict times and
+parameter counts, plus a speed section measured in the same run, written to CSV, JSON and a
+plot.
+
+Run it from the command line::
+
+    python -m sk_deepsense.benchmark --dataset 4q --data-dir PATH/4q --folds 5 --out DIR
+
+or from Python with :func:`run_benchmark` on features you already have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+
+from .baselines import make_baseline
+from .features._statistics import SequenceStatistics
+from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+
+__all__ = [
+    "DATASETS",
+    "NEURAL_MODELS",
+    "BenchmarkResult",
+    "ccc",
+    "default_models",
+    "main",
+    "make_splits",
+    "run_benchmark",
+]
+
+#: Datasets the command line can load.
+DATASETS = ("synthetic", "4q", "emomusic", "pmemo", "deam")
+#: Network rows of the table: name -> ``architecture``.
+NEURAL_MODELS = {
+    "hybrid": "hybrid",
+    "conv1d+lstm": "conv1d",
+    "conv2d+lstm": "conv2d",
+    "lstm": "lstm",
+    "hybrid, no lstm": "hybrid_nolstm",
+}
+
+
+def ccc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Lin's concordance correlation coefficient of two 1-D arrays.
+
+    ``2 cov / (var_true + var_pred + (mean_true - mean_pred)^2)``: 1 for perfect agreement,
+    0 for none; unlike Pearson's r it also penalises shifts and scale errors.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray [shape=(n_samples,)]
+        Targets and predictions.
+
+    Returns
+    -------
+    ccc : float
+        The coefficient.
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    mt, mp = y_true.mean(), y_pred.mean()
+    cov = np.mean((y_true - mt) * (y_pred - mp))
+    denom = y_true.var() + y_pred.var() + (mt - mp) ** 2
+    return float(2 * cov / denom) if denom > 0 else 0.0
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if np.std(a) == 0 or np.std(b) == 0:
+        return 0.0  # a constant prediction (e.g. the mean baseline) carries no correlation
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def default_models(
+    task: str = "classification", *, neural: Mapping[str, Any] | None = None
+) -> dict[str, Callable[[int], Any]]:
+    """Build the benchmark's models: name -> factory taking the fold's seed.
+
+    Classical baselines (:func:`~sk_deepsense.make_baseline` on per-clip mean and standard
+    deviation, plus the SVM on mean/std of the MFCCs *and* of their frame-to-frame
+    differences), then the hybrid network and its ablations with default hyperparameters.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}, default="classification"
+        Which estimators to build.
+    neural : mapping or None, default=None
+        Extra hyperparameters for every network (e.g. ``{"max_epochs": 3}`` for a smoke test).
+
+    Returns
+    -------
+    models : dict
+        Ordered name -> ``factory(seed) -> unfitted estimator``.
+    """
+    neural = dict(neural or {})
+    net = HybridCNNLSTMClassifier if task == "classification" else HybridCNNLSTMRegressor
+    chance = "majority" if task == "classification" else "mean"
+    models: dict[str, Callable[[int], Any]] = {
+        chance: lambda seed: make_baseline("majority", task=task),
+        "svm": lambda seed: make_baseline("svm", task=task),
+        "svm, +delta stats": lambda seed: make_baseline(
+            "svm", task=task, statistics=SequenceStatistics(deltas=True)
+        ),
+        "logreg" if task == "classification" else "ridge": lambda seed: make_baseline(
+            "logreg", task=task
+        ),
+        "random forest": lambda seed: make_baseline("random_forest", task=task, random_state=seed),
+        "knn": lambda seed: make_baseline("knn", task=task),
+    }
+    for name, arch in NEURAL_MODELS.items():
+        models[name] = lambda seed, arch=arch: net(architecture=arch, random_state=seed, **neural)
+    return models
+
+
+def make_splits(
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    *,
+    n_splits: int = 5,
+    task: str = "classification",
+    random_state: int = 0,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cross-validation splits shared by every model.
+
+    Classification: :class:`~sklearn.model_selection.StratifiedGroupKFold` when ``groups``
+    (e.g. artists) are given, else :class:`~sklearn.model_selection.StratifiedKFold`.
+    Regression: :class:`~sklearn.model_selection.GroupKFold` or
+    :class:`~sklearn.model_selection.KFold`. Always shuffled with ``random_state``.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Targets.
+    groups : np.ndarray or None
+        Group of each sample; samples of one group never straddle training and test.
+    n_splits : int, default=5
+        Folds.
+    task : {"classification", "regression"}, default="classification"
+        Whether to stratify.
+    random_state : int, default=0
+        Shuffling seed.
+
+    Returns
+    -------
+    splits : list of (train_indices, test_indices)
+        One pair per fold.
+    """
+    X0 = np.zeros((len(y), 1))
+    if task == "classification":
+        if groups is not None:
+            cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
+        else:
+            cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+    elif groups is not None:
+        cv = GroupKFold(n_splits, shuffle=True, random_state=random_state)
+    else:
+        cv = KFold(n_splits, shuffle=True, random_state=random_state)
+    return list(cv.split(X0, y, groups))
+
+
+def _peak_rss_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20  # kB on Linux, B on macOS
+
+
+def _run_one(name, factory, fold, train, test, X, y, task, target_names, threads):
+    """Fit and score one model on one fold (runs in a worker process)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads):
+        model = factory(fold)
+        t0 = time.perf_counter()
+        model.fit(X[train], y[train])
+        fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pred = model.predict(X[test])
+        predict_s = time.perf_counter() - t0
+    row: dict[str, Any] = {"model": name, "fold": fold, "n_train": len(train), "n_test": len(test)}
+    if task == "classification":
+        row["accuracy"] = accuracy_score(y[test], pred)
+        row["macro_f1"] = f1_score(y[test], pred, average="macro")
+    else:
+        truth = y[test].reshape(len(test), -1)
+        pred = np.asarray(pred).reshape(len(test), -1)
+        for j, target in enumerate(target_names):
+            row[f"{target}_rmse"] = float(np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2)))
+            row[f"{target}_r"] = _pearson(truth[:, j], pred[:, j])
+            row[f"{target}_ccc"] = ccc(truth[:, j], pred[:, j])
+    row["fit_s"] = fit_s
+    row["predict_s"] = predict_s
+    n_params = getattr(model, "n_parameters_", None)
+    row["n_parameters"] = n_params if n_params is not None else ""
+    row["epochs"] = len(model.history_) if hasattr(model, "history_") else ""
+    row["peak_rss_mib"] = _peak_rss_mib()
+    return row
+
+
+@dataclass
+class BenchmarkResult:
+    """Per-fold rows and their summary, as :func:`run_benchmark` returns them.
+
+    Attributes
+    ----------
+    folds : list of dict
+        One row per (model, fold): scores, ``fit_s``, ``predict_s``, ``n_parameters``,
+        ``epochs`` (networks), ``peak_rss_mib`` (peak resident memory of the process that ran
+        the fit, up to its end).
+    task : str
+        ``"classification"`` or ``"regression"``.
+    metrics : list of str
+        Score columns, in table order.
+    info : dict
+        Free-form context (dataset, features, speed section, environment) for the JSON file.
+    """
+
+    folds: list[dict[str, Any]]
+    task: str
+    metrics: list[str]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Mean and standard deviation over folds of each metric, per model (table order)."""
+        out = []
+        names = list(dict.fromkeys(r["model"] for r in self.folds))
+        for name in names:
+            rows = [r for r in self.folds if r["model"] == name]
+            s: dict[str, Any] = {"model": name, "folds": len(rows)}
+            for m in [*self.metrics, "fit_s", "predict_s"]:
+                v = np.array([r[m] for r in rows], dtype=float)
+                s[m] = float(v.mean())
+                s[f"{m}_std"] = float(v.std())
+            s["n_parameters"] = rows[0]["n_parameters"]
+            epochs = [r["epochs"] for r in rows if r["epochs"] != ""]
+            s["epochs"] = float(np.mean(epochs)) if epochs else ""
+            s["train_clips_per_s"] = float(
+                np.sum([r["n_train"] * (r["epochs"] or 1) for r in rows])
+                / np.sum([r["fit_s"] for r in rows])
+            )
+            s["predict_clips_per_s"] = float(
+                np.sum([r["n_test"] for r in rows])
+                / max(np.sum([r["predict_s"] for r in rows]), 1e-9)
+            )
+            s["peak_rss_mib"] = float(max(r["peak_rss_mib"] for r in rows))
+            out.append(s)
+        return out
+
+    def table(self) -> str:
+        """Format the summary as a Markdown table (mean ± std over folds)."""
+        head = ["model", *self.metrics, "fit s", "predict s", "parameters", "epochs"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+        for s in self.summary():
+            cells = [s["model"]]
+            cells += [f"{s[m]:.3f} ± {s[m + '_std']:.3f}" for m in self.metrics]
+            cells += [f"{s['fit_s']:.1f}", f"{s['predict_s']:.2f}"]
+            cells.append(f"{s['n_parameters']:,}" if s["n_parameters"] != "" else "")
+            cells.append(f"{s['epochs']:.0f}" if s["epochs"] != "" else "")
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def save(self, out_dir: str | os.PathLike, *, plot: bool = True) -> list[Path]:
+        """Write ``folds.csv``, ``summary.csv``, ``results.json`` and ``scores.png``.
+
+        Parameters
+        ----------
+        out_dir : str or os.PathLike
+            Folder (created if needed). Files of an earlier run there are replaced.
+        plot : bool, default=True
+            Also draw the main metric per model with its standard deviation over folds.
+
+        Returns
+        -------
+        paths : list of Path
+            The files written.
+        """
+        out = Path(out_dir).expanduser()
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "folds.csv", out / "summary.csv", out / "results.json"]
+        for path, rows in ((written[0], self.folds), (written[1], self.summary())):
+            with path.open("w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        payload = {
+            "task": self.task,
+            "metrics": self.metrics,
+            "summary": self.summary(),
+            "folds": self.folds,
+            "info": self.info,
+        }
+        written[2].write_text(json.dumps(payload, indent=2, default=str))
+        if plot:
+            written.append(self._plot(out / "scores.png"))
+        return written
+
+    def _plot(self, path: Path) -> Path:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        metric = "macro_f1" if self.task == "classification" else self.metrics[-1]
+        summary = self.summary()
+        names = [s["model"] for s in summary]
+        means = [s[metric] for s in summary]
+        stds = [s[metric + "_std"] for s in summary]
+        fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.2))
+        colors = ["C1" if n in NEURAL_MODELS else "C0" for n in names]
+        ax.barh(names, means, xerr=stds, color=colors, capsize=3)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{metric} (mean ± std over {summary[0]['folds']} folds)")
+        title = self.info.get("dataset", "")
+        ax.set_title(f"{title}: classical baselines (blue) vs networks (orange)")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return path
+
+
+def run_benchmark(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    task: str = "classification",
+    models: Mapping[str, Callable[[int], Any]] | None = None,
+    n_splits: int = 5,
+    random_state: int = 0,
+    target_names: Sequence[str] | None = None,
+    n_jobs: int = 1,
+    verbose: bool = True,
+) -> BenchmarkResult:
+    """Cross-validate every model on identical splits of the same features.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_samples, n_frames, n_coefficients)]
+        NaN-padded MFCC sequences (:class:`~sk_deepsense.MFCCTransformer`'s output).
+    y : np.ndarray [shape=(n_samples,) or (n_samples, n_outputs)]
+        Class labels, or regression targets.
+    groups : np.ndarray or None, default=None
+        Artist (or other) group per sample for grouped splits.
+    task : {"classification", "regression"}, default="classification"
+        Metrics and splitter.
+    models : mapping or None, default=None
+        Name -> ``factory(seed)``; default :func:`default_models`. Each fold's models get the
+        fold index as seed.
+    n_splits : int, default=5
+        Folds.
+    random_state : int, default=0
+        Seed of the splits.
+    target_names : sequence of str or None, default=None
+        Regression output names for the metric columns (default ``y0``, ``y1``, ...).
+    n_jobs : int, default=1
+        Worker processes; each fit gets ``cpu_count // n_jobs`` threads (at least 1), so
+        that parallel fits do not fight over cores.
+    verbose : bool, default=True
+        Print each fold's result as it arrives.
+
+    Returns
+    -------
+    result : BenchmarkResult
+        Per-fold rows and summaries.
+    """
+    if task not in ("classification", "regression"):
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
+    y = np.asarray(y)
+    models = dict(models or default_models(task))
+    splits = make_splits(y, groups, n_splits=n_splits, task=task, random_state=random_state)
+    if task == "regression":
+        n_out = 1 if y.ndim == 1 else y.shape[1]
+        target_names = list(target_names or [f"y{j}" for j in range(n_out)])
+        metrics = [f"{t}_{m}" for t in target_names for m in ("rmse", "r", "ccc")]
+    else:
+        target_names = []
+        metrics = ["accuracy", "macro_f1"]
+    n_jobs = max(1, int(n_jobs))
+    threads = max(1, (os.cpu_count() or 1) // n_jobs)
+    # networks first: the long jobs start early and the short ones fill the gaps
+    jobs = sorted(
+        ((name, fold) for name in models for fold in range(len(splits))),
+        key=lambda job: job[0] not in NEURAL_MODELS,
+    )
+    tasks = (
+        delayed(_run_one)(name, models[name], k, *splits[k], X, y, task, target_names, threads)
+        for name, k in jobs
+    )
+    rows = []
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    for row in parallel(tasks):
+        rows.append(row)
+        if verbose:
+            scores = " ".join(f"{m} {row[m]:.3f}" for m in metrics)
+            print(
+                f"  fold {row['fold']}  {row['model']:<18} {scores}  fit {row['fit_s']:.1f} s",
+                flush=True,
+            )
+    order = {name: i for i, name in enumerate(models)}
+    rows.sort(key=lambda r: (order[r["model"]], r["fold"]))
+    return BenchmarkResult(folds=rows, task=task, metrics=metrics)
+
+
+# ---------------------------------------------------------------------------- command line
+def _load(dataset: str, data_dir: Path | None, n_samples: int, seed: int, work: Path):
+    """Return (filenames, y, groups, task, target_names, description)."""
+    from . import datasets
+
+    if dataset == "synthetic":
+        folder = data_dir or work / "synthetic"
+        if (folder / "metadata.csv").exists():
+            raise FileExistsError(
+                f"{folder} already holds a synthetic dataset; pass an empty or new --data-dir "
+                "(the benchmark never overwrites files)."
+            )
+        bunch = datasets.make_emotion_music(n_samples, output_dir=folder, random_state=seed)
+        desc = f"synthetic ({n_samples} clips of {bunch.duration if 'duration' in bunch else 10} s)"
+        return bunch.filenames, np.asarray(bunch.target), None, "classification", [], desc
+    if data_dir is None:
+        raise ValueError(f"--dataset {dataset} needs --data-dir (the dataset's local folder).")
+    loader = {
+        "4q": datasets.load_4q,
+        "emomusic": datasets.load_emomusic,
+        "pmemo": datasets.load_pmemo,
+        "deam": datasets.load_deam,
+    }[dataset]
+    bunch = loader(data_dir)
+    task = "classification" if dataset == "4q" else "regression"
+    y = np.asarray(bunch.target)
+    names = [] if task == "classification" else [str(t) for t in bunch.target_names]
+    groups = None if bunch.groups is None else np.asarray(bunch.groups)
+    return bunch.filenames, y, groups, task, names, f"{dataset} ({data_dir})"
+
+
+def _speed_section(paths, transformer, n_files: int, n_jobs: int) -> dict[str, Any]:
+    """Time extraction of the first files: naive librosa loop vs MFCCTransformer."""
+    import librosa
+
+    from .features import MFCCTransformer
+
+    paths = list(paths)[:n_files]
+    p = transformer.get_params()
+    params = {k: p[k] for k in ("sr", "n_mfcc", "n_fft", "hop_length", "n_mels", "fmin", "fmax")}
+    out: dict[str, Any] = {"files": len(paths)}
+
+    def naive_loop(files):
+        for path in files:
+            wave, _ = librosa.load(path, sr=p["sr"], duration=p["duration"], offset=p["offset"])
+            librosa.feature.mfcc(y=wave, **params)
+
+    # one untimed file each first, so that one-off costs (imports, filter design, mel basis)
+    # are not charged to whichever method happens to run first
+    naive_loop(paths[:1])
+    t0 = time.perf_counter()
+    naive_loop(paths)
+    naive = time.perf_counter() - t0
+    timings = {"naive librosa loop": naive}
+    X = None
+    for jobs in sorted({1, n_jobs}):
+        mfcc = MFCCTransformer(**params, duration=p["duration"], offset=p["offset"], n_jobs=jobs)
+        mfcc.transform(paths[:1])
+        t0 = time.perf_counter()
+        X = mfcc.transform(paths)
+        timings[f"MFCCTransformer(n_jobs={jobs})"] = time.perf_counter() - t0
+    from .features import sequence_lengths
+
+    audio_s = float(sequence_lengths(X).sum() * p["hop_length"] / p["sr"])
+    out["audio_seconds"] = audio_s
+    out["extraction"] = {
+        name: {
+            "seconds": s,
+            "files_per_s": len(paths) / s,
+            "x_realtime": audio_s / s,
+            "speedup_vs_naive": naive / s,
+        }
+        for name, s in timings.items()
+    }
+    return out
+
+
+def _format_speed(info: dict[str, Any], summary: list[dict[str, Any]]) -> str:
+    lines = []
+    speed = info.get("speed")
+    if speed:
+        lines.append(
+            f"Extraction, first {speed['files']} files ({speed['audio_seconds']:.0f} s of audio "
+            "analysed), same run:"
+        )
+        lines.append("| method | seconds | files/s | x real time | vs naive |")
+        lines.append("|---|---|---|---|---|")
+        for name, e in speed["extraction"].items():
+            lines.append(
+                f"| {name} | {e['seconds']:.2f} | {e['files_per_s']:.1f} | "
+                f"{e['x_realtime']:.0f}x | {e['speedup_vs_naive']:.2f}x |"
+            )
+    lines.append("")
+    lines.append("Training and inference (clip-epochs/s counts each training clip once per epoch):")
+    lines.append("| model | train clip-epochs/s | predict clips/s | peak RSS MiB |")
+    lines.append("|---|---|---|---|")
+    for s in summary:
+        lines.append(
+            f"| {s['model']} | {s['train_clips_per_s']:.1f} | {s['predict_clips_per_s']:.0f} | "
+            f"{s['peak_rss_mib']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point (``python -m sk_deepsense.benchmark --help``).
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        Arguments; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success.
+    """
+    from .features import MFCCTransformer
+
+    ap = argparse.ArgumentParser(
+        prog="python -m sk_deepsense.benchmark",
+        description="Cross-validate the hybrid CNN+LSTM, its ablations and classical baselines "
+        "on identical (artist-grouped, stratified) folds of one dataset.",
+    )
+    ap.add_argument("--dataset", choices=DATASETS, default="synthetic")
+    ap.add_argument(
+        "--data-dir", type=Path, help="the dataset's folder (synthetic: where to write clips)"
+    )
+    ap.add_argument("--n-samples", type=int, default=160, help="synthetic clips (default 160)")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0, help="seed of the splits (and synthetic data)")
+    ap.add_argument(
+        "--models",
+        nargs="+",
+        metavar="NAME",
+        help="subset of the models, by table name (default: all); e.g. svm hybrid",
+    )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="network hyperparameter for every network, e.g. --set max_epochs=5 (repeatable)",
+    )
+    ap.add_argument("--hop-length", type=int, default=None, help="MFCC hop (default: 512)")
+    ap.add_argument("--n-mfcc", type=int, default=None, help="MFCCs per frame (default: 20)")
+    ap.add_argument("--n-jobs", type=int, default=1, help="parallel fits (processes)")
+    ap.add_argument("--cache", help="feature cache folder (joblib.Memory)")
+    ap.add_argument(
+        "--speed-files", type=int, default=20, help="files for the extraction timing (0: skip)"
+    )
+    ap.add_argument("--out", type=Path, help="write folds.csv, summary.csv, results.json, plot")
+    args = ap.parse_args(argv)
+
+    neural: dict[str, Any] = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            neural[key] = json.loads(value)
+        except json.JSONDecodeError:
+            neural[key] = value
+    with tempfile.TemporaryDirectory(prefix="sk_deepsense-bench-") as tmp:
+        paths, y, groups, task, target_names, desc = _load(
+            args.dataset, args.data_dir, args.n_samples, args.seed, Path(tmp)
+        )
+        feature_params = {
+            k: v
+            for k, v in {"hop_length": args.hop_length, "n_mfcc": args.n_mfcc}.items()
+            if v is not None
+        }
+        mfcc = MFCCTransformer(n_jobs=args.n_jobs, memory=args.cache, **feature_params)
+        print(f"{desc}: {len(paths)} clips, task {task}, {args.folds} folds", flush=True)
+        t0 = time.perf_counter()
+        X = mfcc.transform(paths)
+        extract_s = time.perf_counter() - t0
+        print(f"features {X.shape} in {extract_s:.1f} s (extracted once, shared by all models)")
+        speed = None
+        if args.speed_files:
+            speed = _speed_section(paths, mfcc, args.speed_files, args.n_jobs)
+
+    models = default_models(task, neural=neural)
+    if args.models:
+        unknown = sorted(set(args.models) - set(models))
+        if unknown:
+            ap.error(f"unknown --models {unknown}; choose from {list(models)}")
+        models = {name: models[name] for name in models if name in args.models}
+    result = run_benchmark(
+        X,
+        y,
+        groups=groups,
+        task=task,
+        models=models,
+        n_splits=args.folds,
+        random_state=args.seed,
+        target_names=target_names,
+        n_jobs=args.n_jobs,
+    )
+    import sklearn
+    import torch
+
+    from . import __version__
+
+    result.info = {
+        "dataset": desc,
+        "command": "python -m sk_deepsense.benchmark "
+        + " ".join(sys.argv[1:] if argv is None else argv),
+        "n_clips": len(X),
+        "grouped": groups is not None,
+        "features": {**mfcc.get_params(), "memory": None, "shape": list(X.shape)},
+        "feature_seconds": extract_s,
+        "network_params": neural,
+        "speed": speed,
+        "main_process_peak_rss_mib": _peak_rss_mib(),
+        "environment": {
+            "sk_deepsense": __version__,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "scikit-learn": sklearn.__version__,
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "n_jobs": args.n_jobs,
+        },
+    }
+    print()
+    print(result.table())
+    print()
+    print(_format_speed(result.info, result.summary()))
+    if args.out:
+        written = result.save(args.out)
+        print("\nwrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

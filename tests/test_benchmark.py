@@ -1,0 +1,144 @@
+"""The benchmark: shared splits, metrics, tables, files and the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, make_baseline
+from sk_deepsense.benchmark import ccc, default_models, main, make_splits, run_benchmark
+
+TINY = dict(n_filters=4, filter_size=3, lstm_hidden_size=8, max_epochs=2, early_stopping=False)
+
+
+def sequences(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.array(["Q1", "Q2"])[np.arange(n) % 2]
+    X = rng.normal(size=(n, 10, 6)).astype(np.float32)
+    X[y == "Q2", :, :2] += 2.0
+    X[::3, 7:] = np.nan
+    groups = np.arange(n) // 4  # ten "artists" of four clips
+    return X, y, groups
+
+
+def test_ccc_rewards_agreement_and_punishes_bias():
+    y = np.array([0.1, -0.4, 0.8, 0.3])
+    assert ccc(y, y) == pytest.approx(1.0)
+    assert ccc(y, y + 0.5) < 0.6  # Pearson r would still be 1
+    assert ccc(y, np.zeros(4)) == 0.0
+    assert ccc(y, 2 * y.mean() - y) == pytest.approx(-1.0)  # mirrored about the mean
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_splits_keep_groups_apart_and_cover_every_sample(task):
+    _, y, groups = sequences()
+    target = y if task == "classification" else np.arange(len(y), dtype=float)
+    splits = make_splits(target, groups, n_splits=5, task=task)
+    tested = np.concatenate([test for _, test in splits])
+    assert sorted(tested.tolist()) == list(range(len(y)))
+    for train, test in splits:
+        assert not set(groups[train]) & set(groups[test])
+        if task == "classification":
+            assert set(y[test]) == {"Q1", "Q2"}
+    assert make_splits(target, groups, task=task)[0][1].tolist() == splits[0][1].tolist()
+
+
+def test_run_benchmark_scores_every_model_on_the_same_folds(tmp_path):
+    X, y, groups = sequences()
+    models = {
+        "majority": lambda seed: make_baseline("majority"),
+        "svm": lambda seed: make_baseline("svm"),
+        "hybrid": lambda seed: HybridCNNLSTMClassifier(**TINY, random_state=seed),
+    }
+    result = run_benchmark(X, y, groups=groups, models=models, n_splits=3, verbose=False)
+    assert [(r["model"], r["fold"]) for r in result.folds] == [
+        (m, k) for m in models for k in range(3)
+    ]
+    for k in range(3):
+        rows = [r for r in result.folds if r["fold"] == k]
+        assert len({r["n_test"] for r in rows}) == 1  # identical test folds
+    summary = {s["model"]: s for s in result.summary()}
+    assert summary["majority"]["accuracy"] == pytest.approx(0.5, abs=0.1)
+    assert summary["svm"]["accuracy"] > 0.9  # the classes are easy
+    assert summary["hybrid"]["n_parameters"] > 0 and summary["hybrid"]["epochs"] == 2
+    assert summary["svm"]["n_parameters"] == ""
+    svm_line = next(line for line in result.table().splitlines() if line.startswith("| svm |"))
+    acc = summary["svm"]["accuracy"]
+    assert f"| {acc:.3f} ± {summary['svm']['accuracy_std']:.3f} |" in svm_line
+
+    written = result.save(tmp_path)
+    assert {p.name for p in written} == {"folds.csv", "summary.csv", "results.json", "scores.png"}
+    with (tmp_path / "folds.csv").open() as f:
+        assert len(list(csv.DictReader(f))) == 9
+    payload = json.loads((tmp_path / "results.json").read_text())
+    assert payload["metrics"] == ["accuracy", "macro_f1"]
+    assert (tmp_path / "scores.png").stat().st_size > 1000
+
+
+def test_run_benchmark_regression_reports_rmse_r_and_ccc():
+    X, _, groups = sequences()
+    rng = np.random.default_rng(1)
+    av = np.c_[np.nanmean(X[:, :, 0], axis=1), rng.normal(size=len(X))]
+    models = {
+        "mean": lambda seed: make_baseline("majority", task="regression"),
+        "ridge": lambda seed: make_baseline("logreg", task="regression"),
+        "hybrid": lambda seed: HybridCNNLSTMRegressor(**TINY, random_state=seed),
+    }
+    result = run_benchmark(
+        X,
+        av,
+        groups=groups,
+        task="regression",
+        models=models,
+        n_splits=3,
+        target_names=["arousal", "valence"],
+        verbose=False,
+    )
+    assert result.metrics == [
+        f"{t}_{m}" for t in ("arousal", "valence") for m in ("rmse", "r", "ccc")
+    ]
+    summary = {s["model"]: s for s in result.summary()}
+    assert summary["ridge"]["arousal_r"] > 0.9  # arousal is the mean of coefficient 0
+    assert summary["mean"]["arousal_ccc"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_default_models_cover_baselines_and_every_architecture():
+    models = default_models()
+    assert list(models)[:2] == ["majority", "svm"]
+    nets = [models[n](0) for n in ("hybrid", "conv1d+lstm", "conv2d+lstm", "lstm")]
+    assert [m.architecture for m in nets] == ["hybrid", "conv1d", "conv2d", "lstm"]
+    assert models["hybrid, no lstm"](3).get_params()["random_state"] == 3
+    regression = default_models("regression", neural={"max_epochs": 1})
+    assert "mean" in regression and regression["hybrid"](0).max_epochs == 1
+
+
+def test_command_line_on_the_synthetic_default(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(
+        [
+            "--n-samples", "12", "--folds", "2", "--models", "majority", "svm", "hybrid",
+            "--set", "max_epochs=1", "--set", "train_chunk=64",
+            "--speed-files", "2", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "| hybrid |" in printed and "naive librosa loop" in printed
+    payload = json.loads((out / "results.json").read_text())
+    assert [s["model"] for s in payload["summary"]] == ["majority", "svm", "hybrid"]
+    assert payload["info"]["network_params"] == {"max_epochs": 1, "train_chunk": 64}
+    assert payload["info"]["speed"]["files"] == 2
+
+
+def test_command_line_rejects_unknown_models(capsys):
+    with pytest.raises(SystemExit):
+        main(["--n-samples", "4", "--models", "gpt", "--speed-files", "0"])
+    assert "unknown --models" in capsys.readouterr().err
+
+
+def test_real_datasets_need_their_folder():
+    with pytest.raises(ValueError, match="needs --data-dir"):
+        main(["--dataset", "4q"])
