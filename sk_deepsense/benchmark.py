@@ -11,7 +11,7 @@ Run it from the command line::
 
     python -m sk_deepsense.benchmark --dataset 4q --data-dir PATH/4q --folds 5 --out DIR
 
-or from Python with :func:`run_benchmark` on features you already have.
+or from Python with :func:`~sk_deepsense.benchmark.run_benchmark` on features you already have.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def _run_one(name, factory, fold, train, test, X, y, task, target_names, threads
 
 @dataclass
 class BenchmarkResult:
-    """Per-fold rows and their summary, as :func:`run_benchmark` returns them.
+    """Per-fold rows and their summary, as :func:`~sk_deepsense.benchmark.run_benchmark` gives.
 
     Attributes
     ----------
@@ -333,7 +333,7 @@ class BenchmarkResult:
         ax.invert_yaxis()
         ax.set_xlabel(f"{metric} (mean ± std over {summary[0]['folds']} folds)")
         title = self.info.get("dataset", "")
-        ax.set_title(f"{title}: classical baselines (blue) vs networks (orange)")
+        ax.set_title(f"{title}\nclassical baselines (blue), networks (orange)", fontsize=10)
         fig.tight_layout()
         fig.savefig(path, dpi=120)
         plt.close(fig)

@@ -176,7 +176,8 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        # NaN is accepted only as whole padding frames (3-D input), never as a missing value
+        # inside a frame, so the estimator does not advertise allow_nan
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
