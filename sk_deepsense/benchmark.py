@@ -436,7 +436,7 @@ def _load(dataset: str, data_dir: Path | None, n_samples: int, seed: int, work: 
                 "(the benchmark never overwrites files)."
             )
         bunch = datasets.make_emotion_music(n_samples, output_dir=folder, random_state=seed)
-        desc = f"synthetic ({n_samples} clips of {bunch.duration if 'duration' in bunch else 10} s)"
+        desc = f"synthetic ({n_samples} clips, seed {seed})"
         return bunch.filenames, np.asarray(bunch.target), None, "classification", [], desc
     if data_dir is None:
         raise ValueError(f"--dataset {dataset} needs --data-dir (the dataset's local folder).")
