@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -94,7 +93,7 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
                 "(use `percentiles` for other quantiles)."
             )
         percentiles = [float(q) for q in np.atleast_1d(self.percentiles)]
-        if any(not isinstance(q, Real) or not 0 <= q <= 100 for q in percentiles):
+        if any(not 0 <= q <= 100 for q in percentiles):
             raise ValueError(f"percentiles must lie in [0, 100], got {self.percentiles!r}.")
         if not stats and not percentiles:
             raise ValueError("Nothing to compute: `statistics` and `percentiles` are both empty.")
