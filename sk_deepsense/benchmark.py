@@ -41,6 +41,7 @@ from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
 __all__ = [
     "DATASETS",
+    "score_predictions",
     "NEURAL_MODELS",
     "BenchmarkResult",
     "ccc",
@@ -90,6 +91,57 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     if np.std(a) == 0 or np.std(b) == 0:
         return 0.0  # a constant prediction (e.g. the mean baseline) carries no correlation
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def score_predictions(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    task: str = "classification",
+    target_names: Sequence[str] | None = None,
+) -> dict[str, float]:
+    """Score one set of predictions with the benchmark's metrics.
+
+    Classification: ``accuracy`` and ``macro_f1``. Regression, per target column ``name``:
+    ``{name}_rmse``, ``{name}_r`` (Pearson; 0 for a constant prediction) and ``{name}_ccc``
+    (:func:`ccc`).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like [shape=(n_samples,) or (n_samples, n_targets)]
+        Targets and predictions.
+    task : {"classification", "regression"}, default="classification"
+        Which scores.
+    target_names : sequence of str or None, default=None
+        Regression target names, one per column (default ``"y0"``, ``"y1"``, ...).
+
+    Returns
+    -------
+    scores : dict of str to float
+        Score name -> value.
+
+    Examples
+    --------
+    >>> from sk_deepsense.benchmark import score_predictions
+    >>> score_predictions(["Q1", "Q2", "Q1"], ["Q1", "Q1", "Q1"])
+    {'accuracy': 0.666..., 'macro_f1': 0.4}
+    """
+    if task == "classification":
+        return {
+            "accuracy": float(accuracy_score(y_true, y_pred)),
+            "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
+        }
+    truth = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    pred = np.asarray(y_pred, dtype=np.float64).reshape(len(truth), -1)
+    names = list(target_names) if target_names else [f"y{j}" for j in range(truth.shape[1])]
+    if len(names) != truth.shape[1]:
+        raise ValueError(f"target_names has {len(names)} names for {truth.shape[1]} targets")
+    scores: dict[str, float] = {}
+    for j, target in enumerate(names):
+        scores[f"{target}_rmse"] = float(np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2)))
+        scores[f"{target}_r"] = _pearson(truth[:, j], pred[:, j])
+        scores[f"{target}_ccc"] = ccc(truth[:, j], pred[:, j])
+    return scores
 
 
 def default_models(
@@ -200,16 +252,7 @@ def _run_one(name, factory, fold, train, test, X, y, task, target_names, threads
         pred = model.predict(X[test])
         predict_s = time.perf_counter() - t0
     row: dict[str, Any] = {"model": name, "fold": fold, "n_train": len(train), "n_test": len(test)}
-    if task == "classification":
-        row["accuracy"] = accuracy_score(y[test], pred)
-        row["macro_f1"] = f1_score(y[test], pred, average="macro")
-    else:
-        truth = y[test].reshape(len(test), -1)
-        pred = np.asarray(pred).reshape(len(test), -1)
-        for j, target in enumerate(target_names):
-            row[f"{target}_rmse"] = float(np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2)))
-            row[f"{target}_r"] = _pearson(truth[:, j], pred[:, j])
-            row[f"{target}_ccc"] = ccc(truth[:, j], pred[:, j])
+    row.update(score_predictions(y[test], pred, task=task, target_names=target_names))
     row["fit_s"] = fit_s
     row["predict_s"] = predict_s
     n_params = getattr(model, "n_parameters_", None)
@@ -527,13 +570,15 @@ def _format_speed(info: dict[str, Any], summary: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     """Command-line entry point (``python -m sk_deepsense.benchmark --help``).
 
     Parameters
     ----------
     argv : sequence of str or None, default=None
         Arguments; ``None`` reads ``sys.argv``.
+    prog : str or None, default=None
+        Program name shown in the usage (``sk-deepsense benchmark`` wraps this function).
 
     Returns
     -------
@@ -543,7 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .features import MFCCTransformer
 
     ap = argparse.ArgumentParser(
-        prog="python -m sk_deepsense.benchmark",
+        prog=prog or "python -m sk_deepsense.benchmark",
         description="Cross-validate the hybrid CNN+LSTM, its ablations and classical baselines "
         "on identical (artist-grouped, stratified) folds of one dataset.",
     )
@@ -629,7 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     result.info = {
         "dataset": desc,
-        "command": "python -m sk_deepsense.benchmark "
+        "command": (prog or "python -m sk_deepsense.benchmark")
+        + " "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "n_clips": len(X),
         "grouped": groups is not None,

@@ -68,6 +68,8 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         changed file, setting or library never returns stale features, and a grid search
         over the model decodes each file once. Waveforms given
         directly are not cached.
+    verbose : int, default=0
+        If > 0, ``transform`` shows a progress bar over the clips (tqdm, on standard error).
 
     Attributes
     ----------
@@ -107,7 +109,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
     >>> X.shape, X.dtype
     ((2, 44, 20), dtype('float32'))
     >>> int(np.isnan(X[1]).all(axis=1).sum())  # padding frames of the half-second clip
-    21
+    22
     """
 
     _parameter_constraints: dict = {
@@ -123,6 +125,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         "deltas": [Interval(Integral, 0, 2, closed="both")],
         "n_jobs": [Integral, None],
         "memory": [str, os.PathLike, joblib.Memory, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -140,6 +143,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         deltas: int = 0,
         n_jobs: int | None = None,
         memory: str | os.PathLike | joblib.Memory | None = None,
+        verbose: int = 0,
     ) -> None:
         self.sr = sr
         self.n_mfcc = n_mfcc
@@ -153,6 +157,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         self.deltas = deltas
         self.n_jobs = n_jobs
         self.memory = memory
+        self.verbose = verbose
 
     @property
     def n_frames_(self) -> int | None:
@@ -230,11 +235,16 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         # features bit-identical across n_jobs (summation order depends on BLAS threads).
         with threadpool_limits(limits=1, user_api="blas"):
             if n_jobs == 1 or len(items) == 1:
-                sequences = [one(item) for item in items]
+                results = (one(item) for item in items)
             else:
-                sequences = joblib.Parallel(n_jobs=n_jobs, prefer="threads")(
+                results = joblib.Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
                     joblib.delayed(one)(item) for item in items
                 )
+            if self.verbose:
+                from tqdm.auto import tqdm
+
+                results = tqdm(results, total=len(items), desc="MFCC", unit="clip", leave=False)
+            sequences = list(results)
         return pad_sequences(sequences, n_frames=self.n_frames_)
 
     def _feature_params(self) -> dict:

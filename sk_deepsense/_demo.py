@@ -1,0 +1,292 @@
+"""``sk-deepsense demo``: the main job on the built-in synthetic data, with plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DEMO_FILES", "run_demo"]
+
+#: What the demo writes into its folder (besides ``clips/``).
+DEMO_FILES = (
+    "results.json",
+    "confusion_matrix.png",
+    "training_curves.png",
+    "arousal_valence.png",
+    "timeline.png",
+    "summary.png",
+    "medley.wav",
+    "model.joblib",
+)
+
+
+def run_demo(
+    output_dir: str | os.PathLike = "sk-deepsense-demo",
+    *,
+    n_samples: int = 160,
+    folds: int = 4,
+    max_epochs: int = 40,
+    seed: int = 0,
+    fast: bool = False,
+    overwrite: bool = False,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Cross-validate the hybrid against baselines on synthetic music and draw the results.
+
+    The steps, all on the built-in :func:`~sk_deepsense.datasets.make_emotion_music` data
+    (written to ``output_dir/clips`` as WAV files with ``metadata.csv``; no download):
+
+    1. MFCC sequences of every clip (:class:`~sk_deepsense.MFCCTransformer`, once);
+    2. stratified ``folds``-fold cross-validation, on identical folds, of a majority-class
+       guess, the MFCC-statistics SVM (:func:`~sk_deepsense.make_baseline`) and the hybrid
+       CNN + LSTM classifier of the four emotion quadrants; the table is printed;
+    3. a :class:`~sk_deepsense.HybridCNNLSTMRegressor` of (arousal, valence) trained on the
+       first fold's training clips and scored on its held-out clips;
+    4. an emotion timeline: three held-out clips of different quadrants joined into one
+       ``medley.wav``, and the first fold's classifier's per-frame (causal) probabilities over it;
+    5. plots and files in ``output_dir`` (see :data:`DEMO_FILES`): the pooled out-of-fold
+       confusion matrix of the hybrid, its training curves per fold, the arousal-valence
+       plane, the timeline, the four together in ``summary.png``, the scores in
+       ``results.json``, and the first fold's fitted pipeline (audio path -> quadrant) in
+       ``model.joblib`` for ``sk-deepsense predict``.
+
+    Parameters
+    ----------
+    output_dir : str or os.PathLike, default="sk-deepsense-demo"
+        Folder for everything written (created if needed).
+    n_samples : int, default=160
+        Synthetic clips (10 s each).
+    folds : int, default=4
+        Cross-validation folds.
+    max_epochs : int, default=40
+        Epoch limit of the networks (early stopping usually ends training sooner).
+    seed : int, default=0
+        Seed of the data, the folds and the networks.
+    fast : bool, default=False
+        Tiny settings to check an installation in seconds: 40 clips of 4 s, 2 folds,
+        3 epochs (the scores then mean nothing).
+    overwrite : bool, default=False
+        Replace the files of an earlier demo in ``output_dir``. Without it, a
+        :class:`FileExistsError` listing them is raised before anything is written.
+    quiet : bool, default=False
+        No progress output (the table is still printed).
+
+    Returns
+    -------
+    results : dict
+        ``"scores"``: model -> list of per-fold dicts (``accuracy``, ``macro_f1``,
+        ``fit_s``); ``"regression"``: the arousal/valence scores; ``"files"``: paths written.
+
+    Raises
+    ------
+    FileExistsError
+        If ``output_dir`` holds files of an earlier run and ``overwrite`` is False.
+    """
+    import joblib
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import soundfile as sf
+    from sklearn.pipeline import Pipeline
+
+    from .baselines import make_baseline
+    from .benchmark import make_splits, score_predictions
+    from .datasets import make_emotion_music
+    from .features import MFCCTransformer
+    from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+    from .plotting import (
+        plot_arousal_valence,
+        plot_confusion_matrix,
+        plot_emotion_timeline,
+        plot_training_curves,
+        predict_timeline,
+    )
+
+    def note(*parts: Any) -> None:
+        if not quiet:
+            print(*parts, file=sys.stderr, flush=True)
+
+    if fast:
+        n_samples, folds, max_epochs, duration = 40, 2, 3, 4.0
+    else:
+        duration = 10.0
+    out = Path(output_dir).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"output folder {str(out)!r} exists and is not a folder")
+    existing = [out / name for name in DEMO_FILES if (out / name).exists()]
+    if (out / "clips").exists():
+        existing.append(out / "clips")
+    if existing and not overwrite:
+        shown = ", ".join(repr(p.name) for p in existing)
+        raise FileExistsError(
+            f"output folder {str(out)!r} already holds {shown} from an earlier demo; pass "
+            "--overwrite (overwrite=True) to replace them, or choose another folder"
+        )
+
+    t_start = time.perf_counter()
+    note(f"generating {n_samples} synthetic clips of {duration:.0f} s in {out / 'clips'} ...")
+    music = make_emotion_music(
+        n_samples,
+        duration=duration,
+        output_dir=out / "clips",
+        overwrite=overwrite,
+        random_state=seed,
+    )
+    paths, y = list(music.filenames), np.asarray(music.target)
+    av = np.column_stack([music.arousal, music.valence])
+
+    mfcc = MFCCTransformer(duration=duration, n_jobs=2, verbose=int(not quiet))
+    t0 = time.perf_counter()
+    X = mfcc.fit_transform(paths)
+    note(f"MFCC sequences {X.shape} in {time.perf_counter() - t0:.1f} s")
+
+    net = {"max_epochs": max_epochs, "random_state": seed}
+    models = {
+        "majority class": lambda: make_baseline("majority"),
+        "MFCC statistics + SVM": lambda: make_baseline("svm"),
+        "hybrid 1-D CNN + LSTM": lambda: HybridCNNLSTMClassifier(**net),
+    }
+    splits = make_splits(y, None, n_splits=folds, random_state=seed)
+    scores: dict[str, list[dict[str, float]]] = {name: [] for name in models}
+    oof = np.empty(len(y), dtype=object)
+    hybrids = []
+    for k, (train, test) in enumerate(splits):
+        for name, factory in models.items():
+            model = factory()
+            t0 = time.perf_counter()
+            model.fit(X[train], y[train])
+            fit_s = time.perf_counter() - t0
+            pred = model.predict(X[test])
+            row = score_predictions(y[test], pred)
+            row["fit_s"] = fit_s
+            scores[name].append(row)
+            if name.startswith("hybrid"):
+                oof[test] = pred
+                hybrids.append(model)
+        note(
+            f"fold {k + 1}/{folds}: "
+            + ", ".join(f"{n.split()[0]} {s[-1]['accuracy']:.3f}" for n, s in scores.items())
+        )
+
+    print(f"\n{len(y)} synthetic clips, 4 quadrants, stratified {folds}-fold CV")
+    print(f"{'model':<26} {'accuracy':>15} {'macro-F1':>15} {'fit s/fold':>11}")
+    for name, rows in scores.items():
+        acc = np.array([r["accuracy"] for r in rows])
+        f1 = np.array([r["macro_f1"] for r in rows])
+        fit = np.mean([r["fit_s"] for r in rows])
+        print(
+            f"{name:<26} {acc.mean():.3f} +- {acc.std():.3f} {f1.mean():.3f} +- {f1.std():.3f}"
+            f" {fit:>11.1f}"
+        )
+
+    # Arousal/valence regression on the first fold.
+    train, test = splits[0]
+    reg = HybridCNNLSTMRegressor(**net).fit(X[train], av[train])
+    av_pred = reg.predict(X[test])
+    reg_scores = score_predictions(
+        av[test], av_pred, task="regression", target_names=["arousal", "valence"]
+    )
+    print(
+        "\narousal/valence regression (hybrid, fold 1 held-out clips): "
+        + ", ".join(
+            f"{t} r {reg_scores[f'{t}_r']:.2f} CCC {reg_scores[f'{t}_ccc']:.2f}"
+            for t in ("arousal", "valence")
+        )
+    )
+
+    # An emotion timeline over three held-out clips of different quadrants.
+    clf0 = hybrids[0]
+    picked: list[int] = []
+    for quadrant in ("Q1", "Q3", "Q2"):
+        candidates = [i for i in test if y[i] == quadrant]
+        if candidates:
+            picked.append(int(candidates[0]))
+    waves = [music.data[i] for i in picked]
+    medley = np.concatenate(waves)
+    sf.write(out / "medley.wav", medley, music.sr, subtype="PCM_16")
+    segments, start = [], 0.0
+    for i, wave in zip(picked, waves, strict=True):
+        end = start + len(wave) / music.sr
+        segments.append((start, end, str(y[i])))
+        start = end
+    medley_mfcc = MFCCTransformer(duration=None)
+    timeline = predict_timeline(Pipeline([("mfcc", medley_mfcc), ("clf", clf0)]), [medley])[0]
+
+    # The first fold's classifier, as a pipeline on audio paths.
+    pipe = Pipeline([("mfcc", MFCCTransformer(duration=duration, n_jobs=2)), ("clf", clf0)])
+    joblib.dump(pipe, out / "model.joblib")
+
+    # Plots.
+    written = []
+
+    def save(fig, name):
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        written.append(out / name)
+
+    def draw(kind: str, ax) -> None:
+        if kind == "cm":
+            plot_confusion_matrix(
+                y, oof.astype(str), ax=ax, title="Hybrid, out-of-fold (rows: true)"
+            )
+        elif kind == "curves":
+            plot_training_curves(hybrids, ax=ax, title="Hybrid training curves per fold")
+        elif kind == "av":
+            plot_arousal_valence(
+                av_pred, av[test], ax=ax, title="Arousal/valence, fold-1 held-out clips"
+            )
+        else:
+            plot_emotion_timeline(
+                timeline.values,
+                times=timeline.times,
+                names=timeline.names,
+                kind=timeline.kind,
+                segments=segments,
+                ax=ax,
+                title="Emotion timeline of medley.wav (causal)",
+            )
+
+    for kind, name, size in [
+        ("cm", "confusion_matrix.png", (5.5, 5)),
+        ("curves", "training_curves.png", (6.5, 4)),
+        ("av", "arousal_valence.png", (5.5, 5.5)),
+        ("timeline", "timeline.png", (9, 3.5)),
+    ]:
+        fig, ax = plt.subplots(figsize=size)
+        draw(kind, ax)
+        save(fig, name)
+    fig, axes = plt.subplots(2, 2, figsize=(13, 10))
+    for kind, ax in zip(("cm", "curves", "av", "timeline"), axes.ravel(), strict=True):
+        draw(kind, ax)
+    fig.tight_layout()
+    save(fig, "summary.png")
+
+    results = {
+        "n_clips": len(y),
+        "folds": folds,
+        "duration_s": duration,
+        "max_epochs": max_epochs,
+        "seed": seed,
+        "scores": scores,
+        "regression": reg_scores,
+        "timeline_segments": segments,
+        "seconds": time.perf_counter() - t_start,
+    }
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    files = [*written, out / "results.json", out / "medley.wav", out / "model.joblib"]
+    results["files"] = [str(p) for p in files]
+    print(f"\nwritten to {out}: " + ", ".join(p.name for p in files) + ", clips/")
+    print(
+        f"model.joblib is the fold-1 hybrid (audio path -> quadrant); try:\n"
+        f"  sk-deepsense predict {out / 'model.joblib'} {out / 'medley.wav'} "
+        f"--timeline medley_timeline.png"
+    )
+    note(f"done in {time.perf_counter() - t_start:.0f} s")
+    return results

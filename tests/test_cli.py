@@ -1,0 +1,323 @@
+"""The sk-deepsense command line: train, predict, evaluate, benchmark, demo and its errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.metrics import confusion_matrix
+
+from sk_deepsense.cli import format_records, main, parse_value
+
+TINY = [
+    "--set", "clf__max_epochs=2",
+    "--set", "clf__n_filters=4",
+    "--set", "clf__lstm_hidden_size=8",
+    "--set", "mfcc__duration=2.0",
+    "--set", "mfcc__sr=16000",
+]  # fmt: skip
+
+
+def run(capsys, *argv):
+    """main(argv) -> (exit code, stdout, stderr)."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def labels_csv(audio_corpus, tmp_path_factory):
+    """A path,label,group CSV beside the corpus, with paths relative to it."""
+    paths, labels = audio_corpus
+    folder = Path(paths[0]).parent
+    csv_path = tmp_path_factory.mktemp("csv") / "labels.csv"
+    with open(csv_path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "label", "group"])
+        for i, (p, label) in enumerate(zip(paths, labels, strict=True)):
+            rel = Path("..") / folder.name / Path(p).name
+            writer.writerow([str(rel) if i % 2 else p, label, f"artist{i // 3}"])
+    # the odd rows' relative paths lead from the CSV's folder to the corpus folder
+    assert (csv_path.parent.parent / folder.name).samefile(folder)
+    return csv_path
+
+
+@pytest.fixture(scope="module")
+def av_csv(audio_corpus, tmp_path_factory):
+    paths, labels = audio_corpus
+    av = {"low": (-0.5, -0.3), "high": (0.7, 0.5), "noise": (0.6, -0.6)}
+    csv_path = tmp_path_factory.mktemp("csv_av") / "av.csv"
+    with open(csv_path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "arousal", "valence"])
+        for p, label in zip(paths, labels, strict=True):
+            writer.writerow([p, *av[label]])
+    return csv_path
+
+
+@pytest.fixture(scope="module")
+def clf_model(labels_csv, tmp_path_factory):
+    out = tmp_path_factory.mktemp("model") / "clf.joblib"
+    assert main(["train", str(labels_csv), "-o", str(out), "-q", *TINY]) == 0
+    return out
+
+
+def test_console_script_is_registered_and_python_m_works():
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("sk-deepsense") == "sk_deepsense.cli:main"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sk_deepsense", "--version"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("sk_deepsense ")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("20", 20),
+        ("0.5", 0.5),
+        ("true", True),
+        ("True", True),
+        ("null", None),
+        ("None", None),
+        ("[3, 5]", [3, 5]),
+        ("mean", "mean"),
+        ('"7"', "7"),
+        ("~/cache", "~/cache"),
+    ],
+)
+def test_set_values_are_read_as_json_then_python_literals_then_text(text, value):
+    assert parse_value(text) == value and type(parse_value(text)) is type(value)
+
+
+def test_format_records_aligns_a_table_and_flattens_probabilities():
+    records = [
+        {"path": "a b.mp3", "label": "Q1", "probabilities": {"Q1": 0.75, "Q2": 0.25}},
+        {"path": "c.mp3", "label": "Q2", "probabilities": {"Q1": 0.1, "Q2": 0.9}},
+    ]
+    assert format_records(records, "table").splitlines() == [
+        "path     label  p_Q1   p_Q2",
+        "a b.mp3  Q1     0.750  0.250",
+        "c.mp3    Q2     0.100  0.900",
+    ]
+    assert format_records(records, "csv").splitlines()[1] == "a b.mp3,Q1,0.75,0.25"
+    assert json.loads(format_records(records, "json")) == records
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        format_records(records, "xml")
+
+
+def test_train_with_cv_saves_a_pipeline_that_predicts_like_the_command(
+    capsys, labels_csv, audio_corpus, tmp_path
+):
+    out = tmp_path / "model.joblib"
+    code, stdout, err = run(capsys, "train", labels_csv, "-o", out, "--cv", "2", *TINY)
+    assert code == 0, err
+    assert "cross-validated scores (2 folds (grouped)" in stdout
+    assert "accuracy" in stdout and "macro_f1" in stdout
+    assert "fold 2/2" in err and "epoch" in stdout  # progress: fold lines, epoch table
+    assert "saved" in stdout
+    pipe = joblib.load(out)
+    assert pipe.named_steps["clf"].max_epochs == 2  # --set reached the model
+    assert pipe.named_steps["mfcc"].sr == 16000
+    assert pipe.named_steps["mfcc"].verbose == 0  # no progress bars baked into the model
+    paths, _ = audio_corpus
+    code, stdout, _ = run(capsys, "predict", out, paths[0], paths[5], "--format", "json", "-q")
+    records = json.loads(stdout)
+    assert [r["path"] for r in records] == [paths[0], paths[5]]
+    assert [r["label"] for r in records] == pipe.predict([paths[0], paths[5]]).tolist()
+    proba = pipe.predict_proba([paths[0], paths[5]])
+    for rec, row in zip(records, proba, strict=True):
+        assert list(rec["probabilities"]) == ["high", "low", "noise"]
+        np.testing.assert_allclose(list(rec["probabilities"].values()), row, atol=1e-4)
+
+
+def test_train_refuses_to_replace_a_model_unless_asked(capsys, labels_csv, tmp_path):
+    out = tmp_path / "model.joblib"
+    out.write_bytes(b"precious")
+    code, _, err = run(capsys, "train", labels_csv, "-o", out, *TINY)
+    assert code == 1 and "already exists; pass --overwrite" in err
+    assert out.read_bytes() == b"precious"
+    assert run(capsys, "train", labels_csv, "-o", out, "--overwrite", "-q", *TINY)[0] == 0
+    assert joblib.load(out).predict  # replaced by a model
+    assert [p.name for p in tmp_path.iterdir()] == ["model.joblib"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--set", "clf__max_epoch=3"], "did you mean clf__max_epochs"),
+        (["--set", "clf__max_epochs=-3"], "'max_epochs' parameter of HybridCNNLSTMClassifier"),
+        (["--set", "mfcc__n_mfcc=zero"], "'n_mfcc' parameter of MFCCTransformer"),
+        (["--set", "max_epochs"], "expected KEY=VALUE"),
+        (["--cv", "1"], "--cv 1: needs at least 2 folds"),
+        (["--dataset", "4q"], "either LABELS.csv or --dataset"),
+        (["--data-dir", "x"], "--data-dir goes with --dataset"),
+    ],
+)
+def test_train_errors_are_one_line_naming_the_option(capsys, labels_csv, tmp_path, extra, message):
+    code, out, err = run(capsys, "train", labels_csv, "-o", tmp_path / "m.joblib", *extra)
+    assert code == 1
+    assert message in err
+    assert err.startswith("sk-deepsense train: error: ")
+    assert "Traceback" not in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_train_needs_data_and_dataset_needs_its_folder(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "-o", tmp_path / "m.joblib")
+    assert code == 1 and "give a LABELS.csv or --dataset" in err
+    code, _, err = run(capsys, "train", "--dataset", "4q", "-o", tmp_path / "m.joblib")
+    assert code == 1 and "--dataset 4q needs --data-dir" in err
+    code, _, err = run(capsys, "train", tmp_path / "absent.csv", "-o", tmp_path / "m.joblib")
+    assert code == 1 and "absent.csv" in err and "not found" in err
+
+
+def test_debug_shows_the_traceback(capsys, tmp_path):
+    with pytest.raises(FileNotFoundError, match="absent.csv"):
+        main(["train", str(tmp_path / "absent.csv"), "-o", str(tmp_path / "m"), "--debug"])
+
+
+def test_regression_csv_trains_a_regressor_and_predicts_arousal_valence(
+    capsys, av_csv, audio_corpus, tmp_path
+):
+    out = tmp_path / "av.joblib"
+    code, stdout, err = run(capsys, "train", av_csv, "-o", out, "--cv", "2", "-q", *TINY)
+    assert code == 0, err
+    assert "arousal_ccc" in stdout and "valence_rmse" in stdout
+    paths, _ = audio_corpus
+    code, stdout, _ = run(capsys, "predict", out, *paths[:3], "--format", "csv", "-q")
+    rows = list(csv.DictReader(io.StringIO(stdout)))
+    assert list(rows[0]) == ["path", "arousal", "valence"]
+    pred = joblib.load(out).predict(paths[:3])
+    np.testing.assert_allclose([[float(r["arousal"]), float(r["valence"])] for r in rows], pred,
+                               atol=1e-4)  # fmt: skip
+    code, stdout, _ = run(capsys, "evaluate", out, av_csv, "--format", "json", "-q")
+    scores = json.loads(stdout)["scores"]
+    assert set(scores) == {f"{t}_{m}" for t in ("arousal", "valence") for m in ("rmse", "r", "ccc")}
+
+
+def test_baseline_model_predicts_labels_without_probabilities(
+    capsys, labels_csv, audio_corpus, tmp_path
+):
+    out = tmp_path / "svm.joblib"
+    code, _, err = run(capsys, "train", labels_csv, "-o", out, "--model", "svm", "-q", *TINY[6:])
+    assert code == 0, err
+    pipe = joblib.load(out)
+    assert type(pipe.named_steps["clf"][-1]).__name__ == "SVC"
+    paths, _ = audio_corpus
+    code, stdout, _ = run(capsys, "predict", out, *paths[:4], "--format", "json", "-q")
+    records = json.loads(stdout)
+    assert all(set(r) == {"path", "label"} for r in records)
+    assert [r["label"] for r in records] == pipe.predict(paths[:4]).tolist()
+    code, _, err = run(capsys, "predict", out, records[0]["path"], "--timeline", tmp_path / "t.png")
+    assert code == 1 and "--timeline needs a network model" in err
+
+
+def test_predict_a_folder_in_every_format(capsys, clf_model, audio_corpus):
+    paths, _ = audio_corpus
+    folder = Path(paths[0]).parent
+    code, stdout, _ = run(capsys, "predict", clf_model, folder, "--format", "json", "-q")
+    records = json.loads(stdout)
+    assert sorted(r["path"] for r in records) == sorted(paths)  # every audio file under it
+    code, table, _ = run(capsys, "predict", clf_model, paths[0], "-q")
+    header, row = table.splitlines()
+    assert header.split() == ["path", "label", "p_high", "p_low", "p_noise"]
+    label = joblib.load(clf_model).predict(paths[:1])[0]
+    assert row.startswith(paths[0]) and row[len(paths[0]) :].split()[0] == label
+    code, text, _ = run(capsys, "predict", clf_model, paths[0], "--format", "csv", "-q")
+    assert next(csv.DictReader(io.StringIO(text)))["path"] == paths[0]
+
+
+def test_predict_errors(capsys, clf_model, labels_csv, tmp_path):
+    code, _, err = run(capsys, "predict", clf_model, tmp_path / "absent.mp3")
+    assert code == 1 and "absent.mp3" in err and "does not exist" in err
+    code, _, err = run(capsys, "predict", labels_csv, tmp_path)
+    assert code == 1 and "could not be loaded as a joblib model" in err
+    joblib.dump({"not": "a model"}, tmp_path / "dict.joblib")
+    code, _, err = run(capsys, "predict", tmp_path / "dict.joblib", labels_csv)
+    assert code == 1 and "holds a dict, not a pipeline" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "predict", clf_model, tmp_path / "empty")
+    assert code == 1 and "holds no audio file" in err
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    code, _, err = run(capsys, "predict", clf_model, bad)
+    assert code == 1 and "bad.wav" in err
+    with pytest.raises(SystemExit) as info:
+        main(["predict", str(clf_model), "x.wav", "--format", "xml"])
+    assert info.value.code == 2
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
+
+
+def test_predict_timeline_plots_one_panel_per_file(capsys, clf_model, audio_corpus, tmp_path):
+    paths, _ = audio_corpus
+    out = tmp_path / "timeline.png"
+    code, _, err = run(capsys, "predict", clf_model, *paths[:2], "--timeline", out)
+    assert code == 0, err
+    assert out.stat().st_size > 10_000
+    import matplotlib.image
+
+    assert matplotlib.image.imread(out).shape[0] > 400  # two panels stacked
+    code, _, err = run(capsys, "predict", clf_model, paths[0], "--timeline", out)
+    assert code == 1 and "already exists" in err
+
+
+def test_evaluate_prints_scores_and_the_confusion_matrix(capsys, clf_model, labels_csv, tmp_path):
+    code, stdout, _ = run(capsys, "evaluate", clf_model, labels_csv, "--format", "json", "-q")
+    assert code == 0
+    result = json.loads(stdout)
+    pipe = joblib.load(clf_model)
+    from sk_deepsense.datasets import load_labels
+
+    data = load_labels(labels_csv)
+    pred = pipe.predict(data.filenames)
+    assert result["scores"]["accuracy"] == pytest.approx(np.mean(pred == data.target))
+    assert result["labels_order"] == ["high", "low", "noise"]
+    expected = confusion_matrix(data.target, pred, labels=["high", "low", "noise"])
+    assert result["confusion_matrix"] == expected.tolist()
+    out = tmp_path / "cm.png"
+    code, text, err = run(capsys, "evaluate", clf_model, labels_csv, "--plot", out)
+    assert code == 0 and out.stat().st_size > 5_000
+    assert "confusion matrix (rows: true, columns: predicted)" in text
+    assert "per class" in text and f"{expected[0, 0]}" in text
+
+
+def test_benchmark_is_wrapped(capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["benchmark", "--help"])
+    assert info.value.code == 0
+    assert "usage: sk-deepsense benchmark" in capsys.readouterr().out
+    code, stdout, _ = run(
+        capsys, "benchmark", "--n-samples", "16", "--folds", "2", "--models", "majority", "svm",
+        "--speed-files", "0", "--data-dir", tmp_path / "synthetic",
+    )  # fmt: skip
+    assert code == 0
+    assert "majority" in stdout and "svm" in stdout
+
+
+def test_demo_fast_writes_every_plot_and_protects_them(capsys, tmp_path):
+    from sk_deepsense._demo import DEMO_FILES
+
+    out = tmp_path / "demo"
+    code, stdout, err = run(capsys, "demo", "-o", out, "--fast")
+    assert code == 0, err
+    assert "hybrid 1-D CNN + LSTM" in stdout and "MFCC statistics + SVM" in stdout
+    for name in DEMO_FILES:
+        assert (out / name).stat().st_size > 0, name
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["scores"]["hybrid 1-D CNN + LSTM"]) == 2
+    assert [s[2] for s in results["timeline_segments"]] == ["Q1", "Q3", "Q2"]
+    model = joblib.load(out / "model.joblib")
+    assert model.predict([str(out / "clips" / "clip_0000.wav")])[0] in {"Q1", "Q2", "Q3", "Q4"}
+    mtime = (out / "summary.png").stat().st_mtime_ns
+    code, _, err = run(capsys, "demo", "-o", out, "--fast")
+    assert code == 1 and "--overwrite" in err
+    assert (out / "summary.png").stat().st_mtime_ns == mtime
