@@ -49,7 +49,8 @@ def run_demo(
     3. a :class:`~sk_deepsense.HybridCNNLSTMRegressor` of (arousal, valence) trained on the
        first fold's training clips and scored on its held-out clips;
     4. an emotion timeline: three held-out clips of different quadrants joined into one
-       ``medley.wav``, and the first fold's classifier's per-frame (causal) probabilities over it;
+       ``medley.wav``, and the first fold's classifier's probabilities over a sliding window
+       of one clip's length (:func:`~sk_deepsense.plotting.predict_timeline`);
     5. plots and files in ``output_dir`` (see :data:`DEMO_FILES`): the pooled out-of-fold
        confusion matrix of the hybrid, its training curves per fold, the arousal-valence
        plane, the timeline, the four together in ``summary.png``, the scores in
@@ -217,7 +218,9 @@ def run_demo(
         segments.append((start, end, str(y[i])))
         start = end
     medley_mfcc = MFCCTransformer(duration=None)
-    timeline = predict_timeline(Pipeline([("mfcc", medley_mfcc), ("clf", clf0)]), [medley])[0]
+    timeline = predict_timeline(
+        Pipeline([("mfcc", medley_mfcc), ("clf", clf0)]), [medley], window=duration
+    )[0]
 
     # The first fold's classifier, as a pipeline on audio paths.
     pipe = Pipeline([("mfcc", MFCCTransformer(duration=duration, n_jobs=2)), ("clf", clf0)])
@@ -250,7 +253,7 @@ def run_demo(
                 kind=timeline.kind,
                 segments=segments,
                 ax=ax,
-                title="Emotion timeline of medley.wav (causal)",
+                title=f"Emotion timeline of medley.wav (last {duration:g} s at each moment)",
             )
 
     for kind, name, size in [

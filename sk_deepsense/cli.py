@@ -171,7 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeline",
         type=Path,
         metavar="OUT.png",
-        help="also plot the per-frame (causal) predictions of each file over time",
+        help="also plot the predictions over each whole file, as they evolve in time",
+    )
+    p.add_argument(
+        "--window",
+        type=float,
+        metavar="SECONDS",
+        help="timeline of the last SECONDS of audio at each moment (default: the model's clip "
+        "duration, i.e. what it was trained on); 0: each moment uses everything since the "
+        "start (the causal per-frame predictions)",
     )
     _add_extraction_options(p, cache=False)
     p.add_argument("--overwrite", action="store_true", help="replace an existing timeline file")
@@ -679,6 +687,8 @@ def _cell(value: Any) -> str:
 def _cmd_predict(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     timeline = None
+    if args.window is not None and args.window < 0:
+        raise CLIError(f"--window {args.window}: must be >= 0 seconds")
     if args.timeline is not None:
         timeline = _check_writable(args.timeline, args.overwrite, "--timeline")
         final = model.steps[-1][1]
@@ -693,12 +703,21 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     records = predict_records(model[-1], X, files)
     sys.stdout.write(format_records(records, args.format))
     if timeline is not None:
-        _write_timeline(model, X, files, timeline)
+        step = _mfcc_step(model)
+        if step is not None and step.duration is not None:
+            # The table uses what the model was trained on (the first `duration` seconds);
+            # the timeline covers each whole file.
+            from sklearn.base import clone
+
+            X = clone(step).set_params(duration=None).transform(files)
+        _write_timeline(model, X, files, timeline, args.window)
         _note(args, f"timeline written to {timeline}")
     return 0
 
 
-def _write_timeline(model: Any, X: np.ndarray, files: Sequence[str], out: Path) -> None:
+def _write_timeline(
+    model: Any, X: np.ndarray, files: Sequence[str], out: Path, window: float | None
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -706,16 +725,20 @@ def _write_timeline(model: Any, X: np.ndarray, files: Sequence[str], out: Path) 
 
     from .plotting import plot_emotion_timeline, predict_timeline
 
-    timelines = predict_timeline(model[-1], X)
     step = _mfcc_step(model)
+    frame_s = 1.0 if step is None else step.hop_length / step.sr
+    if window is None:
+        window = None if step is None else step.duration  # the training clips' length
+    frames = None if not window else window / frame_s
+    # The features are already extracted: predict on them, then turn frames into seconds.
+    timelines = predict_timeline(model[-1], X, window=frames)
+    how = "causal, since the start" if frames is None else f"last {window:g} s"
     n = len(timelines)
     fig, axes = plt.subplots(n, 1, figsize=(9, 2.6 * n), squeeze=False, sharex=False)
     for ax, tl, source in zip(axes[:, 0], timelines, files, strict=True):
-        times = tl.times
-        unit = "frame"
+        times, unit = tl.times, "frame"
         if step is not None:
-            times = step.offset + np.arange(len(tl.values)) * step.hop_length / step.sr
-            unit = "s"
+            times, unit = step.offset + tl.times * frame_s, "s"
         plot_emotion_timeline(
             tl.values,
             times=times,
@@ -723,7 +746,7 @@ def _write_timeline(model: Any, X: np.ndarray, files: Sequence[str], out: Path) 
             kind=tl.kind,
             ax=ax,
             time_unit=unit,
-            title=Path(source).name,
+            title=f"{Path(source).name} ({how})",
         )
     fig.tight_layout()
     _save_figure(fig, out)

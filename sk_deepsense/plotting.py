@@ -633,7 +633,13 @@ class EmotionTimeline:
         )
 
 
-def predict_timeline(model: Any, X: Any) -> list[EmotionTimeline]:
+def predict_timeline(
+    model: Any,
+    X: Any,
+    *,
+    window: float | None = None,
+    step: float | None = None,
+) -> list[EmotionTimeline]:
     """Predict the emotion of each clip frame by frame, ready for :func:`plot_emotion_timeline`.
 
     Parameters
@@ -646,6 +652,18 @@ def predict_timeline(model: Any, X: Any) -> list[EmotionTimeline]:
         already MFCC sequences).
     X : list of paths or waveforms, or array-like [shape=(n_samples, n_frames, n_coefficients)]
         The clips: what ``model.predict`` accepts.
+
+    window : float or None, default=None
+        ``None``: the causal per-frame predictions (``predict_proba_frames`` /
+        ``predict_frames``): the value at frame ``t`` uses every frame from the start of the
+        clip to ``t``. A number: predictions on a sliding window of the last ``window``
+        seconds (frames, if the model has no MFCCTransformer), made with ``predict_proba`` /
+        ``predict``, so that a long song's timeline follows its changes instead of averaging
+        its whole past; windows near the start are shorter. The length of the training clips
+        is a good choice.
+    step : float or None, default=None
+        Seconds (or frames) between sliding windows; default ``window / 20`` (at least one
+        frame). Ignored without ``window``.
 
     Returns
     -------
@@ -713,24 +731,63 @@ def predict_timeline(model: Any, X: Any) -> list[EmotionTimeline]:
     mfcc = _find_mfcc(model) if is_pipeline else None
     n_frames = frames.shape[1]
     if mfcc is None:
-        all_times, time_unit = np.arange(n_frames, dtype=np.float64), "frame"
+        frame_s, offset, time_unit = 1.0, 0.0, "frame"
     else:
-        step = mfcc.hop_length / mfcc.sr
-        all_times = mfcc.offset + np.arange(n_frames, dtype=np.float64) * step
-        time_unit = "s"
+        frame_s, offset, time_unit = mfcc.hop_length / mfcc.sr, float(mfcc.offset), "s"
+    all_times = offset + np.arange(n_frames, dtype=np.float64) * frame_s
 
     sources = _sources(X, frames.shape[0])
-    return [
-        EmotionTimeline(
-            times=all_times[:length].copy(),
-            values=frames[i, :length].copy(),
-            names=list(names),
-            kind=kind,
-            source=sources[i],
-            time_unit=time_unit,
+    timelines = []
+    for i, length in enumerate(int(x) for x in lengths):
+        times, values = all_times[:length].copy(), frames[i, :length].copy()
+        if window is not None:
+            ends, values = _windowed(final, feats[i, :length], kind, window, step, frame_s)
+            times = all_times[ends - 1].copy()  # the last frame heard by each window
+        timelines.append(
+            EmotionTimeline(
+                times=times,
+                values=values,
+                names=list(names),
+                kind=kind,
+                source=sources[i],
+                time_unit=time_unit,
+            )
         )
-        for i, length in enumerate(int(x) for x in lengths)
-    ]
+    return timelines
+
+
+def _windowed(
+    final: Any,
+    seq: np.ndarray,
+    kind: str,
+    window: float,
+    step: float | None,
+    frame_s: float,
+    batch: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions on sliding windows of one clip: (end frame of each window, values)."""
+    if not isinstance(window, Real) or not window > 0:
+        raise ValueError(f"window must be a positive number of seconds or None, got {window!r}.")
+    if step is not None and (not isinstance(step, Real) or not step > 0):
+        raise ValueError(f"step must be a positive number of seconds or None, got {step!r}.")
+    if seq.ndim != 2:
+        raise ValueError("window needs MFCC sequences (n_samples, n_frames, n_coefficients).")
+    length = seq.shape[0]
+    width = max(1, int(round(window / frame_s)))
+    hop = max(1, int(round((window / 20 if step is None else step) / frame_s)))
+    ends = np.arange(hop, length + 1, hop)
+    if ends.size == 0 or ends[-1] != length:
+        ends = np.append(ends, length)
+    out = []
+    for start in range(0, len(ends), batch):
+        chunk = ends[start : start + batch]
+        block = np.full((len(chunk), min(width, length), seq.shape[1]), np.nan, np.float32)
+        for j, end in enumerate(chunk):
+            piece = seq[max(0, end - width) : end]
+            block[j, : len(piece)] = piece
+        pred = final.predict_proba(block) if kind == "proba" else final.predict(block)
+        out.append(np.asarray(pred, dtype=np.float64).reshape(len(chunk), -1))
+    return ends, np.concatenate(out, axis=0)
 
 
 # ---------------------------------------------------------------------------- training curves

@@ -441,3 +441,32 @@ def test_training_curves_errors():
         plot_training_curves(make_pipeline(HybridCNNLSTMRegressor()))
     with pytest.raises(ValueError, match="history records no train_loss"):
         plot_training_curves([{"epoch": 1, "valid_loss": 0.3}])
+
+
+def test_predict_timeline_sliding_window_predicts_each_window(fitted_clf, mfcc_data):
+    X, _ = mfcc_data
+    tl = predict_timeline(fitted_clf, X[3:4], window=6, step=4)[0]  # clip 3: 14 real frames
+    # windows end after frames 4, 8, 12 and the last one, 14; they hold at most 6 frames
+    np.testing.assert_array_equal(tl.times, [3, 7, 11, 13])
+    windows = np.stack([_pad(X[3, 0:4], 6), X[3, 2:8], X[3, 6:12], X[3, 8:14]])
+    expected = fitted_clf.predict_proba(windows)  # the first window is shorter: frames 0..3
+    np.testing.assert_allclose(tl.values, expected, rtol=1e-5)
+    # differs from the causal prefix, which remembers the whole past
+    assert not np.allclose(tl.values[-1], predict_timeline(fitted_clf, X[3:4])[0].values[-1])
+    default = predict_timeline(fitted_clf, X[3:4], window=6)[0]  # step window/20 -> 1 frame
+    np.testing.assert_array_equal(default.times, np.arange(14))
+
+
+def _pad(frames, n):
+    out = np.full((n, frames.shape[1]), np.nan, np.float32)
+    out[: len(frames)] = frames
+    return out
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"), [({"window": 0}, "window must"), ({"window": 3, "step": -1}, "step must")]
+)
+def test_predict_timeline_window_errors(fitted_clf, mfcc_data, kw, match):
+    X, _ = mfcc_data
+    with pytest.raises(ValueError, match=match):
+        predict_timeline(fitted_clf, X[:1], **kw)
