@@ -6,6 +6,7 @@ Skipped, with the reason, when the folder is absent (users who clone the project
 from __future__ import annotations
 
 import csv
+import os
 
 import joblib
 import numpy as np
@@ -57,3 +58,40 @@ def test_user_story_on_32_real_mp3s(clips, tmp_path):
     np.testing.assert_array_equal(
         joblib.load(tmp_path / "model.joblib").predict_proba(paths), proba
     )
+
+
+def test_command_line_on_a_path_label_csv_of_real_mp3s(clips, tmp_path, capsys):
+    """The CLI user story: train on a CSV of real 4Q mp3s, predict as JSON, evaluate."""
+    import json
+
+    from sk_deepsense.cli import main
+
+    paths, labels = clips
+    root = shared_data("4q-dev")
+    labels_csv = tmp_path / "labels.csv"
+    with open(labels_csv, "w", newline="") as f:  # paths relative to the CSV's folder
+        writer = csv.writer(f)
+        writer.writerow(["path", "label"])
+        for p, label in zip(paths[::2], labels[::2], strict=True):  # 16 clips, 4 per quadrant
+            writer.writerow([os.path.relpath(p, tmp_path), label])
+    model = tmp_path / "model.joblib"
+    tiny = ["--set", "mfcc__duration=5.0", "--set", "clf__max_epochs=2", "--set", "clf__n_filters=8"]  # fmt: skip  # noqa: E501
+    assert main(["train", str(labels_csv), "-o", str(model), "--cv", "2", *tiny]) == 0
+    out = capsys.readouterr().out
+    assert "cross-validated scores (2 folds" in out and f"saved {model}" in out
+
+    assert main(["predict", str(model), paths[1], str(root / "Q4"), "--format", "json", "-q"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["path"] == paths[1]
+    assert len(records) == 1 + len(list((root / "Q4").glob("*.mp3")))
+    pipe = joblib.load(model)
+    assert records[0]["label"] == pipe.predict([paths[1]])[0]
+    assert set(records[0]["probabilities"]) == {"Q1", "Q2", "Q3", "Q4"}
+    assert sum(records[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+
+    plot = tmp_path / "cm.png"
+    argv = ["evaluate", str(model), str(labels_csv), "--format", "json", "--plot", str(plot)]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_clips"] == 16 and 0.0 <= result["scores"]["accuracy"] <= 1.0
+    assert np.sum(result["confusion_matrix"]) == 16 and plot.stat().st_size > 5_000

@@ -1,0 +1,50 @@
+"""Sphinx directive ``.. cli-help:: [COMMAND]``: the help of ``sk-deepsense [COMMAND]``.
+
+It is rendered from the real argument parser at build time, so the CLI reference can never
+go stale.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from contextlib import redirect_stdout, suppress
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+
+
+class CLIHelp(Directive):
+    """Insert the help of the ``sk-deepsense`` command (or one sub-command) as a code block."""
+
+    optional_arguments = 1
+
+    def run(self):
+        """Return the help text as a literal block."""
+        from sk_deepsense.benchmark import main as benchmark_main
+        from sk_deepsense.cli import build_parser
+
+        command = self.arguments[0] if self.arguments else None
+        os.environ["COLUMNS"] = "88"  # argparse wraps at the terminal width
+        buf = io.StringIO()
+        if command == "benchmark":
+            with redirect_stdout(buf), suppress(SystemExit):  # --help exits
+                benchmark_main(["--help"], prog="sk-deepsense benchmark")
+        else:
+            parser = build_parser()
+            if command is not None:
+                sub = next(a for a in parser._actions if a.dest == "command")
+                if command not in sub.choices:
+                    raise self.error(f"no sk-deepsense command {command!r}")
+                parser = sub.choices[command]
+            buf.write(parser.format_help())
+        text = buf.getvalue()
+        node = nodes.literal_block(text, text)
+        node["language"] = "text"
+        return [node]
+
+
+def setup(app):
+    """Register the directive."""
+    app.add_directive("cli-help", CLIHelp)
+    return {"parallel_read_safe": True, "version": "1"}
