@@ -514,6 +514,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from sklearn.base import clone
 
     from .benchmark import make_splits, score_predictions
+    from .neural._base import BaseHybridCNNLSTM
 
     output = _check_writable(args.output, args.overwrite, "-o/--output")
     if args.cv and args.cv < 2:
@@ -561,12 +562,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.cv:
         splits = make_splits(y, groups, n_splits=args.cv, task=task, random_state=args.seed)
-        grouped = " (grouped)" if groups is not None else ""
+        grouped = ", grouped by group" if groups is not None else ""
         _note(args, f"{args.cv}-fold cross-validation{grouped}:")
         fold_scores = []
         for i, (train, test) in enumerate(splits):
             est = clone(clf)
-            if "verbose" in est.get_params():
+            if isinstance(est, BaseHybridCNNLSTM):
                 est.set_params(verbose=0)
             t1 = time.perf_counter()
             est.fit(X[train], y[train])
@@ -585,7 +586,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     fit_s = time.perf_counter() - t0
     # Progress output is a property of this run, not of the saved model.
     mfcc.set_params(verbose=0, memory=None)
-    if "verbose" in clf.get_params():
+    if isinstance(clf, BaseHybridCNNLSTM):
         clf.set_params(verbose=0)
     _atomic_dump(pipe, output)
     size = output.stat().st_size / 1e6

@@ -120,7 +120,7 @@ def test_train_with_cv_saves_a_pipeline_that_predicts_like_the_command(
     out = tmp_path / "model.joblib"
     code, stdout, err = run(capsys, "train", labels_csv, "-o", out, "--cv", "2", *TINY)
     assert code == 0, err
-    assert "cross-validated scores (2 folds (grouped)" in stdout
+    assert "cross-validated scores (2 folds, grouped by group, mean +- std)" in stdout
     assert "accuracy" in stdout and "macro_f1" in stdout
     assert "fold 2/2" in err and "epoch" in stdout  # progress: fold lines, epoch table
     assert "saved" in stdout
@@ -208,8 +208,10 @@ def test_baseline_model_predicts_labels_without_probabilities(
     capsys, labels_csv, audio_corpus, tmp_path
 ):
     out = tmp_path / "svm.joblib"
-    code, _, err = run(capsys, "train", labels_csv, "-o", out, "--model", "svm", "-q", *TINY[6:])
+    argv = ["train", labels_csv, "-o", out, "--model", "svm", "--cv", "2", *TINY[6:]]
+    code, stdout, err = run(capsys, *argv)
     assert code == 0, err
+    assert "cross-validated scores" in stdout
     pipe = joblib.load(out)
     assert type(pipe.named_steps["clf"][-1]).__name__ == "SVC"
     paths, _ = audio_corpus
