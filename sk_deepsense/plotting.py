@@ -642,6 +642,12 @@ def predict_timeline(
 ) -> list[EmotionTimeline]:
     """Predict the emotion of each clip frame by frame, ready for :func:`plot_emotion_timeline`.
 
+    The audio is read by the pipeline's own :class:`~sk_deepsense.MFCCTransformer`, so a
+    ``duration`` set there (30 s by default) crops each file to its first ``duration``
+    seconds. For the timeline of a whole song, put the fitted network behind a transformer
+    with ``duration=None``: ``Pipeline([("mfcc", clone(pipe[0]).set_params(duration=None)),
+    ("clf", pipe[-1])])`` (``sk-deepsense predict --timeline`` does this).
+
     Parameters
     ----------
     model : Pipeline or estimator

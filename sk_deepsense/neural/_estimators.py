@@ -72,8 +72,10 @@ _PARAMS_DOC = """
         trains on whole sequences. Prediction always uses whole sequences. Chunks multiply
         the training examples and shorten the sequences the LSTM is trained on; on 4Q clips
         this scored better than whole sequences and made an epoch about 1.8x faster (see
-        the benchmarks page). The validation clips of early stopping are split off before
-        chunking and scored whole.
+        the benchmarks page). A clip's last piece is used only if it has at least
+        ``train_chunk // 2`` frames (or is the clip's only piece): with ``"consecutive"``
+        chunks, up to half a chunk at the end of each clip is never trained on. The
+        validation clips of early stopping are split off before chunking and scored whole.
     chunking : {"consecutive", "random"}, default="consecutive"
         How ``train_chunk`` cuts the training clips: ``"consecutive"`` cuts every clip into
         fixed, back-to-back chunks once; ``"random"`` draws one window of ``train_chunk``
@@ -83,7 +85,9 @@ _PARAMS_DOC = """
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation split. The
-        same seed gives the same model on CPU. Torch's global random state is left as it was.
+        same seed gives the same model on CPU with the same number of torch threads
+        (``torch.get_num_threads()``; summation order, hence rounding, depends on it). Torch's
+        global random state is left as it was.
     verbose : int, default=0
         ``>0`` prints skorch's table of epochs.
 """
