@@ -2,10 +2,10 @@
 
 Run ``sk-deepsense --help`` or ``sk-deepsense COMMAND --help``. Every command exits with 0 on
 success, 1 on an error (one line on standard error naming the file or option; ``--debug``
-shows the traceback) and 2 on a usage error. Progress (feature extraction, training epochs)
-goes to standard error and standard output respectively and is silenced by ``-q``; the
-predictions of ``predict`` are the only thing written to standard output when ``-q`` is given,
-so they can be piped.
+shows the traceback instead) and 2 on a usage error. Progress (the extraction bar, one line
+per cross-validation fold) goes to standard error and skorch's epoch table to standard
+output; ``-q`` silences all of it, so that ``predict -q`` writes nothing but the predictions
+to standard output.
 """
 
 from __future__ import annotations
@@ -263,10 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = " ".join(str(exc).split()) or type(exc).__name__
         if not isinstance(exc, (CLIError, OSError, ValueError, LookupError, TypeError)):
-            message = f"{type(exc).__name__}: {message}"
+            # unexpected: say what it was and how to see more
+            message = f"{type(exc).__name__}: {message} (--debug shows the traceback)"
         print(f"sk-deepsense {args.command}: error: {message}", file=sys.stderr)
-        if not isinstance(exc, CLIError):
-            print("(run again with --debug for the traceback)", file=sys.stderr)
         return 1
 
 
@@ -280,8 +279,22 @@ def _note(args: argparse.Namespace, *parts: Any) -> None:
 def parse_value(text: str) -> Any:
     """Read a ``--set`` value: JSON, else a Python literal, else the text itself.
 
-    ``20`` -> 20, ``0.5`` -> 0.5, ``true``/``True`` -> True, ``null``/``None`` -> None,
-    ``[3, 5]`` -> [3, 5], ``mean`` -> "mean".
+    Parameters
+    ----------
+    text : str
+        The part after ``=``.
+
+    Returns
+    -------
+    value : object
+        ``20`` -> 20, ``0.5`` -> 0.5, ``true``/``True`` -> True, ``null``/``None`` -> None,
+        ``[3, 5]`` -> [3, 5], ``mean`` -> ``"mean"``.
+
+    Examples
+    --------
+    >>> from sk_deepsense.cli import parse_value
+    >>> parse_value("20"), parse_value("None"), parse_value("[3, 5]"), parse_value("mean")
+    (20, None, [3, 5], 'mean')
     """
     for reader in (json.loads, ast.literal_eval):
         try:

@@ -167,7 +167,7 @@ def test_train_errors_are_one_line_naming_the_option(capsys, labels_csv, tmp_pat
     assert code == 1
     assert message in err
     assert err.startswith("sk-deepsense train: error: ")
-    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1  # one line, no traceback
     assert not (tmp_path / "m.joblib").exists()
 
 
@@ -178,6 +178,22 @@ def test_train_needs_data_and_dataset_needs_its_folder(capsys, tmp_path):
     assert code == 1 and "--dataset 4q needs --data-dir" in err
     code, _, err = run(capsys, "train", tmp_path / "absent.csv", "-o", tmp_path / "m.joblib")
     assert code == 1 and "absent.csv" in err and "not found" in err
+
+
+def test_unexpected_errors_name_their_type_on_one_line(capsys, monkeypatch, tmp_path):
+    import sk_deepsense._demo
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk\non fire")
+
+    monkeypatch.setattr(sk_deepsense._demo, "run_demo", boom)
+    code, _, err = run(capsys, "demo", "-o", tmp_path)
+    assert code == 1
+    assert err == (
+        "sk-deepsense demo: error: RuntimeError: disk on fire (--debug shows the traceback)\n"
+    )
+    with pytest.raises(RuntimeError, match="fire"):
+        main(["demo", "-o", str(tmp_path), "--debug"])
 
 
 def test_debug_shows_the_traceback(capsys, tmp_path):
