@@ -481,6 +481,18 @@ def _load(dataset: str, data_dir: Path | None, n_samples: int, seed: int, work: 
         bunch = datasets.make_emotion_music(n_samples, output_dir=folder, random_state=seed)
         desc = f"synthetic ({n_samples} clips, seed {seed})"
         return bunch.filenames, np.asarray(bunch.target), None, "classification", [], desc
+    filenames, y, groups, task, names = load_dataset_folder(dataset, data_dir)
+    return filenames, y, groups, task, names, f"{dataset} ({data_dir})"
+
+
+def load_dataset_folder(dataset: str, data_dir: Path | None):
+    """Load a local dataset folder by name for the command lines (benchmark and train).
+
+    Returns ``(filenames, y, groups, task, target_names)``; ``target_names`` is empty for
+    classification, ``groups`` None when the dataset has none.
+    """
+    from . import datasets
+
     if data_dir is None:
         raise ValueError(f"--dataset {dataset} needs --data-dir (the dataset's local folder).")
     loader = {
@@ -491,10 +503,9 @@ def _load(dataset: str, data_dir: Path | None, n_samples: int, seed: int, work: 
     }[dataset]
     bunch = loader(data_dir)
     task = "classification" if dataset == "4q" else "regression"
-    y = np.asarray(bunch.target)
     names = [] if task == "classification" else [str(t) for t in bunch.target_names]
     groups = None if bunch.groups is None else np.asarray(bunch.groups)
-    return bunch.filenames, y, groups, task, names, f"{dataset} ({data_dir})"
+    return bunch.filenames, np.asarray(bunch.target), groups, task, names
 
 
 def _speed_section(paths, transformer, n_files: int, n_jobs: int) -> dict[str, Any]:

@@ -428,6 +428,7 @@ def _is_classifier(model: Any) -> bool:
 # --------------------------------------------------------------------------------- train
 def _load_training_data(args: argparse.Namespace):
     from . import datasets
+    from .benchmark import load_dataset_folder
 
     if args.dataset is not None and args.labels is not None:
         raise CLIError("give either LABELS.csv or --dataset, not both")
@@ -438,20 +439,10 @@ def _load_training_data(args: argparse.Namespace):
             raise CLIError("--data-dir goes with --dataset; LABELS.csv paths are relative to it")
         data = datasets.load_labels(args.labels, task=args.task)
         return data.filenames, data.target, data.groups, data.task, data.target_names
-    if args.data_dir is None:
-        raise CLIError(f"--dataset {args.dataset} needs --data-dir (the dataset's local folder)")
-    loader = {
-        "4q": datasets.load_4q,
-        "emomusic": datasets.load_emomusic,
-        "pmemo": datasets.load_pmemo,
-        "deam": datasets.load_deam,
-    }[args.dataset]
-    data = loader(args.data_dir)
-    task = "classification" if args.dataset == "4q" else "regression"
+    filenames, y, groups, task, names = load_dataset_folder(args.dataset, args.data_dir)
     if args.task not in ("auto", task):
         raise CLIError(f"--dataset {args.dataset} is a {task} dataset, not {args.task}")
-    groups = None if data.groups is None else np.asarray(data.groups)
-    return data.filenames, np.asarray(data.target), groups, task, list(data.target_names)
+    return filenames, y, groups, task, names
 
 
 def make_pipeline_for(
