@@ -566,7 +566,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.cv:
         splits = make_splits(y, groups, n_splits=args.cv, task=task, random_state=args.seed)
-        grouped = ", grouped by group" if groups is not None else ""
+        grouped = ", grouped: no group in two folds" if groups is not None else ""
         _note(args, f"{args.cv}-fold cross-validation{grouped}:")
         fold_scores = []
         for i, (train, test) in enumerate(splits):
