@@ -836,7 +836,7 @@ def plot_training_curves(history: Any, *, ax: Axes | None = None, title: str | N
         :class:`~sk_deepsense.HybridCNNLSTMRegressor`, a skorch net), a fitted
         :class:`~sklearn.pipeline.Pipeline` ending in one, or a list or tuple of those (e.g.
         the estimators of ``cross_validate(..., return_estimator=True)``): each is drawn as
-        its own pair of lighter curves labelled ``"fold i"``.
+        its own pair of lighter curves, in the same colours (one legend entry per kind).
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; ``None`` creates a new figure.
     title : str or None, default=None
@@ -893,13 +893,20 @@ def plot_training_curves(history: Any, *, ax: Axes | None = None, title: str | N
         epochs = np.array(
             [float(row.get("epoch", e + 1)) for e, row in enumerate(rows)], dtype=np.float64
         )
-        prefix = f"fold {i} " if multi else ""
-        ax.plot(epochs, train, color="C0", alpha=alpha, label=f"{prefix}train loss")
+        # one legend entry per kind of curve, however many folds (they share a colour)
+        suffix = " (each fold)" if multi else ""
+        hide = "_" if i > 0 else ""
+        ax.plot(epochs, train, color="C0", alpha=alpha, label=f"{hide}train loss{suffix}")
         valid = _column(rows, "valid_loss")
         if np.isnan(valid).all():
             continue
         ax.plot(
-            epochs, valid, color="C1", linestyle="--", alpha=alpha, label=f"{prefix}validation loss"
+            epochs,
+            valid,
+            color="C1",
+            linestyle="--",
+            alpha=alpha,
+            label=f"{hide}validation loss{suffix}",
         )
         flags = [bool(row.get("valid_loss_best", False)) for row in rows]
         # the last epoch flagged best; without flags, the first epoch of lowest loss
