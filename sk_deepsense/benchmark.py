@@ -41,7 +41,6 @@ from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
 __all__ = [
     "DATASETS",
-    "score_predictions",
     "NEURAL_MODELS",
     "BenchmarkResult",
     "ccc",
@@ -49,6 +48,7 @@ __all__ = [
     "main",
     "make_splits",
     "run_benchmark",
+    "score_predictions",
 ]
 
 #: Datasets the command line can load.
@@ -481,11 +481,11 @@ def _load(dataset: str, data_dir: Path | None, n_samples: int, seed: int, work: 
         bunch = datasets.make_emotion_music(n_samples, output_dir=folder, random_state=seed)
         desc = f"synthetic ({n_samples} clips, seed {seed})"
         return bunch.filenames, np.asarray(bunch.target), None, "classification", [], desc
-    filenames, y, groups, task, names = load_dataset_folder(dataset, data_dir)
+    filenames, y, groups, task, names = _load_dataset_folder(dataset, data_dir)
     return filenames, y, groups, task, names, f"{dataset} ({data_dir})"
 
 
-def load_dataset_folder(dataset: str, data_dir: Path | None):
+def _load_dataset_folder(dataset: str, data_dir: Path | None):
     """Load a local dataset folder by name for the command lines (benchmark and train).
 
     Returns ``(filenames, y, groups, task, target_names)``; ``target_names`` is empty for

@@ -25,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODELS", "build_parser", "main"]
+__all__ = [
+    "MODELS",
+    "build_parser",
+    "format_records",
+    "main",
+    "make_pipeline_for",
+    "parse_value",
+    "predict_records",
+]
 
 #: Values of ``train --model``: the network architectures, then the classical baselines.
 NEURAL_CHOICES = ("hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm")
@@ -428,7 +436,7 @@ def _is_classifier(model: Any) -> bool:
 # --------------------------------------------------------------------------------- train
 def _load_training_data(args: argparse.Namespace):
     from . import datasets
-    from .benchmark import load_dataset_folder
+    from .benchmark import _load_dataset_folder
 
     if args.dataset is not None and args.labels is not None:
         raise CLIError("give either LABELS.csv or --dataset, not both")
@@ -439,7 +447,7 @@ def _load_training_data(args: argparse.Namespace):
             raise CLIError("--data-dir goes with --dataset; LABELS.csv paths are relative to it")
         data = datasets.load_labels(args.labels, task=args.task)
         return data.filenames, data.target, data.groups, data.task, data.target_names
-    filenames, y, groups, task, names = load_dataset_folder(args.dataset, args.data_dir)
+    filenames, y, groups, task, names = _load_dataset_folder(args.dataset, args.data_dir)
     if args.task not in ("auto", task):
         raise CLIError(f"--dataset {args.dataset} is a {task} dataset, not {args.task}")
     return filenames, y, groups, task, names
