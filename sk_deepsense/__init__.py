@@ -11,7 +11,7 @@ The public names:
 """
 
 from .baselines import make_baseline
-from .exceptions import AudioLoadError, SkDeepsenseError
+from .exceptions import AudioLoadError, AudioLoadErrors, SkDeepsenseError
 from .features import (
     MFCCTransformer,
     SequenceStatistics,
@@ -25,6 +25,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AudioLoadError",
+    "AudioLoadErrors",
     "HybridCNNLSTMClassifier",
     "HybridCNNLSTMRegressor",
     "MFCCTransformer",

@@ -390,10 +390,10 @@ def _mfcc_step(model: Any) -> Any:
 
 
 def _configure_mfcc(model: Any, args: argparse.Namespace) -> None:
-    """Apply ``--n-jobs`` and progress to the pipeline's feature step (not saved back)."""
+    """Apply ``--n-jobs``, progress and list-every-broken-file to the feature step."""
     step = _mfcc_step(model)
     if step is not None:
-        step.set_params(n_jobs=args.n_jobs, verbose=int(not args.quiet))
+        step.set_params(n_jobs=args.n_jobs, verbose=int(not args.quiet), on_error="raise_all")
 
 
 def _expand_files(items: Sequence[Path]) -> list[str]:
@@ -499,7 +499,8 @@ def make_pipeline_for(
     else:
         rs = seed if model == "random_forest" else None
         clf = make_baseline(model, task=task, random_state=rs)
-    mfcc = MFCCTransformer(n_jobs=n_jobs, memory=cache, verbose=verbose)
+    # A command-line run over a folder should report every broken file at once.
+    mfcc = MFCCTransformer(n_jobs=n_jobs, memory=cache, verbose=verbose, on_error="raise_all")
     return Pipeline([("mfcc", mfcc), ("clf", clf)])
 
 
@@ -596,8 +597,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     clf.fit(X, y)
     fit_s = time.perf_counter() - t0
-    # Progress output is a property of this run, not of the saved model.
-    mfcc.set_params(verbose=0, memory=None)
+    # Progress output and the cache folder belong to this run, not to the saved model.
+    mfcc.set_params(verbose=0, memory=None, on_error="raise")
     if isinstance(clf, BaseHybridCNNLSTM):
         clf.set_params(verbose=0)
     _atomic_dump(pipe, output)

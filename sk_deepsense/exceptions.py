@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["AudioLoadError", "SkDeepsenseError"]
+__all__ = ["AudioLoadError", "AudioLoadErrors", "SkDeepsenseError"]
 
 
 class SkDeepsenseError(Exception):
@@ -44,3 +44,57 @@ class AudioLoadError(SkDeepsenseError, OSError):
 
     def __reduce__(self):  # keep the exception picklable across joblib workers
         return (type(self), (self.path, self.reason))
+
+
+class AudioLoadErrors(SkDeepsenseError, OSError):
+    """Several audio files could not be read (``MFCCTransformer(on_error="raise_all")``).
+
+    Raised once, after every file was tried, so that a large corpus reports all its broken
+    files in one go instead of stopping at the first. Nothing is returned, so features and
+    labels can never be misaligned: remove the listed samples (``failed_indices``) from both
+    and run again (with a feature cache, the good files are not decoded twice).
+
+    Parameters
+    ----------
+    failures : list of (int, AudioLoadError)
+        Position in ``X`` and error of each failing item, in order.
+    n_items : int
+        How many items were processed.
+
+    Attributes
+    ----------
+    failures : list of (int, AudioLoadError)
+        As given.
+    failed_indices : list of int
+        Positions of the failing items in ``X``.
+    paths : list of str
+        The failing files.
+
+    Examples
+    --------
+    >>> from sk_deepsense import AudioLoadError, AudioLoadErrors
+    >>> err = AudioLoadErrors([(2, AudioLoadError("b.mp3", "file does not exist"))], 5)
+    >>> print(err)
+    1 of 5 audio files could not be read:
+      [2] 'b.mp3': file does not exist
+    >>> err.failed_indices
+    [2]
+    """
+
+    max_listed = 20  # lines of the message; every failure stays in ``failures``
+
+    def __init__(self, failures: list[tuple[int, AudioLoadError]], n_items: int) -> None:
+        self.failures = list(failures)
+        self.n_items = int(n_items)
+        self.failed_indices = [i for i, _ in self.failures]
+        self.paths = [e.path for _, e in self.failures]
+        lines = [f"  [{i}] {e.path!r}: {e.reason}" for i, e in self.failures[: self.max_listed]]
+        if len(self.failures) > self.max_listed:
+            lines.append(f"  ... and {len(self.failures) - self.max_listed} more (see .failures)")
+        super().__init__(
+            f"{len(self.failures)} of {self.n_items} audio files could not be read:\n"
+            + "\n".join(lines)
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.failures, self.n_items))

@@ -267,8 +267,11 @@ def test_predict_errors(capsys, clf_model, labels_csv, tmp_path):
     assert code == 1 and "holds no audio file" in err
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio")
-    code, _, err = run(capsys, "predict", clf_model, bad)
-    assert code == 1 and "bad.wav" in err
+    (tmp_path / "empty.mp3").write_bytes(b"")
+    code, _, err = run(capsys, "predict", clf_model, bad, tmp_path / "empty.mp3", "-q")
+    assert code == 1
+    assert err.startswith("sk-deepsense predict: error: 2 of 2 audio files could not be read:")
+    assert "bad.wav" in err and "empty.mp3" in err and len(err.splitlines()) == 1
     with pytest.raises(SystemExit) as info:
         main(["predict", str(clf_model), "x.wav", "--format", "xml"])
     assert info.value.code == 2

@@ -8,6 +8,7 @@ uses soxr (the same high-quality resampler as ``librosa.load``'s default).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +75,8 @@ def load_audio(
         except Exception as ar_error:
             raise AudioLoadError(
                 path,
-                f"could not decode it (soundfile: {_short(sf_error)}; "
-                f"audioread: {_short(ar_error)})",
+                "not a readable audio file: neither libsndfile nor audioread could decode it "
+                f"(soundfile: {_short(sf_error)}; audioread: {_short(ar_error)})",
             ) from ar_error
     if data.shape[0] == 0:
         where = f" after offset={offset} s" if offset else ""
@@ -93,8 +94,14 @@ def load_audio(
 
 
 def _short(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    # libsndfile repeats the path ("Error opening '<path>': ...") and, for a file it cannot
+    # identify, claims it does not exist; the caller has checked that it does.
+    text = re.sub(r"^Error opening .*?: ", "", text)
+    if "does not exist or is not a regular file" in text:
+        text = "format not recognised"
+    return f"{type(error).__name__}: {text}".rstrip(": ")
 
 
 def _read_soundfile(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:

@@ -13,10 +13,11 @@ import numpy as np
 import scipy.fft
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_memory
 from threadpoolctl import threadpool_limits
 
+from ..exceptions import AudioLoadError, AudioLoadErrors
 from ._audio_io import load_audio
 from ._padding import pad_sequences
 
@@ -68,6 +69,14 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         changed file, setting or library never returns stale features, and a grid search
         over the model decodes each file once. Waveforms given
         directly are not cached.
+    on_error : {"raise", "raise_all"}, default="raise"
+        What a file that cannot be read does. ``"raise"``: ``transform`` stops at the first
+        one with an :class:`~sk_deepsense.exceptions.AudioLoadError`. ``"raise_all"``: every
+        file is tried first, then one :class:`~sk_deepsense.exceptions.AudioLoadErrors`
+        lists all the failures (with their positions in ``failed_indices``), for large
+        corpora with a few broken downloads. Either way nothing is returned for a corpus
+        with a broken file: no sample is dropped or zero-filled behind your back, so ``X``
+        and ``y`` stay aligned.
     verbose : int, default=0
         If > 0, ``transform`` shows a progress bar over the clips (tqdm, on standard error).
 
@@ -125,6 +134,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         "deltas": [Interval(Integral, 0, 2, closed="both")],
         "n_jobs": [Integral, None],
         "memory": [str, os.PathLike, joblib.Memory, None],
+        "on_error": [StrOptions({"raise", "raise_all"})],
         "verbose": ["verbose"],
     }
 
@@ -143,6 +153,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         deltas: int = 0,
         n_jobs: int | None = None,
         memory: str | os.PathLike | joblib.Memory | None = None,
+        on_error: str = "raise",
         verbose: int = 0,
     ) -> None:
         self.sr = sr
@@ -157,6 +168,7 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         self.deltas = deltas
         self.n_jobs = n_jobs
         self.memory = memory
+        self.on_error = on_error
         self.verbose = verbose
 
     @property
@@ -203,6 +215,8 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         ------
         AudioLoadError
             If a file cannot be read; the message names it.
+        AudioLoadErrors
+            With ``on_error="raise_all"``, if any file cannot be read: all of them, listed.
         ValueError
             If ``X`` is empty, of an unsupported type, or a waveform contains NaN or infinity.
         """
@@ -215,7 +229,17 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         memory = check_memory(memory)
         file_features = memory.cache(_file_features) if memory.location is not None else None
 
+        collect = self.on_error == "raise_all"
+
         def one(item):
+            if not collect:
+                return features(item)
+            try:
+                return features(item)
+            except AudioLoadError as exc:
+                return exc
+
+        def features(item):
             if isinstance(item, np.ndarray):
                 return _waveform_features(item, **params)
             path = os.path.abspath(os.fspath(item))
@@ -245,6 +269,9 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
 
                 results = tqdm(results, total=len(items), desc="MFCC", unit="clip", leave=False)
             sequences = list(results)
+        failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
+        if failures:
+            raise AudioLoadErrors(failures, len(sequences))
         return pad_sequences(sequences, n_frames=self.n_frames_)
 
     def _feature_params(self) -> dict:
@@ -288,6 +315,10 @@ def _check_items(X: Any) -> list:
         # Anything array-like (ndarray, sparse, objects with __array__): a 2-D numeric array
         # of waveforms, one per row. check_array gives scikit-learn's standard messages.
         if not sp.issparse(X) and np.asarray(X).ndim == 1:
+            if np.asarray(X).size == 0:
+                raise ValueError(
+                    "Found array with 0 sample(s) (shape=(0,)): X holds no audio clip."
+                )
             raise ValueError(
                 "Expected a list of audio paths or waveforms or a 2-D array of waveforms, "
                 "got a 1-D numeric array. Reshape your data: a single waveform goes in a "

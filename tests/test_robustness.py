@@ -1,0 +1,228 @@
+"""Messy real-world input: a corpus of awkward and broken files, generated here, not committed.
+
+Every case either gives correct features (finite values, the usual shape) or an error that
+names the file and says what is wrong. The table in the user guide ("Robustness") lists the
+same cases and outcomes.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sk_deepsense import (
+    AudioLoadError,
+    AudioLoadErrors,
+    HybridCNNLSTMClassifier,
+    MFCCTransformer,
+    sequence_lengths,
+)
+
+SR = 22050
+DURATION = 1.0
+N_FRAMES = 1 + int(DURATION * SR) // 512
+
+
+def tone(seconds=1.5, sr=SR, freq=440.0, amplitude=0.3):
+    t = np.arange(int(seconds * sr)) / sr
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """name -> path of each awkward file."""
+    d = tmp_path_factory.mktemp("messy corpus")  # a space in the folder too
+    files = {}
+
+    def add(name, filename):
+        files[name] = d / filename
+        return files[name]
+
+    add("missing", "missing.wav")
+    add("directory", "folder.wav").mkdir()
+    add("zero_bytes", "empty.mp3").write_bytes(b"")
+    sf.write(add("header_only", "header.wav"), np.zeros(0, np.float32), SR)
+    add("text_as_mp3", "notes.mp3").write_text("not audio, just text\n" * 50)
+    add("random_bytes", "noise.wav").write_bytes(np.random.default_rng(0).bytes(4096))
+    mp3 = d / "whole.mp3"
+    sf.write(mp3, tone(3.0), SR, format="MP3")
+    add("truncated_mp3", "truncated.mp3").write_bytes(mp3.read_bytes()[: mp3.stat().st_size // 2])
+    sf.write(add("silence", "silence.wav"), np.zeros(2 * SR, np.float32), SR)
+    sf.write(add("shorter_than_a_frame", "blip.wav"), tone()[:100], SR)
+    sf.write(add("8kHz", "phone.wav"), tone(sr=8000), 8000)
+    sf.write(add("96kHz", "studio.wav"), tone(sr=96000), 96000)
+    sf.write(add("int16", "int16.wav"), tone(), SR, subtype="PCM_16")
+    sf.write(add("float64", "float64.wav"), tone().astype(np.float64), SR, subtype="DOUBLE")
+    sf.write(add("6_channels", "film mix.wav"), np.stack([tone()] * 6, axis=1), SR)
+    sf.write(add("non_ascii_and_spaces", "Émotion – ça va 日本.wav"), tone(), SR)
+    sf.write(add("upper_case_extension", "LOUD.WAV"), tone(), SR)
+    nan_wave = tone()
+    nan_wave[100] = np.nan
+    sf.write(add("nan_samples_in_float_wav", "nan.wav"), nan_wave, SR, subtype="FLOAT")
+    inf_wave = tone()
+    inf_wave[100] = np.inf
+    sf.write(add("inf_samples_in_float_wav", "inf.wav"), inf_wave, SR, subtype="FLOAT")
+    return files
+
+
+# case -> the reason in the error message (the message always names the file too)
+ERRORS = {
+    "missing": "file does not exist",
+    "directory": "not a regular file",
+    "zero_bytes": r"file is empty \(0 bytes\)",
+    "header_only": "contains no audio samples",
+    "text_as_mp3": "not a readable audio file",
+    "random_bytes": "not a readable audio file",
+    "nan_samples_in_float_wav": "NaN or infinity",
+    "inf_samples_in_float_wav": "NaN or infinity",
+}
+# case -> real frames expected in the first DURATION seconds (None: all of them)
+FEATURES = {
+    "truncated_mp3": None,  # the decodable first half (1.5 s) covers the second wanted
+    "silence": None,
+    "shorter_than_a_frame": 1,  # 100 samples: one (centred, zero-padded) analysis frame
+    "8kHz": None,
+    "96kHz": None,
+    "int16": None,
+    "float64": None,
+    "6_channels": None,
+    "non_ascii_and_spaces": None,
+    "upper_case_extension": None,
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERRORS))
+def test_bad_file_error_names_the_file_and_the_reason(corpus, case):
+    path = corpus[case]
+    with pytest.raises(AudioLoadError, match=ERRORS[case]) as info:
+        MFCCTransformer(duration=DURATION).transform([str(path)])
+    assert info.value.path == str(path)
+    assert repr(str(path)) in str(info.value)
+
+
+@pytest.mark.parametrize("case", sorted(FEATURES))
+def test_awkward_file_gives_finite_features_of_the_usual_shape(corpus, case):
+    X = MFCCTransformer(duration=DURATION).transform([corpus[case]])
+    assert X.shape == (1, N_FRAMES, 20) and X.dtype == np.float32
+    n = sequence_lengths(X)[0]
+    assert n == (FEATURES[case] or N_FRAMES)
+    assert np.isfinite(X[0, :n]).all()
+    assert np.isnan(X[0, n:]).all()
+
+
+def test_resampled_and_converted_files_match_the_reference(corpus):
+    """8/96 kHz, int16, float64 and 6-channel copies of one tone give nearly its features."""
+    mfcc = MFCCTransformer(duration=DURATION)
+    reference = mfcc.transform([tone()])[0]
+    for case in ("8kHz", "96kHz", "int16", "float64", "6_channels", "upper_case_extension"):
+        X = mfcc.transform([corpus[case]])[0]
+        # c0 (loudness) and the first coefficients of a 440 Hz tone survive every conversion
+        np.testing.assert_allclose(X[2:-2, :4], reference[2:-2, :4], rtol=0.05, atol=3.0)
+
+
+def test_raise_all_lists_every_broken_file_and_keeps_alignment(corpus):
+    good = [corpus["int16"], corpus["silence"], corpus["8kHz"]]
+    bad = [corpus["missing"], corpus["text_as_mp3"], corpus["zero_bytes"]]
+    X_items = [good[0], bad[0], good[1], bad[1], bad[2], good[2]]
+    with pytest.raises(AudioLoadErrors) as info:
+        MFCCTransformer(duration=DURATION, on_error="raise_all", n_jobs=2).transform(X_items)
+    err = info.value
+    assert err.failed_indices == [1, 3, 4]
+    assert err.paths == [str(p) for p in bad]
+    assert str(err).startswith("3 of 6 audio files could not be read:")
+    for p in bad:
+        assert str(p) in str(err)
+    # the documented recovery: drop the listed samples from X and y alike
+    y = np.array(["a", "b", "c", "d", "e", "f"])
+    keep = np.setdiff1d(np.arange(len(X_items)), err.failed_indices)
+    X = MFCCTransformer(duration=DURATION).transform([X_items[i] for i in keep])
+    assert X.shape[0] == len(y[keep]) == 3 and y[keep].tolist() == ["a", "c", "f"]
+    # the default stops at the first
+    with pytest.raises(AudioLoadError, match="missing.wav") as first:
+        MFCCTransformer(duration=DURATION).transform(X_items)
+    assert not isinstance(first.value, AudioLoadErrors)
+
+
+def test_raise_all_error_survives_pickling():
+    import pickle
+
+    err = AudioLoadErrors([(4, AudioLoadError("x.mp3", "file does not exist"))], 9)
+    again = pickle.loads(pickle.dumps(err))
+    assert str(again) == str(err) and again.failed_indices == [4]
+
+
+def test_on_error_is_validated():
+    with pytest.raises(ValueError, match="'on_error' parameter of MFCCTransformer must be"):
+        MFCCTransformer(on_error="skip").transform([tone()])
+
+
+def test_long_file_reads_only_what_is_needed(tmp_path):
+    """A 20-minute file, 30 s wanted: only that span is decoded (memory stays small)."""
+    path = tmp_path / "dj set.wav"
+    minute = np.tile(tone(1.0, sr=22050), 60)
+    with sf.SoundFile(path, "w", samplerate=22050, channels=2, subtype="PCM_16") as f:
+        for _ in range(20):  # 20 minutes, written a minute at a time: 106 MB of PCM
+            f.write(np.stack([minute, minute], axis=1))
+    assert path.stat().st_size > 100e6
+    tracemalloc.start()
+    X = MFCCTransformer(duration=30.0).transform([path])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert X.shape == (1, 1 + 30 * 22050 // 512, 20) and np.isfinite(X).all()
+    # decoding the whole file as float32 would take 2 x 26.5M x 4 B = 212 MB
+    assert peak < 40e6, f"peak {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_waveform_with_nan_or_inf_is_an_error(bad):
+    wave = tone()
+    wave[10] = bad
+    with pytest.raises(ValueError, match="NaN or infinity in waveform 1"):
+        MFCCTransformer(duration=DURATION).transform([tone(), wave])
+
+
+@pytest.mark.parametrize("empty", [[], (), np.array([])])
+def test_empty_input_is_an_error(empty):
+    with pytest.raises(ValueError, match="0 sample"):
+        MFCCTransformer().transform(empty)
+
+
+def test_labels_whose_length_differs_from_X_are_an_error():
+    X = np.random.default_rng(0).normal(size=(6, 5, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        HybridCNNLSTMClassifier(max_epochs=1).fit(X, ["a", "b"] * 2)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seconds=st.floats(min_value=0.001, max_value=1.5),
+    amplitude=st.floats(min_value=0.0, max_value=1.0),
+    sr=st.sampled_from([8000, 11025, 16000, 22050, 44100, 48000, 96000]),
+    channels=st.integers(min_value=1, max_value=6),
+    subtype=st.sampled_from(["PCM_16", "FLOAT"]),
+)
+def test_any_valid_wav_gives_finite_features_of_the_usual_shape(
+    tmp_path, seconds, amplitude, sr, channels, subtype
+):
+    n = max(1, int(seconds * sr))
+    rng = np.random.default_rng(n)
+    wave = amplitude * rng.uniform(-1, 1, size=(n, channels))
+    path = tmp_path / f"clip_{sr}_{channels}_{n}.wav"
+    sf.write(path, wave, sr, subtype=subtype)
+    X = MFCCTransformer(duration=DURATION, sr=SR).transform([path])
+    assert X.shape == (1, N_FRAMES, 20)
+    real = sequence_lengths(X)[0]
+    # the real frames follow the resampled length: 1 + samples // hop, capped at the duration
+    resampled = min(int(round(n * SR / sr)), int(DURATION * SR))
+    assert abs(real - min(N_FRAMES, 1 + resampled // 512)) <= 1
+    assert np.isfinite(X[0, :real]).all()
+    assert np.isnan(X[0, real:]).all()
