@@ -226,3 +226,57 @@ def test_any_valid_wav_gives_finite_features_of_the_usual_shape(
     assert abs(real - min(N_FRAMES, 1 + resampled // 512)) <= 1
     assert np.isfinite(X[0, :real]).all()
     assert np.isnan(X[0, real:]).all()
+
+
+# ----------------------------------------------------------------------------- feature cache
+def _cache_outputs(folder):
+    return sorted(folder.rglob("output.pkl"))
+
+
+def test_corrupt_cache_entry_is_recomputed_not_fatal(tmp_path, corpus, capfd):
+    paths = [corpus["int16"], corpus["8kHz"]]
+    mfcc = MFCCTransformer(duration=DURATION, memory=tmp_path / "cache")
+    first = mfcc.transform(paths)
+    outputs = _cache_outputs(tmp_path / "cache")
+    assert len(outputs) == 2
+    outputs[0].write_bytes(b"half a pickle, then a crash")  # e.g. a disk full mid-write
+    outputs[1].write_bytes(b"")
+    again = mfcc.transform(paths)
+    np.testing.assert_array_equal(first, again)
+    for out in _cache_outputs(tmp_path / "cache"):
+        assert out.stat().st_size > 100  # the entries were rewritten
+    capfd.readouterr()  # joblib reports the unreadable entries on stderr; that is all
+
+
+def test_two_processes_filling_one_cache_do_not_corrupt_it(tmp_path, corpus, monkeypatch):
+    import subprocess
+    import sys
+
+    from sk_deepsense.features import _mfcc
+
+    paths = [str(corpus[c]) for c in sorted(FEATURES)]
+    cache = tmp_path / "shared cache"
+    script = (
+        "import sys, numpy as np\n"
+        "from sk_deepsense import MFCCTransformer\n"
+        f"paths = {paths!r}\n"
+        "for _ in range(3):  # overlap as much as possible\n"
+        f"    X = MFCCTransformer(duration={DURATION}, memory={str(cache)!r}).transform(paths)\n"
+        "np.save(sys.argv[1], X)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path / f"out{i}.npy")])
+        for i in range(2)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    expected = MFCCTransformer(duration=DURATION).transform(paths)
+    for i in range(2):
+        np.testing.assert_array_equal(np.load(tmp_path / f"out{i}.npy"), expected)
+    # every entry is complete: a third reader decodes nothing and gets the same features
+    calls = []
+    real = _mfcc.load_audio
+    monkeypatch.setattr(_mfcc, "load_audio", lambda *a, **k: calls.append(a) or real(*a, **k))
+    cached = MFCCTransformer(duration=DURATION, memory=cache).transform(paths)
+    assert calls == []
+    np.testing.assert_array_equal(cached, expected)
+    assert not [p for p in cache.rglob("*") if p.is_file() and "tmp" in p.name.lower()]
