@@ -280,3 +280,27 @@ def test_two_processes_filling_one_cache_do_not_corrupt_it(tmp_path, corpus, mon
     assert calls == []
     np.testing.assert_array_equal(cached, expected)
     assert not [p for p in cache.rglob("*") if p.is_file() and "tmp" in p.name.lower()]
+
+
+# ----------------------------------------------------------------------------- parameters
+@pytest.mark.parametrize(
+    ("make", "param", "value", "accepted"),
+    [
+        (MFCCTransformer, "n_mfcc", 0, r"an int in the range \[1, inf\)"),
+        (MFCCTransformer, "duration", -1.0, r"a float in the range \(0.0, inf\) or None"),
+        (MFCCTransformer, "deltas", 3, r"in the range \[0, 2\]"),
+        (MFCCTransformer, "on_error", "ignore", r"a str among \{.*'raise'.*\}"),
+        (HybridCNNLSTMClassifier, "architecture", "resnet", r"a str among \{.*'hybrid'.*\}"),
+        (HybridCNNLSTMClassifier, "dropout", 1.0, r"a float in the range \[0.0, 1.0\)"),
+        (HybridCNNLSTMClassifier, "lr", 0, r"a float in the range \(0.0, inf\)"),
+        (HybridCNNLSTMClassifier, "train_chunk", 0, r"in the range \[1, inf\) or None"),
+        (HybridCNNLSTMClassifier, "early_stopping", "yes", "an instance of 'bool'"),
+    ],
+)
+def test_bad_parameters_name_the_parameter_and_the_accepted_values(make, param, value, accepted):
+    X = [tone(0.2)] if make is MFCCTransformer else np.zeros((4, 3, 2), np.float32)
+    est = make(**{param: value})
+    with pytest.raises(ValueError, match=rf"'{param}' parameter of {make.__name__} must be"):
+        est.fit(X, None if make is MFCCTransformer else [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=accepted):
+        est.fit(X, None if make is MFCCTransformer else [0, 1, 0, 1])
