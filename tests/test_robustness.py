@@ -304,3 +304,47 @@ def test_bad_parameters_name_the_parameter_and_the_accepted_values(make, param, 
         est.fit(X, None if make is MFCCTransformer else [0, 1, 0, 1])
     with pytest.raises(ValueError, match=accepted):
         est.fit(X, None if make is MFCCTransformer else [0, 1, 0, 1])
+
+
+# ----------------------------------------------------------------------------- persistence
+def test_joblib_round_trip_in_a_new_process_predicts_identically(tmp_path, audio_corpus):
+    import json
+    import subprocess
+    import sys
+
+    import joblib
+    from sklearn.pipeline import Pipeline
+
+    paths, labels = audio_corpus
+    pipe = Pipeline(
+        [
+            ("mfcc", MFCCTransformer(duration=2.0, sr=16000)),
+            (
+                "clf",
+                HybridCNNLSTMClassifier(
+                    n_filters=4, lstm_hidden_size=8, max_epochs=2, random_state=0
+                ),
+            ),
+        ]
+    ).fit(paths, labels)
+    model = tmp_path / "model.joblib"
+    joblib.dump(pipe, model)
+    code = (
+        "import json, sys, joblib, torch\n"
+        "torch.set_num_threads(1)  # as in this test process (conftest)\n"
+        "pipe = joblib.load(sys.argv[1])\n"
+        "paths = json.loads(sys.argv[2])\n"
+        "print(json.dumps({'proba': pipe.predict_proba(paths).tolist(),"
+        " 'labels': pipe.predict(paths).tolist()}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(model), json.dumps(paths[:6])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["labels"] == pipe.predict(paths[:6]).tolist()
+    # float64 JSON of the same float32 computation on the same CPU: equal to the last bit
+    np.testing.assert_array_equal(np.array(out["proba"]), pipe.predict_proba(paths[:6]))
