@@ -7,6 +7,7 @@ The public names:
   (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
 - :class:`SequenceStatistics`, :func:`make_baseline`: per-clip MFCC statistics and the
   classical baselines built on them.
+- :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load.
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
@@ -20,6 +21,7 @@ from .features import (
     sequence_lengths,
 )
 from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+from .persistence import ModelVersionWarning, load_model, save_model
 
 __version__ = "0.1.0.dev0"
 
@@ -29,11 +31,14 @@ __all__ = [
     "HybridCNNLSTMClassifier",
     "HybridCNNLSTMRegressor",
     "MFCCTransformer",
+    "ModelVersionWarning",
     "SequenceStatistics",
     "SkDeepsenseError",
     "__version__",
     "load_audio",
+    "load_model",
     "make_baseline",
     "pad_sequences",
+    "save_model",
     "sequence_lengths",
 ]

@@ -121,7 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("labels", nargs="?", type=Path, metavar="LABELS.csv", help="labels CSV")
     p.add_argument(
-        "-o", "--output", type=Path, required=True, metavar="MODEL", help="model file to write"
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="MODEL",
+        help="model file to write: NAME.skds for the safe sharing format (no code runs when "
+        "it is loaded; networks only), anything else for a joblib file",
     )
     p.add_argument(
         "--dataset", choices=LOADERS, help="read a dataset folder instead of a labels CSV"
@@ -358,6 +364,8 @@ def _save_figure(fig: Any, path: Path) -> None:
 
 def _load_model(path: Path) -> Any:
     """Load a model saved by ``train`` and check it is a fitted scikit-learn pipeline."""
+    import zipfile
+
     import joblib
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
@@ -366,6 +374,13 @@ def _load_model(path: Path) -> Any:
     if not path.is_file():
         reason = "is a folder" if path.is_dir() else "does not exist"
         raise CLIError(f"MODEL {str(path)!r} {reason}")
+    if zipfile.is_zipfile(path):  # the safe format of save_model: no code runs on load
+        from .persistence import load_model
+
+        model = load_model(path)
+        if not isinstance(model, Pipeline) or not hasattr(model, "predict"):
+            raise CLIError(f"MODEL {str(path)!r} holds a {type(model).__name__}, not a pipeline")
+        return model
     try:
         model = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not a model file"
@@ -532,6 +547,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     output = _check_writable(args.output, args.overwrite, "-o/--output")
     if args.cv and args.cv < 2:
         raise CLIError(f"--cv {args.cv}: needs at least 2 folds")
+    if output.suffix.lower() == ".skds" and args.model not in NEURAL_CHOICES:
+        raise CLIError(
+            f"-o/--output {str(output)!r}: the .skds format holds networks only; save a "
+            f"--model {args.model} baseline as a joblib file (e.g. model.joblib)"
+        )
     params = _parse_sets(args.set)
     paths, y, groups, task, target_names = _load_training_data(args)
     pipe = make_pipeline_for(
@@ -601,7 +621,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     mfcc.set_params(verbose=0, memory=None, on_error="raise")
     if isinstance(clf, BaseHybridCNNLSTM):
         clf.set_params(verbose=0)
-    _atomic_dump(pipe, output)
+    if output.suffix.lower() == ".skds":
+        from .persistence import save_model
+
+        save_model(pipe, output, overwrite=True)  # atomic; --overwrite was checked above
+    else:
+        _atomic_dump(pipe, output)
     size = output.stat().st_size / 1e6
     print(f"saved {output} ({size:.1f} MB; fitted in {fit_s:.0f} s)")
     _note(args, f"next: sk-deepsense predict {output} FILE... --format json")

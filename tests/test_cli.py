@@ -342,3 +342,24 @@ def test_demo_fast_writes_every_plot_and_protects_them(capsys, tmp_path):
     code, _, err = run(capsys, "demo", "-o", out, "--fast")
     assert code == 1 and "--overwrite" in err
     assert (out / "summary.png").stat().st_mtime_ns == mtime
+
+
+def test_skds_models_are_saved_and_read_in_the_safe_format(
+    capsys, labels_csv, audio_corpus, tmp_path
+):
+    import zipfile
+
+    out = tmp_path / "model.skds"
+    code, _, err = run(capsys, "train", labels_csv, "-o", out, "-q", *TINY)
+    assert code == 0, err
+    assert zipfile.is_zipfile(out) and set(zipfile.ZipFile(out).namelist()) == {
+        "model.json",
+        "weights.pt",
+    }
+    paths, _ = audio_corpus
+    code, stdout, _ = run(capsys, "predict", out, paths[0], "--format", "json", "-q")
+    from sk_deepsense import load_model
+
+    assert json.loads(stdout)[0]["label"] == load_model(out).predict(paths[:1])[0]
+    code, _, err = run(capsys, "train", labels_csv, "-o", tmp_path / "b.skds", "--model", "svm")
+    assert code == 1 and "the .skds format holds networks only" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -107,6 +108,25 @@ class BaseHybridCNNLSTM(BaseEstimator):
     # ------------------------------------------------------------------ hooks for subclasses
     _stratify = False
 
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled estimator; a CUDA model on a machine without CUDA moves to CPU.
+
+        skorch's ``NeuralNet.__setstate__`` already maps the weights of a CUDA-trained net to
+        the CPU when no GPU is present (with a ``DeviceWarning``); the estimator's ``device``
+        parameter follows it, so that predicting, ``clone`` and refitting all work.
+        """
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        wanted = str(self.__dict__.get("device", "cpu"))
+        if net is not None and wanted.startswith("cuda") and str(net.device) == "cpu":
+            warnings.warn(
+                f"{type(self).__name__} was fitted with device={wanted!r}, but CUDA is not "
+                "available here: its weights were loaded on the CPU and device is now 'cpu'.",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.device = "cpu"
+
     def _criterion(self) -> type[torch.nn.Module]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -155,7 +175,6 @@ class BaseHybridCNNLSTM(BaseEstimator):
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
         train = np.arange(len(X))
         train_split = None
         if self.early_stopping:
@@ -164,9 +183,6 @@ class BaseHybridCNNLSTM(BaseEstimator):
             train, valid = self._valid_split(y_train, seed)
             valid_ds = Dataset(self._net_input(X[valid], lengths[valid]), y_train[valid])
             train_split = predefined_split(valid_ds)
-            callbacks.append(
-                ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
-            )
         X_fit, lengths_fit, y_fit = X[train], lengths[train], y_train[train]
         if self.train_chunk is not None and self.chunking == "random":
             fit_data = _RandomCropDataset(X_fit, lengths_fit, y_fit, self.train_chunk)
@@ -178,10 +194,40 @@ class BaseHybridCNNLSTM(BaseEstimator):
                 )
             fit_data, fit_target = self._net_input(X_fit, lengths_fit), y_fit
 
-        net = NeuralNet(
+        net = self._make_net(X.shape[2], n_outputs, mean, scale, train_split=train_split)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net.fit(fit_data, fit_target)
+        net.train_split = None  # do not keep the validation clips inside the fitted model
+        self.net_ = net
+        self.n_parameters_ = int(sum(p.numel() for p in net.module_.parameters()))
+        self.history_ = net.history
+        return self
+
+    def _make_net(
+        self,
+        n_coefficients: int,
+        n_outputs: int,
+        feature_mean: np.ndarray,
+        feature_scale: np.ndarray,
+        *,
+        train_split: Any = None,
+    ) -> NeuralNet:
+        """Build the (uninitialized) skorch net of this estimator's hyperparameters.
+
+        Used by ``fit`` and by :func:`sk_deepsense.persistence.load_model`, which rebuilds a
+        fitted net without training it. ``feature_mean`` and ``feature_scale`` become the
+        module's standardization buffers (as float32).
+        """
+        callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        if self.early_stopping:
+            callbacks.append(
+                ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+            )
+        return NeuralNet(
             module=HybridCNNLSTMModule,
-            module__n_coefficients=X.shape[2],
-            module__n_outputs=n_outputs,
+            module__n_coefficients=int(n_coefficients),
+            module__n_outputs=int(n_outputs),
             module__architecture=self.architecture,
             module__n_filters=self.n_filters,
             module__filter_size=self.filter_size,
@@ -191,8 +237,8 @@ class BaseHybridCNNLSTM(BaseEstimator):
             module__lstm_layers=self.lstm_layers,
             module__dropout=self.dropout,
             module__pooling=self.pooling,
-            module__feature_mean=mean.astype(np.float32),
-            module__feature_scale=scale.astype(np.float32),
+            module__feature_mean=np.asarray(feature_mean).astype(np.float32),
+            module__feature_scale=np.asarray(feature_scale).astype(np.float32),
             criterion=self._criterion(),
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
@@ -205,14 +251,6 @@ class BaseHybridCNNLSTM(BaseEstimator):
             device=_resolve_device(self.device),
             verbose=int(self.verbose),
         )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            net.fit(fit_data, fit_target)
-        net.train_split = None  # do not keep the validation clips inside the fitted model
-        self.net_ = net
-        self.n_parameters_ = int(sum(p.numel() for p in net.module_.parameters()))
-        self.history_ = net.history
-        return self
 
     def _valid_split(self, y_train: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Split clip indices into training and validation (stratified when possible)."""

@@ -1,0 +1,517 @@
+"""save_model / load_model: a sharing format that runs no code when loaded."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import shlex
+import subprocess
+import sys
+import textwrap
+import warnings
+import zipfile
+from pathlib import Path
+
+import joblib
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sk_deepsense import (
+    HybridCNNLSTMClassifier,
+    HybridCNNLSTMRegressor,
+    MFCCTransformer,
+    make_baseline,
+)
+from sk_deepsense.persistence import ModelVersionWarning, load_model, save_model
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = dict(
+    n_filters=4, lstm_hidden_size=8, n_conv_layers=1, max_epochs=2, batch_size=8, random_state=0
+)
+
+
+def _sequences(n: int = 24, frames: int = 7, coefs: int = 5, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, frames, coefs)).astype(np.float32)
+    X[::3, 5:] = np.nan  # NaN padding at the end of some rows
+    X[1::4, 3:] = np.nan
+    return X
+
+
+X = _sequences()
+SIGNAL = np.nanmean(X[:, :, 0], axis=1)
+
+
+def _waves(n: int = 16, sr: int = 8000) -> tuple[list[np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(1)
+    labels = np.repeat(["low", "high"], n // 2)
+    waves = []
+    for i, label in enumerate(labels):
+        duration = 1.0 if i % 3 else 0.5  # some clips are padded
+        t = np.arange(int(duration * sr)) / sr
+        f0 = rng.uniform(150, 300) if label == "low" else rng.uniform(1500, 2500)
+        waves.append((np.sin(2 * np.pi * f0 * t) + 0.01 * rng.normal(size=t.size)).astype("f4"))
+    return waves, labels
+
+
+WAVES, WAVE_LABELS = _waves()
+
+
+@pytest.fixture(scope="module")
+def models() -> dict:
+    return {
+        "clf_str": HybridCNNLSTMClassifier(**TINY).fit(X, np.where(SIGNAL > 0, "up", "down")),
+        "clf_int": HybridCNNLSTMClassifier(**TINY, early_stopping=False).fit(
+            X, np.digitize(SIGNAL, [-0.3, 0.3]) * 7 - 3
+        ),
+        "reg_2d": HybridCNNLSTMRegressor(**TINY).fit(X, np.c_[SIGNAL, 3 * SIGNAL + 10]),
+        "reg_1d": HybridCNNLSTMRegressor(**TINY, pooling="meanstd").fit(X, SIGNAL * 100),
+        "pipe": Pipeline(
+            [
+                ("features", MFCCTransformer(duration=1.0, sr=8000, hop_length=256, n_mfcc=8)),
+                ("net", HybridCNNLSTMClassifier(**TINY)),
+            ]
+        ).fit(WAVES, WAVE_LABELS),
+    }
+
+
+def _outputs(model) -> dict[str, np.ndarray]:
+    data = WAVES if isinstance(model, Pipeline) else X
+    out = {"predict": model.predict(data)}
+    net = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(net, HybridCNNLSTMClassifier):
+        out["predict_proba"] = model.predict_proba(data)
+        if not isinstance(model, Pipeline):
+            out["predict_proba_frames"] = model.predict_proba_frames(X)
+    else:
+        out["predict_frames"] = model.predict_frames(X)
+    return out
+
+
+def _assert_same_params(a, b) -> None:
+    if isinstance(a, Pipeline):
+        assert type(b) is Pipeline
+        assert [n for n, _ in a.steps] == [n for n, _ in b.steps]
+        for (_, sa), (_, sb) in zip(a.steps, b.steps, strict=True):
+            _assert_same_params(sa, sb)
+        pa, pb = a.get_params(deep=False), b.get_params(deep=False)
+        pa.pop("steps"), pb.pop("steps")
+        assert pa == pb
+        return
+    assert type(a) is type(b)
+    assert a.get_params() == b.get_params()
+
+
+def _rewrite(src: Path, dst: Path, *, edit_json=None, replace=None, drop=()) -> Path:
+    """Copy a model archive, editing model.json and replacing or dropping members."""
+    replace = replace or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            if name in drop:
+                continue
+            data = replace.get(name, zin.read(name))
+            if name == "model.json" and edit_json is not None:
+                doc = json.loads(data)
+                edit_json(doc)
+                data = json.dumps(doc)
+            zout.writestr(name, data)
+    return dst
+
+
+# ---------------------------------------------------------------------------- round trips
+@pytest.mark.parametrize("key", ["clf_str", "clf_int", "reg_2d", "reg_1d", "pipe"])
+def test_round_trip_identical(models, key, tmp_path):
+    model = models[key]
+    path = save_model(model, tmp_path / "model.skds")
+    assert path == tmp_path / "model.skds"
+    loaded = load_model(path)
+    assert loaded is not model
+    _assert_same_params(model, loaded)
+    before, after = _outputs(model), _outputs(loaded)
+    assert before.keys() == after.keys()
+    for name in before:
+        assert before[name].dtype == after[name].dtype, name
+        np.testing.assert_array_equal(after[name], before[name], err_msg=name)
+    net, net2 = (model[-1], loaded[-1]) if key == "pipe" else (model, loaded)
+    for attr in ("n_features_in_", "n_parameters_"):
+        assert getattr(net2, attr) == getattr(net, attr)
+    if isinstance(net, HybridCNNLSTMClassifier):
+        assert net2.classes_.dtype == net.classes_.dtype
+        np.testing.assert_array_equal(net2.classes_, net.classes_)
+    else:
+        np.testing.assert_array_equal(net2.target_mean_, net.target_mean_)
+        np.testing.assert_array_equal(net2.target_scale_, net.target_scale_)
+        assert net2._y_1d == net._y_1d and net2.n_outputs_ == net.n_outputs_
+    # the standardization statistics: buffers and constructor arguments, bit for bit
+    for name in ("feature_mean", "feature_scale"):
+        torch.testing.assert_close(
+            getattr(net2.net_.module_, name), getattr(net.net_.module_, name), rtol=0, atol=0
+        )
+        np.testing.assert_array_equal(
+            net2.net_.get_params()[f"module__{name}"], net.net_.get_params()[f"module__{name}"]
+        )
+
+
+def test_classes_dtypes_preserved(models, tmp_path):
+    assert models["clf_int"].classes_.dtype.kind == "i"
+    np.testing.assert_array_equal(models["clf_int"].classes_, [-3, 4, 11])
+    # labels of other types: bool, float32, int8, wide str, object (str from a pandas column)
+    up = SIGNAL > 0
+    for y in (
+        up,
+        np.where(up, 2.0, -1.0).astype(np.float32),
+        np.where(up, 2, -1).astype(np.int8),
+        np.where(up, "a", "b").astype("<U10"),
+        np.where(up, "a", "b").astype(object),
+    ):
+        clf = HybridCNNLSTMClassifier(**{**TINY, "max_epochs": 1}).fit(X, y)
+        loaded = load_model(save_model(clf, tmp_path / "c.skds", overwrite=True))
+        assert loaded.classes_.dtype == clf.classes_.dtype
+        np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+        np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+        assert [type(v) for v in loaded.classes_] == [type(v) for v in clf.classes_]
+
+
+def test_bare_mfcc_transformer(tmp_path):
+    mfcc = MFCCTransformer(duration=1.0, sr=8000, hop_length=256, deltas=1, fmax=3000.0)
+    loaded = load_model(save_model(mfcc, tmp_path / "m.skds"))
+    assert type(loaded) is MFCCTransformer
+    assert loaded.get_params() == mfcc.get_params()
+    np.testing.assert_array_equal(loaded.transform(WAVES[:3]), mfcc.transform(WAVES[:3]))
+    with zipfile.ZipFile(tmp_path / "m.skds") as zf:
+        assert zf.namelist() == ["model.json"]  # no network, no weights
+    # a joblib.Memory is stored as its folder (or None)
+    for memory, expected in (
+        (joblib.Memory(tmp_path / "cache", verbose=0), str(tmp_path / "cache")),
+        (joblib.Memory(None), None),
+        (tmp_path / "c2", str(tmp_path / "c2")),
+    ):
+        loaded = load_model(
+            save_model(MFCCTransformer(memory=memory), tmp_path / "m.skds", overwrite=True)
+        )
+        assert loaded.memory == expected
+
+
+# ---------------------------------------------------------------------------- further use
+def test_loaded_model_usable(models, tmp_path):
+    from sk_deepsense.plotting import plot_training_curves
+
+    clf = models["clf_str"]
+    y = np.where(SIGNAL > 0, "up", "down")
+    loaded = load_model(save_model(clf, tmp_path / "m.skds"))
+    assert loaded.score(X, y) == clf.score(X, y)
+    reg = models["reg_2d"]
+    loaded_reg = load_model(save_model(reg, tmp_path / "r.skds"))
+    y2 = np.c_[SIGNAL, 3 * SIGNAL + 10]
+    assert loaded_reg.score(X, y2) == reg.score(X, y2)
+
+    # the history: one row per epoch, with the losses the plot reads
+    assert len(loaded.history_) == len(clf.history_) == 2
+    for key in ("epoch", "train_loss", "valid_loss", "valid_loss_best", "dur"):
+        assert loaded.history_[:, key] == clf.history_[:, key], key
+    assert loaded.net_.history is loaded.history_
+    ax = plot_training_curves(loaded)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), clf.history_[:, "train_loss"])
+    plot_training_curves(load_model(save_model(models["pipe"], tmp_path / "p.skds")))
+
+    # clone and refit: the same model as refitting a clone of the original
+    refit = clone(loaded).fit(X, y)
+    np.testing.assert_array_equal(refit.predict_proba(X), clone(clf).fit(X, y).predict_proba(X))
+
+
+def test_load_leaves_global_rng_alone(models, tmp_path):
+    path = save_model(models["reg_1d"], tmp_path / "m.skds")
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    load_model(path)
+    torch.testing.assert_close(torch.rand(3), expected, rtol=0, atol=0)
+
+
+def test_round_trip_in_new_process(models, tmp_path):
+    clf = models["clf_str"]
+    path = save_model(clf, tmp_path / "m.skds")
+    np.save(tmp_path / "X.npy", X)
+    code = textwrap.dedent(
+        f"""
+        import numpy as np, torch
+        torch.set_num_threads(1)
+        from sk_deepsense.persistence import load_model
+        model = load_model({str(path)!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "proba.npy")!r}, model.predict_proba(X))
+        print(type(model).__name__, model.classes_.dtype)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["HybridCNNLSTMClassifier", "<U4"]
+    np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), clf.predict_proba(X))
+
+
+# ---------------------------------------------------------------------------- the archive
+def test_archive_holds_json_and_tensors_only(models, tmp_path):
+    path = save_model(models["pipe"], tmp_path / "p.skds")
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["model.json", "weights.pt"]
+        doc = json.loads(zf.read("model.json"))
+        weights = zf.read("weights.pt")
+    assert doc["format_version"] == 1
+    assert set(doc["versions"]) == {
+        "sk_deepsense",
+        "torch",
+        "scikit-learn",
+        "skorch",
+        "numpy",
+        "librosa",
+        "python",
+    }
+    steps = doc["model"]["steps"]
+    assert [(s["name"], s["class"]) for s in steps] == [
+        ("features", "MFCCTransformer"),
+        ("net", "HybridCNNLSTMClassifier"),
+    ]
+    fitted = steps[1]["fitted"]
+    assert fitted["classes_"] == {"dtype": "<U4", "values": ["high", "low"]}
+    assert fitted["n_epochs"] == 2 and len(fitted["history_"]) == 2
+    assert fitted["n_features_in_"] == 8
+    # tensors only: torch's restricted unpickler reads it
+    state = torch.load(io.BytesIO(weights), weights_only=True)
+    assert set(state) == set(models["pipe"][-1].net_.module_.state_dict())
+    assert all(isinstance(v, torch.Tensor) and v.device.type == "cpu" for v in state.values())
+
+
+class _Evil:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {shlex.quote(str(self.marker))}",))
+
+
+@pytest.mark.parametrize("how", ["pickle", "torch.save"])
+def test_malicious_weights_are_refused(models, tmp_path, how):
+    marker = tmp_path / f"pwned-{how.replace('.', '_')}"
+    if how == "pickle":
+        payload = pickle.dumps({"conv.0.weight": _Evil(marker)}, protocol=2)
+    else:
+        buffer = io.BytesIO()
+        torch.save({"conv.0.weight": _Evil(marker)}, buffer)
+        payload = buffer.getvalue()
+    good = save_model(models["clf_str"], tmp_path / "good.skds")
+    bad = _rewrite(good, tmp_path / "bad.skds", replace={"weights.pt": payload})
+    with pytest.raises(ValueError, match=r"bad\.skds.*weights\.pt"):
+        load_model(bad)
+    assert not marker.exists()
+    # the payload is live: an ordinary unpickler would have run it
+    if how == "pickle":
+        pickle.loads(payload)
+        assert marker.exists()
+
+
+def test_weights_of_another_network_are_refused(models, tmp_path):
+    good = save_model(models["clf_str"], tmp_path / "good.skds")
+    other = save_model(models["reg_1d"], tmp_path / "other.skds")
+    with zipfile.ZipFile(other) as zf:
+        weights = zf.read("weights.pt")
+    bad = _rewrite(good, tmp_path / "bad.skds", replace={"weights.pt": weights})
+    with pytest.raises(ValueError, match="do not fit the network"):
+        load_model(bad)
+
+
+# ---------------------------------------------------------------------------- versions
+def test_version_mismatch_warns_and_loads(models, tmp_path):
+    good = save_model(models["clf_str"], tmp_path / "good.skds")
+
+    def old(doc):
+        doc["versions"].update({"torch": "1.13.1", "sk_deepsense": "0.0.1", "numpy": "1.26.4"})
+
+    path = _rewrite(good, tmp_path / "old.skds", edit_json=old)
+    with pytest.warns(ModelVersionWarning) as record:
+        loaded = load_model(path)
+    message = str(record[0].message)
+    assert "old.skds" in message
+    assert "torch 1.13.1 (now " + torch.__version__ + ")" in message
+    assert "sk_deepsense 0.0.1" in message and "numpy 1.26.4" in message
+    assert "skorch" not in message and "librosa" not in message
+    assert issubclass(ModelVersionWarning, UserWarning)
+    np.testing.assert_array_equal(loaded.predict_proba(X), models["clf_str"].predict_proba(X))
+
+    # a patch release of a library does not warn; any sk_deepsense difference does
+    def patch(doc):
+        major, minor = torch.__version__.split(".")[:2]
+        doc["versions"]["torch"] = f"{major}.{minor}.99"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(_rewrite(good, tmp_path / "patch.skds", edit_json=patch))
+        load_model(good)
+
+
+# ---------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    "model, culprit",
+    [
+        (make_pipeline(StandardScaler(), SVC()), "StandardScaler"),
+        (make_baseline("svm"), "step"),
+        (SVC(), "SVC"),
+        (type("MyMFCC", (MFCCTransformer,), {})(), "MyMFCC"),
+        (Pipeline([("mfcc", MFCCTransformer()), ("net", "passthrough")]), "'net' (str)"),
+    ],
+)
+def test_unsupported_models(model, culprit, tmp_path):
+    with pytest.raises(TypeError, match="joblib") as info:
+        save_model(model, tmp_path / "m.skds")
+    assert culprit in str(info.value)
+    assert "trust" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unstorable_parameter(tmp_path):
+    clf = HybridCNNLSTMClassifier(**{**TINY, "max_epochs": 1, "random_state": None})
+    clf.fit(X, SIGNAL > 0).set_params(random_state=np.random.RandomState(0))
+    with pytest.raises(TypeError, match=r"random_state=RandomState.*set_params\(random_state="):
+        save_model(clf, tmp_path / "m.skds")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unfitted_model(tmp_path):
+    for model in (
+        HybridCNNLSTMRegressor(),
+        Pipeline([("mfcc", MFCCTransformer()), ("clf", HybridCNNLSTMClassifier())]),
+    ):
+        with pytest.raises(NotFittedError):
+            save_model(model, tmp_path / "m.skds")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite(models, tmp_path):
+    path = tmp_path / "m.skds"
+    path.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match=r"m\.skds.*overwrite=True"):
+        save_model(models["clf_str"], path)
+    assert path.read_bytes() == b"precious"
+    save_model(models["clf_str"], str(path), overwrite=True)
+    assert zipfile.is_zipfile(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skds"]  # no temporary file left
+
+
+def test_bad_files(models, tmp_path):
+    good = save_model(models["clf_str"], tmp_path / "good.skds")
+    (tmp_path / "text.skds").write_text("not a zip")
+    with pytest.raises(ValueError, match=r"text\.skds.*not a zip"):
+        load_model(tmp_path / "text.skds")
+    with pytest.raises(FileNotFoundError, match="missing"):
+        load_model(tmp_path / "missing.skds")
+
+    def rename(doc):
+        doc["model"]["steps"][0]["class"] = "os.system"
+
+    with pytest.raises(ValueError, match=r"unknown\.skds.*unknown class name 'os.system'"):
+        load_model(_rewrite(good, tmp_path / "unknown.skds", edit_json=rename))
+    for member in ("model.json", "weights.pt"):
+        bad = _rewrite(good, tmp_path / f"no-{member}.skds", drop=(member,))
+        with pytest.raises(ValueError, match=rf"no-{member}\.skds.*lacks {member}"):
+            load_model(bad)
+
+    def future(doc):
+        doc["format_version"] = 2
+
+    with pytest.raises(ValueError, match=r"future\.skds.*unknown format version 2"):
+        load_model(_rewrite(good, tmp_path / "future.skds", edit_json=future))
+
+    def bad_param(doc):
+        doc["model"]["steps"][0]["params"]["batch_size"] = "many"
+
+    with pytest.raises(ValueError, match=r"param\.skds.*batch_size"):
+        load_model(_rewrite(good, tmp_path / "param.skds", edit_json=bad_param))
+
+    def extra_param(doc):
+        doc["model"]["steps"][0]["params"]["__class__"] = "x"
+
+    with pytest.raises(ValueError, match=r"unknown parameters \['__class__'\]"):
+        load_model(_rewrite(good, tmp_path / "extra.skds", edit_json=extra_param))
+
+
+# ---------------------------------------------------------------------------- devices
+def test_device(models, tmp_path):
+    clf = clone(models["clf_str"]).set_params(max_epochs=1, device="cpu")
+    clf.fit(X, np.where(SIGNAL > 0, "up", "down"))
+    loaded = load_model(save_model(clf, tmp_path / "cpu.skds"), device="cpu")
+    assert loaded.device == "cpu" and loaded.net_.device == "cpu"
+
+    # saved with device="cuda" (as if trained on a GPU): loads and predicts on the CPU
+    clf.set_params(device="cuda")
+    path = save_model(clf, tmp_path / "cuda.skds")
+    with zipfile.ZipFile(path) as zf:
+        assert json.loads(zf.read("model.json"))["model"]["steps"][0]["params"]["device"] == "cuda"
+    loaded = load_model(path, device="cpu")
+    assert loaded.get_params()["device"] == "cpu"
+    assert str(next(loaded.net_.module_.parameters()).device) == "cpu"
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X), clf.set_params(device="cpu").predict_proba(X)
+    )
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            load_model(path, device="cuda")
+
+
+def test_joblib_file_of_cuda_model_on_cpu_machine(models, tmp_path):
+    """What a *joblib* file of a CUDA-trained model does on a CPU-only machine.
+
+    No GPU here: a child process tags every tensor storage as "cuda:0" while dumping (the
+    bytes a GPU-trained net writes: torch records each storage's device in the pickle), and
+    the net and the estimator claim device="cuda".
+    """
+    if torch.cuda.is_available():
+        pytest.skip("simulates a CPU-only machine")
+    clf = models["clf_str"]
+    src = tmp_path / "cpu.joblib"
+    joblib.dump(clf, src)
+    dst = tmp_path / "cuda.joblib"
+    code = textwrap.dedent(
+        f"""
+        import joblib, torch, torch.serialization as ts
+        ts.register_package(0, lambda s: "cuda:0" if s.device.type == "cpu" else None,
+                            lambda s, loc: None)
+        clf = joblib.load({str(src)!r})
+        clf.device = "cuda"
+        clf.net_.device = "cuda"
+        joblib.dump(clf, {str(dst)!r})
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"cuda:0" in dst.read_bytes()  # the storages are recorded as CUDA ones
+    from skorch.exceptions import DeviceWarning
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        loaded = joblib.load(dst)
+    messages = [str(w.message) for w in record if issubclass(w.category, DeviceWarning)]
+    assert any("no CUDA devices are available" in m for m in messages), messages
+    assert any("Setting self.device = cpu" in m for m in messages), messages
+    # skorch's NeuralNet.__setstate__ maps the module, optimizer and criterion to the CPU and
+    # sets net_.device = "cpu"; the estimator's own device parameter follows, with a warning
+    assert any("CUDA is not available here" in str(w.message) for w in record)
+    assert str(loaded.net_.device) == "cpu"
+    assert loaded.device == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # ... so clone and refit work on this machine
+    refit = clone(loaded).set_params(max_epochs=1).fit(X, np.where(SIGNAL > 0, "up", "down"))
+    assert str(refit.net_.device) == "cpu"
