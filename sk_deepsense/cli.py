@@ -742,51 +742,36 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     records = predict_records(model[-1], X, files)
     sys.stdout.write(format_records(records, args.format))
     if timeline is not None:
-        step = _mfcc_step(model)
-        if step is not None and step.duration is not None:
-            # The table uses what the model was trained on (the first `duration` seconds);
-            # the timeline covers each whole file.
-            from sklearn.base import clone
-
-            X = clone(step).set_params(duration=None).transform(files)
-        _write_timeline(model, X, files, timeline, args.window)
+        _write_timeline(model, files, timeline, args.window)
         _note(args, f"timeline written to {timeline}")
     return 0
 
 
-def _write_timeline(
-    model: Any, X: np.ndarray, files: Sequence[str], out: Path, window: float | None
-) -> None:
+def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float | None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
 
-    from .plotting import plot_emotion_timeline, predict_timeline
+    from .plotting import predict_timeline
 
     step = _mfcc_step(model)
-    frame_s = 1.0 if step is None else step.hop_length / step.sr
-    if window is None:
-        window = None if step is None else step.duration  # the training clips' length
-    frames = None if not window else window / frame_s
-    # The features are already extracted: predict on them, then turn frames into seconds.
-    timelines = predict_timeline(model[-1], X, window=frames)
-    how = "causal, since the start" if frames is None else f"last {window:g} s"
+    if step is not None:
+        if window is None:
+            window = step.duration  # the length of the clips the model was trained on
+        # The table used what the model was trained on (the first `duration` seconds of each
+        # file); the timeline covers each whole file.
+        whole = clone(step).set_params(duration=None)
+        model = Pipeline([(model.steps[0][0], whole), *model.steps[1:]])
+    window = window or None  # 0: the causal per-frame predictions
+    timelines = predict_timeline(model, files, window=window)
+    how = "causal, since the start" if window is None else f"last {window:g} s"
     n = len(timelines)
     fig, axes = plt.subplots(n, 1, figsize=(9, 2.6 * n), squeeze=False, sharex=False)
     for ax, tl, source in zip(axes[:, 0], timelines, files, strict=True):
-        times, unit = tl.times, "frame"
-        if step is not None:
-            times, unit = step.offset + tl.times * frame_s, "s"
-        plot_emotion_timeline(
-            tl.values,
-            times=times,
-            names=tl.names,
-            kind=tl.kind,
-            ax=ax,
-            time_unit=unit,
-            title=f"{Path(source).name} ({how})",
-        )
+        tl.plot(ax=ax, title=f"{Path(source).name} ({how})")
     fig.tight_layout()
     _save_figure(fig, out)
     plt.close(fig)
@@ -807,19 +792,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     _note(args, f"{len(data.filenames)} clips from {args.labels}")
     y_pred = model.predict(data.filenames)
     y_true = data.target
+    if task == "classification":
+        y_pred = y_pred.astype(str)  # the CSV's labels are strings
     result: dict[str, Any] = {"model": str(args.model), "labels": str(args.labels)}
     if task == "classification":
         classes = [str(c) for c in model.classes_]
         unknown = sorted(set(y_true.tolist()) - set(classes))
         labels = classes + unknown
         result["n_clips"] = len(y_true)
-        result["scores"] = score_predictions(y_true, y_pred.astype(str), task=task)
+        result["scores"] = score_predictions(y_true, y_pred, task=task)
         result["labels_order"] = labels
-        result["confusion_matrix"] = confusion_matrix(
-            y_true, y_pred.astype(str), labels=labels
-        ).tolist()
+        result["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=labels).tolist()
         result["unknown_labels"] = unknown
-        report = classification_report(y_true, y_pred.astype(str), labels=labels, zero_division=0)
+        report = classification_report(y_true, y_pred, labels=labels, zero_division=0)
     else:
         names = _target_names(y_true.shape[1])
         result["n_clips"] = len(y_true)
@@ -849,7 +834,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
         fig, ax = plt.subplots(figsize=(5.5, 5))
         if task == "classification":
-            plot_confusion_matrix(y_true, y_pred.astype(str), labels=labels, ax=ax)
+            plot_confusion_matrix(y_true, y_pred, labels=labels, ax=ax)
         else:
             plot_arousal_valence(np.asarray(y_pred)[:, :2], y_true[:, :2], ax=ax)
         _save_figure(fig, plot)

@@ -348,3 +348,17 @@ def test_joblib_round_trip_in_a_new_process_predicts_identically(tmp_path, audio
     assert out["labels"] == pipe.predict(paths[:6]).tolist()
     # float64 JSON of the same float32 computation on the same CPU: equal to the last bit
     np.testing.assert_array_equal(np.array(out["proba"]), pipe.predict_proba(paths[:6]))
+
+
+def test_pickles_from_before_a_parameter_existed_still_load():
+    import pickle
+
+    mfcc = MFCCTransformer(duration=DURATION, n_mfcc=13)
+    state = mfcc.__getstate__()
+    del state["on_error"], state["verbose"]  # as pickled by sk_deepsense before they existed
+    old = MFCCTransformer.__new__(MFCCTransformer)
+    old.__setstate__(state)
+    again = pickle.loads(pickle.dumps(old))
+    assert again.get_params()["on_error"] == "raise" and again.verbose == 0
+    assert again.n_mfcc == 13
+    assert again.transform([tone()]).shape == (1, N_FRAMES, 13)

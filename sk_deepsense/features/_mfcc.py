@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from numbers import Integral, Real
 from typing import Any
@@ -170,6 +171,13 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled transformer; parameters added since it was saved get defaults."""
+        super().__setstate__(state)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and name not in self.__dict__:
+                setattr(self, name, param.default)  # e.g. verbose, on_error: older pickles
 
     @property
     def n_frames_(self) -> int | None:
