@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -272,22 +273,51 @@ class BaseHybridCNNLSTM(BaseEstimator):
 
     # ------------------------------------------------------------------ inference
     def _forward(self, X: Any, *, frames: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Raw network outputs (clip-level, or per frame when ``frames``) and lengths."""
+        """Raw network outputs (clip-level, or per frame when ``frames``) and lengths.
+
+        Clips are batched in a canonical order (:func:`_inference_order`) that depends on
+        the set of clips, not on the order they were given in: a clip's output is then
+        bit-for-bit the same whatever the order of ``X`` (on a given machine), and batches
+        of similar lengths waste little time on padding.
+        """
         check_is_fitted(self, "net_")
         X, lengths = self._validate_X(X, reset=False)
         net = self.net_
         module = net.module_
         module.eval()
+        order = _inference_order(X, lengths)
         outputs = []
         with torch.no_grad():
             step = int(self.batch_size)
             for start in range(0, X.shape[0], step):
-                sl = slice(start, start + step)
-                x = torch.as_tensor(X[sl], device=net.device)
-                ln = torch.as_tensor(lengths[sl])
+                batch = order[start : start + step]
+                x = torch.as_tensor(X[batch], device=net.device)
+                ln = torch.as_tensor(lengths[batch])
                 out = module.forward_frames(x, ln) if frames else module(x, ln)
                 outputs.append(out.float().cpu().numpy())
-        return np.concatenate(outputs, axis=0), lengths
+        result = np.empty((X.shape[0], *outputs[0].shape[1:]), dtype=np.float32)
+        result[order] = np.concatenate(outputs, axis=0)
+        return result, lengths
+
+
+def _inference_order(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Order in which to batch clips at inference: longest first, ties by content.
+
+    Float32 kernels may round a row differently depending on where it sits in a batch (seen
+    on some Intel CPUs, at ~1e-8), so the batches are formed from an order that is a function
+    of the *set* of clips: descending length, then a hash of each clip's real frames (equal
+    keys mean equal clips, whose relative order cannot matter). Permuting ``X`` therefore
+    permutes the outputs exactly. Sorting by length also keeps each batch's padding short.
+    The hash costs about 0.1 ms per 30 s clip, against ~15 ms for the network.
+    """
+    digests = np.array(
+        [
+            int.from_bytes(hashlib.blake2b(x[:n].tobytes(), digest_size=8).digest(), "little")
+            for x, n in zip(X, lengths)
+        ],
+        dtype=np.uint64,
+    )
+    return np.lexsort((digests, -lengths.astype(np.int64)))
 
 
 class _RandomCropDataset(torch.utils.data.Dataset):
