@@ -9,6 +9,8 @@ from sk_deepsense import (
     SequenceStatistics,
 )
 
+from .conftest import SEED
+
 # Small networks, trained long enough to pass the checks' accuracy thresholds
 # (check_classifiers_train needs > 83 % on its blobs). Early stopping is off because several
 # checks fit on a handful of samples, too few to hold out a validation split.
@@ -21,7 +23,7 @@ TINY = dict(
     batch_size=16,
     lr=1e-2,
     early_stopping=False,
-    random_state=0,
+    random_state=SEED,
 )
 
 ESTIMATORS = [
@@ -36,16 +38,23 @@ ESTIMATORS = [
 # array): the "number of features" of its input is a clip length, which legitimately differs
 # between fit and transform, so it does not record n_features_in_.
 _CLIP_LENGTH = "input columns are audio samples: clips of any length are valid at transform"
-# float32 inference: a sample's output in a batch of 20 and in a batch of 1 differs by about
-# 1e-7 relative (BLAS picks different kernels for different batch sizes), and this check
-# demands atol=1e-7 on regression outputs. The classifier's labels and probabilities pass.
-_FLOAT32 = "float32 outputs differ by ~1e-7 relative between batch sizes (BLAS kernels)"
+# A clip's output in a batch of 20 and in a batch of 1 differs in the last float32 bits:
+# the CPU's kernels sum in another order for another batch shape (measured up to 1.2e-7 on
+# probabilities with AVX2 kernels, 6e-9 to 6e-8 with AVX-512), and this check demands
+# atol=1e-7. Making it exact would mean predicting one clip at a time or in float64 (3-5x
+# slower, measured); tests/test_estimators.py checks the same property with the tolerance the
+# float32 code does guarantee. It can hit every network, so it is listed for every network.
+# (check_methods_sample_order_invariance needs no entry: inference batches clips in an order
+# that depends on the set of clips only, so permuting them permutes the outputs exactly.)
+_BATCH_SHAPE = "float32 outputs differ by ~1e-7 between batch sizes (kernels sum in another order)"
+_NETWORK = {"check_methods_subset_invariance": _BATCH_SHAPE}
 EXPECTED_FAILED_CHECKS: dict = {
     "MFCCTransformer": {
         "check_n_features_in": _CLIP_LENGTH,
         "check_n_features_in_after_fitting": _CLIP_LENGTH,
     },
-    "HybridCNNLSTMRegressor": {"check_methods_subset_invariance": _FLOAT32},
+    "HybridCNNLSTMClassifier": _NETWORK,
+    "HybridCNNLSTMRegressor": _NETWORK,
 }
 
 

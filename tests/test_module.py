@@ -7,6 +7,12 @@ import torch
 
 from sk_deepsense.neural import ARCHITECTURES, CAUSAL_ARCHITECTURES, HybridCNNLSTMModule
 
+from .conftest import BATCH_ATOL, BATCH_RTOL
+
+# Outputs computed in batches of another shape agree within BATCH_RTOL/BATCH_ATOL (float32
+# summation order); outputs of batches of the same shape are compared with the defaults.
+CLOSE = dict(rtol=BATCH_RTOL, atol=BATCH_ATOL)
+
 
 @pytest.fixture
 def module():
@@ -52,7 +58,7 @@ def test_frame_output_equals_clip_output_of_the_prefix(module):
     frames = module.forward_frames(x, lengths)
     for t in (0, 3, 9):
         clip = module(x[:1, : t + 1], torch.tensor([t + 1]))
-        torch.testing.assert_close(frames[0, t], clip[0])
+        torch.testing.assert_close(frames[0, t], clip[0], **CLOSE)
 
 
 def test_padding_values_and_amount_do_not_matter(module):
@@ -68,7 +74,7 @@ def test_each_sample_is_independent_of_its_batch(module):
     full = module(x, lengths)
     for i in range(3):
         torch.testing.assert_close(
-            module(x[i : i + 1, : lengths[i]], lengths[i : i + 1])[0], full[i], rtol=1e-5, atol=1e-6
+            module(x[i : i + 1, : lengths[i]], lengths[i : i + 1])[0], full[i], **CLOSE
         )
 
 
@@ -112,7 +118,7 @@ def test_every_architecture_ignores_padding_values_and_amount(architecture):
     x2[2, 4:] = -7.0
     longer = torch.cat([x2, torch.randn(3, 5, 12)], dim=1)  # and more of it
     torch.testing.assert_close(m(longer, lengths), out)
-    torch.testing.assert_close(m(x[1:2, :7], lengths[1:2]), out[1:2])  # no padding at all
+    torch.testing.assert_close(m(x[1:2, :7], lengths[1:2]), out[1:2], **CLOSE)  # unpadded
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
@@ -200,8 +206,8 @@ def test_every_pooling_gives_frame_outputs_equal_to_prefix_clip_outputs(pooling)
     frames = m.forward_frames(x, lengths)
     for t in (0, 3, 9):
         clip = m(x[:1, : t + 1], torch.tensor([t + 1]))
-        torch.testing.assert_close(frames[0, t], clip[0], atol=1e-5, rtol=1e-4)
-    torch.testing.assert_close(m(x, lengths)[2], frames[2, 3], atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(frames[0, t], clip[0], **CLOSE)
+    torch.testing.assert_close(m(x, lengths)[2], frames[2, 3], **CLOSE)
 
 
 def test_meanstd_pooling_feeds_mean_and_std_of_the_real_states():

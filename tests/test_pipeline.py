@@ -11,8 +11,15 @@ from sklearn.pipeline import Pipeline
 
 from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer
 
+from .conftest import SEED
+
 CLF = dict(
-    n_filters=8, lstm_hidden_size=16, max_epochs=25, lr=1e-2, early_stopping=False, random_state=0
+    n_filters=8,
+    lstm_hidden_size=16,
+    max_epochs=25,
+    lr=1e-2,
+    early_stopping=False,
+    random_state=SEED,
 )
 
 

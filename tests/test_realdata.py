@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 
 from sk_deepsense import HybridCNNLSTMClassifier, MFCCTransformer
 
-from .conftest import shared_data
+from .conftest import SEED, shared_data
 
 pytestmark = pytest.mark.realdata
 
@@ -39,7 +39,7 @@ def test_user_story_on_32_real_mp3s(clips, tmp_path):
     assert X.shape == (32, mfcc.n_frames_, 20) and np.isfinite(X).all()
 
     small = dict(
-        n_filters=8, lstm_hidden_size=16, max_epochs=4, random_state=0, early_stopping=False
+        n_filters=8, lstm_hidden_size=16, max_epochs=4, random_state=SEED, early_stopping=False
     )
     pipe = Pipeline([("mfcc", mfcc), ("clf", HybridCNNLSTMClassifier(**small))])
     pipe.fit(paths, labels)
