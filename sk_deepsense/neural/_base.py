@@ -313,7 +313,7 @@ def _inference_order(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     digests = np.array(
         [
             int.from_bytes(hashlib.blake2b(x[:n].tobytes(), digest_size=8).digest(), "little")
-            for x, n in zip(X, lengths)
+            for x, n in zip(X, lengths, strict=True)
         ],
         dtype=np.uint64,
     )

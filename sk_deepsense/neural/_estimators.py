@@ -85,9 +85,10 @@ _PARAMS_DOC = """
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation split. The
-        same seed gives the same model on CPU with the same number of torch threads
-        (``torch.get_num_threads()``; summation order, hence rounding, depends on it). Torch's
-        global random state is left as it was.
+        same seed gives the same model on the same CPU with the same number of torch threads
+        (``torch.get_num_threads()``; summation order, hence rounding, depends on both, and
+        training amplifies rounding: on another CPU, expect a fit as different as one with
+        another seed). Torch's global random state is left as it was.
     verbose : int, default=0
         ``>0`` prints skorch's table of epochs.
 """
