@@ -2,7 +2,8 @@
 
 The public names:
 
-- :class:`MFCCTransformer`: audio paths or waveforms to NaN-padded MFCC sequences.
+- :class:`MFCCTransformer`, :class:`LogMelTransformer`: audio paths or waveforms to
+  NaN-padded MFCC or log-mel sequences.
 - :class:`HybridCNNLSTMClassifier`, :class:`HybridCNNLSTMRegressor`: the hybrid 1-D CNN
   (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
 - :class:`SequenceStatistics`, :func:`make_baseline`: per-clip MFCC statistics and the
@@ -14,6 +15,7 @@ The public names:
 from .baselines import make_baseline
 from .exceptions import AudioLoadError, AudioLoadErrors, SkDeepsenseError
 from .features import (
+    LogMelTransformer,
     MFCCTransformer,
     SequenceStatistics,
     load_audio,
@@ -30,6 +32,7 @@ __all__ = [
     "AudioLoadErrors",
     "HybridCNNLSTMClassifier",
     "HybridCNNLSTMRegressor",
+    "LogMelTransformer",
     "MFCCTransformer",
     "ModelVersionWarning",
     "SequenceStatistics",

@@ -34,7 +34,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import Pipeline
 
-from .features import MFCCTransformer, sequence_lengths
+from .features import BaseAudioTransformer, sequence_lengths
 from .neural._base import BaseHybridCNNLSTM
 
 __all__ = [
@@ -548,13 +548,13 @@ def plot_emotion_timeline(
     return ax
 
 
-def _find_mfcc(model: Any) -> MFCCTransformer | None:
-    """Return the first MFCCTransformer among the steps of ``model`` (nested ones included)."""
-    if isinstance(model, MFCCTransformer):
+def _find_features(model: Any) -> BaseAudioTransformer | None:
+    """Return the first audio feature transformer among ``model``'s steps (nested included)."""
+    if isinstance(model, BaseAudioTransformer):
         return model
     if isinstance(model, Pipeline):
         for _, step in model.steps:
-            found = _find_mfcc(step)
+            found = _find_features(step)
             if found is not None:
                 return found
     return None
@@ -642,7 +642,8 @@ def predict_timeline(
 ) -> list[EmotionTimeline]:
     """Predict the emotion of each clip frame by frame, ready for :func:`plot_emotion_timeline`.
 
-    The audio is read by the pipeline's own :class:`~sk_deepsense.MFCCTransformer`, so a
+    The audio is read by the pipeline's own feature transformer
+    (:class:`~sk_deepsense.MFCCTransformer` or :class:`~sk_deepsense.LogMelTransformer`), so a
     ``duration`` set there (30 s by default) crops each file to its first ``duration``
     seconds. For the timeline of a whole song, put the fitted network behind a transformer
     with ``duration=None``: ``Pipeline([("mfcc", clone(pipe[0]).set_params(duration=None)),
@@ -654,8 +655,8 @@ def predict_timeline(
         Either a fitted :class:`~sklearn.pipeline.Pipeline` whose last step has
         ``predict_proba_frames`` (:class:`~sk_deepsense.HybridCNNLSTMClassifier`) or
         ``predict_frames`` (:class:`~sk_deepsense.HybridCNNLSTMRegressor`) and whose earlier
-        steps turn audio into MFCC sequences, or such a fitted estimator alone (then ``X`` is
-        already MFCC sequences).
+        steps turn audio into feature sequences, or such a fitted estimator alone (then ``X``
+        is already feature sequences).
     X : list of paths or waveforms, or array-like [shape=(n_samples, n_frames, n_coefficients)]
         The clips: what ``model.predict`` accepts.
 
@@ -663,7 +664,7 @@ def predict_timeline(
         ``None``: the causal per-frame predictions (``predict_proba_frames`` /
         ``predict_frames``): the value at frame ``t`` uses every frame from the start of the
         clip to ``t``. A number: predictions on a sliding window of the last ``window``
-        seconds (frames, if the model has no MFCCTransformer), made with ``predict_proba`` /
+        seconds (frames, if the model has no audio transformer), made with ``predict_proba`` /
         ``predict``, so that a long song's timeline follows its changes instead of averaging
         its whole past; windows near the start are shorter. The length of the training clips
         is a good choice.
@@ -674,10 +675,10 @@ def predict_timeline(
     Returns
     -------
     timelines : list of EmotionTimeline
-        One per clip: ``times`` (seconds, from the parameters of the first
-        :class:`~sk_deepsense.MFCCTransformer` in the pipeline; the frame index if there is
-        none), ``values`` (the clip's real frames only), ``names``, ``kind``, ``source`` and
-        ``time_unit``. ``timeline.plot()`` draws one with :func:`plot_emotion_timeline`.
+        One per clip: ``times`` (seconds, from the parameters of the first audio feature
+        transformer in the pipeline; the frame index if there is none), ``values`` (the
+        clip's real frames only), ``names``, ``kind``, ``source`` and ``time_unit``.
+        ``timeline.plot()`` draws one with :func:`plot_emotion_timeline`.
 
     Raises
     ------
@@ -734,12 +735,13 @@ def predict_timeline(
     k = frames.shape[2]
     names = [str(c) for c in final.classes_] if kind == "proba" else _default_names("av", k)
 
-    mfcc = _find_mfcc(model) if is_pipeline else None
+    extractor = _find_features(model) if is_pipeline else None
     n_frames = frames.shape[1]
-    if mfcc is None:
+    if extractor is None:
         frame_s, offset, time_unit = 1.0, 0.0, "frame"
     else:
-        frame_s, offset, time_unit = mfcc.hop_length / mfcc.sr, float(mfcc.offset), "s"
+        frame_s = extractor.hop_length / extractor.sr
+        offset, time_unit = float(extractor.offset), "s"
     all_times = offset + np.arange(n_frames, dtype=np.float64) * frame_s
 
     sources = _sources(X, frames.shape[0])

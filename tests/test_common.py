@@ -5,9 +5,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sk_deepsense import (
     HybridCNNLSTMClassifier,
     HybridCNNLSTMRegressor,
+    LogMelTransformer,
     MFCCTransformer,
     SequenceStatistics,
 )
+from sk_deepsense.features import DescriptorTransformer
 
 from .conftest import SEED
 
@@ -28,15 +30,17 @@ TINY = dict(
 
 ESTIMATORS = [
     MFCCTransformer(sr=8000, n_fft=64, hop_length=16, n_mels=16, n_mfcc=8, duration=None),
+    LogMelTransformer(sr=8000, n_fft=64, hop_length=16, n_mels=16, duration=None),
+    DescriptorTransformer(sr=8000, n_fft=128, hop_length=32, n_mels=16, n_bands=3, duration=None),
     HybridCNNLSTMClassifier(**TINY),
     HybridCNNLSTMRegressor(**TINY),
     HybridCNNLSTMClassifier(**TINY, architecture="conv2d"),
     SequenceStatistics(statistics=("mean", "std", "median"), percentiles=(10,), deltas=True),
 ]
 
-# MFCCTransformer reads audio clips of any length (paths, or waveforms as rows of a 2-D
-# array): the "number of features" of its input is a clip length, which legitimately differs
-# between fit and transform, so it does not record n_features_in_.
+# The audio transformers read audio clips of any length (paths, or waveforms as rows of a 2-D
+# array): the "number of features" of their input is a clip length, which legitimately
+# differs between fit and transform, so they do not record n_features_in_.
 _CLIP_LENGTH = "input columns are audio samples: clips of any length are valid at transform"
 # A clip's output in a batch of 20 and in a batch of 1 differs in the last float32 bits:
 # the CPU's kernels sum in another order for another batch shape (measured up to 1.2e-7 on
@@ -48,11 +52,14 @@ _CLIP_LENGTH = "input columns are audio samples: clips of any length are valid a
 # that depends on the set of clips only, so permuting them permutes the outputs exactly.)
 _BATCH_SHAPE = "float32 outputs differ by ~1e-7 between batch sizes (kernels sum in another order)"
 _NETWORK = {"check_methods_subset_invariance": _BATCH_SHAPE}
+_AUDIO = {
+    "check_n_features_in": _CLIP_LENGTH,
+    "check_n_features_in_after_fitting": _CLIP_LENGTH,
+}
 EXPECTED_FAILED_CHECKS: dict = {
-    "MFCCTransformer": {
-        "check_n_features_in": _CLIP_LENGTH,
-        "check_n_features_in_after_fitting": _CLIP_LENGTH,
-    },
+    "MFCCTransformer": _AUDIO,
+    "LogMelTransformer": _AUDIO,
+    "DescriptorTransformer": _AUDIO,
     "HybridCNNLSTMClassifier": _NETWORK,
     "HybridCNNLSTMRegressor": _NETWORK,
 }

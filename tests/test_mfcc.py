@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from sk_deepsense import AudioLoadError, MFCCTransformer, load_audio, sequence_lengths
-from sk_deepsense.features import _mfcc
+from sk_deepsense.features import _base
 
 SR = 22050
 
@@ -142,13 +142,13 @@ def test_fit_is_stateless_and_returns_self():
 class TestCache:
     def count_decodes(self, monkeypatch):
         calls = []
-        real = _mfcc.load_audio
+        real = _base.load_audio
 
         def counting(path, **kw):
             calls.append(path)
             return real(path, **kw)
 
-        monkeypatch.setattr(_mfcc, "load_audio", counting)
+        monkeypatch.setattr(_base, "load_audio", counting)
         return calls
 
     def test_second_pass_decodes_nothing(self, tmp_path, monkeypatch, audio_corpus):

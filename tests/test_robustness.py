@@ -252,7 +252,7 @@ def test_two_processes_filling_one_cache_do_not_corrupt_it(tmp_path, corpus, mon
     import subprocess
     import sys
 
-    from sk_deepsense.features import _mfcc
+    from sk_deepsense.features import _base
 
     paths = [str(corpus[c]) for c in sorted(FEATURES)]
     cache = tmp_path / "shared cache"
@@ -274,8 +274,8 @@ def test_two_processes_filling_one_cache_do_not_corrupt_it(tmp_path, corpus, mon
         np.testing.assert_array_equal(np.load(tmp_path / f"out{i}.npy"), expected)
     # every entry is complete: a third reader decodes nothing and gets the same features
     calls = []
-    real = _mfcc.load_audio
-    monkeypatch.setattr(_mfcc, "load_audio", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = _base.load_audio
+    monkeypatch.setattr(_base, "load_audio", lambda *a, **k: calls.append(a) or real(*a, **k))
     cached = MFCCTransformer(duration=DURATION, memory=cache).transform(paths)
     assert calls == []
     np.testing.assert_array_equal(cached, expected)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
 from numbers import Integral, Real
 from typing import Any
@@ -12,21 +10,46 @@ import joblib
 import librosa
 import numpy as np
 import scipy.fft
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_memory
-from threadpoolctl import threadpool_limits
+from sklearn.utils._param_validation import Interval
 
-from ..exceptions import AudioLoadError, AudioLoadErrors
-from ._audio_io import load_audio
-from ._padding import pad_sequences
+from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, mel_power
 
 __all__ = ["MFCCTransformer"]
 
 
-class MFCCTransformer(TransformerMixin, BaseEstimator):
-    """Turn audio files (or waveforms) into MFCC sequences, one row per time frame.
+def _mfcc_sequence(
+    y: np.ndarray,
+    *,
+    sr: int,
+    n_mfcc: int,
+    n_fft: int,
+    hop_length: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    deltas: int,
+    **_: Any,
+) -> np.ndarray:
+    """MFCCs of one mono waveform as ``(n_frames, n_coefficients)`` float32."""
+    # librosa.feature.mfcc, step by step: the same numbers
+    mel = mel_power(
+        y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
+    )
+    mfcc = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho")[:n_mfcc]
+    blocks = [mfcc]
+    n = mfcc.shape[1]
+    for order in range(1, deltas + 1):
+        if n >= 3:
+            width = min(9, n if n % 2 else n - 1)
+            blocks.append(librosa.feature.delta(mfcc, width=width, order=order))
+        else:  # too short for a derivative: the delta of a constant
+            blocks.append(np.zeros_like(mfcc))
+    return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
+
+
+class MFCCTransformer(BaseAudioTransformer):
+    __doc__ = (
+        """Turn audio files (or waveforms) into MFCC sequences, one row per time frame.
 
     The transformer is stateless: ``fit`` learns nothing, so it can sit first in a
     :class:`~sklearn.pipeline.Pipeline` that is fitted on a list of audio paths.
@@ -48,39 +71,13 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         Lowest mel band frequency (Hz).
     fmax : float or None, default=None
         Highest mel band frequency (Hz); ``None`` means ``sr / 2``.
-    duration : float or None, default=30.0
-        Seconds of audio used per clip, starting at ``offset``. Longer clips are cropped (and
-        only that span of the file is decoded); every output has
-        ``1 + round(duration * sr) // hop_length`` frames, the frames past the end of a shorter
-        clip being NaN padding. ``None`` uses whole clips and pads to the longest in ``X``.
-    offset : float, default=0.0
-        Seconds skipped at the start of each clip.
     deltas : {0, 1, 2}, default=0
         Orders of delta features appended to the MFCCs (``2`` gives MFCC, delta and
         delta-delta: ``3 * n_mfcc`` coefficients per frame). Deltas are computed on the real
         frames only, with a window of up to 9 frames shrunk to fit short clips; a clip of
-        fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas.
-    n_jobs : int or None, default=None
-        Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
-        ``None`` means 1, ``-1`` all cores.
-    memory : str, os.PathLike, joblib.Memory or None, default=None
-        Cache of per-file features (a leading ``~`` in a path means the home folder).
-        Entries are keyed by the file's absolute path, size and modification time, every
-        feature parameter *and* the versions of sk_deepsense, librosa and numpy, so a
-        changed file, setting or library never returns stale features, and a grid search
-        over the model decodes each file once. Waveforms given
-        directly are not cached.
-    on_error : {"raise", "raise_all"}, default="raise"
-        What a file that cannot be read does. ``"raise"``: ``transform`` stops at the first
-        one with an :class:`~sk_deepsense.exceptions.AudioLoadError`. ``"raise_all"``: every
-        file is tried first, then one :class:`~sk_deepsense.exceptions.AudioLoadErrors`
-        lists all the failures (with their positions in ``failed_indices``), for large
-        corpora with a few broken downloads. Either way nothing is returned for a corpus
-        with a broken file: no sample is dropped or zero-filled behind your back, so ``X``
-        and ``y`` stay aligned.
-    verbose : int, default=0
-        If > 0, ``transform`` shows a progress bar over the clips (tqdm, on standard error).
-
+        fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas."""
+        + COMMON_PARAMETERS_DOC
+        + """
     Attributes
     ----------
     n_frames_ : int or None
@@ -89,25 +86,16 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
 
     See Also
     --------
+    LogMelTransformer : Log-mel bands, the frequency axis the hybrid filters slide along.
     sk_deepsense.sequence_lengths : Real frame count of each output sequence.
     sk_deepsense.HybridCNNLSTMClassifier : The model these features are made for.
 
     Notes
-    -----
-    **Output and padding.** ``transform`` returns a float32 array
-    ``(n_samples, n_frames, n_coefficients)`` whose rows are time frames. A clip shorter than
-    the others is padded at the end with frames that are entirely NaN; the estimators of this
-    package read the real lengths from that padding and mask it, so padding never changes a
-    prediction. Use :func:`~sk_deepsense.sequence_lengths` to get the lengths yourself.
-
-    **Input.** ``X`` is a list, tuple, 1-D array or pandas Series whose items are file paths
-    (``str`` or ``os.PathLike``) or 1-D waveforms sampled at ``sr``; a 2-D numeric array is
-    read as one waveform per row. Files are decoded with soundfile (wav, flac, ogg, mp3, ...),
-    falling back to audioread; multichannel audio is averaged to mono and resampled with soxr.
-    A file that cannot be read raises :class:`~sk_deepsense.exceptions.AudioLoadError` naming
-    the file; nothing is silently dropped or zero-filled.
-
-    The MFCCs are those of :func:`librosa.feature.mfcc` with the same parameters.
+    -----"""
+        + CONTRACT_DOC
+        + """
+    ``n_coefficients = n_mfcc * (1 + deltas)``. The MFCCs are those of
+    :func:`librosa.feature.mfcc` with the same parameters.
 
     Examples
     --------
@@ -121,22 +109,18 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
     >>> int(np.isnan(X[1]).all(axis=1).sum())  # padding frames of the half-second clip
     22
     """
+    )
+
+    _kind = "mfcc"
+    _sequence = staticmethod(_mfcc_sequence)
 
     _parameter_constraints: dict = {
-        "sr": [Interval(Integral, 1, None, closed="left")],
+        **BaseAudioTransformer._parameter_constraints,
         "n_mfcc": [Interval(Integral, 1, None, closed="left")],
-        "n_fft": [Interval(Integral, 1, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
         "n_mels": [Interval(Integral, 1, None, closed="left")],
         "fmin": [Interval(Real, 0, None, closed="left")],
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
-        "duration": [Interval(Real, 0, None, closed="neither"), None],
-        "offset": [Interval(Real, 0, None, closed="left")],
         "deltas": [Interval(Integral, 0, 2, closed="both")],
-        "n_jobs": [Integral, None],
-        "memory": [str, os.PathLike, joblib.Memory, None],
-        "on_error": [StrOptions({"raise", "raise_all"})],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -149,9 +133,9 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         n_mels: int = 128,
         fmin: float = 0.0,
         fmax: float | None = None,
+        deltas: int = 0,
         duration: float | None = 30.0,
         offset: float = 0.0,
-        deltas: int = 0,
         n_jobs: int | None = None,
         memory: str | os.PathLike | joblib.Memory | None = None,
         on_error: str = "raise",
@@ -164,262 +148,19 @@ class MFCCTransformer(TransformerMixin, BaseEstimator):
         self.n_mels = n_mels
         self.fmin = fmin
         self.fmax = fmax
+        self.deltas = deltas
         self.duration = duration
         self.offset = offset
-        self.deltas = deltas
         self.n_jobs = n_jobs
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
 
-    def __setstate__(self, state: dict) -> None:
-        """Restore a pickled transformer; parameters added since it was saved get defaults."""
-        super().__setstate__(state)
-        for name, param in inspect.signature(type(self).__init__).parameters.items():
-            if name != "self" and name not in self.__dict__:
-                setattr(self, name, param.default)  # e.g. verbose, on_error: older pickles
-
-    @property
-    def n_frames_(self) -> int | None:
-        """Frames per output sequence implied by ``duration`` (``None`` if unset)."""
-        if self.duration is None:
-            return None
-        return 1 + int(round(self.duration * self.sr)) // self.hop_length
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> MFCCTransformer:
-        """Validate ``X``; nothing is learned.
-
-        Parameters
-        ----------
-        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
-            Audio clips (see the class Notes).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : MFCCTransformer
-            The transformer.
-        """
-        _check_items(X)
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Extract the MFCC sequence of every clip.
-
-        Parameters
-        ----------
-        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
-            Audio clips (see the class Notes).
-
-        Returns
-        -------
-        X_mfcc : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
-            MFCC sequences; ``n_coefficients = n_mfcc * (1 + deltas)``; frames past the end of
-            a clip are NaN.
-
-        Raises
-        ------
-        AudioLoadError
-            If a file cannot be read; the message names it.
-        AudioLoadErrors
-            With ``on_error="raise_all"``, if any file cannot be read: all of them, listed.
-        ValueError
-            If ``X`` is empty, of an unsupported type, or a waveform contains NaN or infinity.
-        """
-        self._validate_params()
-        items = _check_items(X)
-        params = self._feature_params()
-        memory = self.memory
-        if isinstance(memory, (str, os.PathLike)):  # "~/.cache/mfcc" means the home folder
-            memory = os.path.expanduser(os.fspath(memory))
-        memory = check_memory(memory)
-        file_features = memory.cache(_file_features) if memory.location is not None else None
-
-        collect = self.on_error == "raise_all"
-
-        def one(item):
-            if not collect:
-                return features(item)
-            try:
-                return features(item)
-            except AudioLoadError as exc:
-                return exc
-
-        def features(item):
-            if isinstance(item, np.ndarray):
-                return _waveform_features(item, **params)
-            path = os.path.abspath(os.fspath(item))
-            if file_features is None:
-                return _path_features(path, **params)
-            try:
-                st = os.stat(path)
-                stamp = (st.st_size, st.st_mtime_ns)
-            except OSError:  # missing: let the uncached path raise its clear error
-                return _path_features(path, **params)
-            return file_features(path, stamp, params, _code_versions())
-
-        n_jobs = 1 if self.n_jobs is None else self.n_jobs
-        # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
-        # running its own BLAS product, BLAS threads would fight over the cores (measured: no
-        # gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
-        # features bit-identical across n_jobs (summation order depends on BLAS threads).
-        with threadpool_limits(limits=1, user_api="blas"):
-            if n_jobs == 1 or len(items) == 1:
-                results = (one(item) for item in items)
-            else:
-                results = joblib.Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-                    joblib.delayed(one)(item) for item in items
-                )
-            if self.verbose:
-                from tqdm.auto import tqdm
-
-                results = tqdm(results, total=len(items), desc="MFCC", unit="clip", leave=False)
-            sequences = list(results)
-        failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
-        if failures:
-            raise AudioLoadErrors(failures, len(sequences))
-        return pad_sequences(sequences, n_frames=self.n_frames_)
-
-    def _feature_params(self) -> dict:
+    def _extra_params(self) -> dict[str, Any]:
         return {
-            "sr": int(self.sr),
             "n_mfcc": int(self.n_mfcc),
-            "n_fft": int(self.n_fft),
-            "hop_length": int(self.hop_length),
             "n_mels": int(self.n_mels),
             "fmin": float(self.fmin),
             "fmax": None if self.fmax is None else float(self.fmax),
-            "duration": None if self.duration is None else float(self.duration),
-            "offset": float(self.offset),
             "deltas": int(self.deltas),
         }
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
-
-
-def _check_items(X: Any) -> list:
-    """Return ``X`` as a list of paths (str / PathLike) and finite 1-D float waveforms."""
-    if isinstance(X, (str, os.PathLike)):
-        raise ValueError(
-            "X must be a collection of audio paths or waveforms, got a single path "
-            f"{os.fspath(X)!r}; wrap it in a list."
-        )
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
-        # one column of paths, or numeric columns holding one waveform per row
-        paths = X.shape[1] == 1 and X.iloc[:, 0].dtype.kind not in "biufc"
-        X = X.iloc[:, 0] if paths else X.to_numpy()
-    if isinstance(X, (list, tuple)) or hasattr(X, "iloc"):
-        items = list(X)
-    elif isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":
-        items = list(X)  # paths, or waveforms of different lengths
-    else:
-        # Anything array-like (ndarray, sparse, objects with __array__): a 2-D numeric array
-        # of waveforms, one per row. check_array gives scikit-learn's standard messages.
-        if not sp.issparse(X) and np.asarray(X).ndim == 1:
-            if np.asarray(X).size == 0:
-                raise ValueError(
-                    "Found array with 0 sample(s) (shape=(0,)): X holds no audio clip."
-                )
-            raise ValueError(
-                "Expected a list of audio paths or waveforms or a 2-D array of waveforms, "
-                "got a 1-D numeric array. Reshape your data: a single waveform goes in a "
-                "list, [y]."
-            )
-        items = list(check_array(X, dtype=[np.float64, np.float32], input_name="X"))
-    if len(items) == 0:
-        raise ValueError("Found array with 0 sample(s) (shape=(0,)): X holds no audio clip.")
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, (str, os.PathLike)):
-            out.append(item)
-            continue
-        arr = np.asarray(item)
-        if arr.dtype.kind not in "biuf" or arr.ndim != 1:
-            raise ValueError(
-                f"Item {i} of X is neither an audio path nor a 1-D real waveform "
-                f"(got {type(item).__name__} with dtype={arr.dtype}, ndim={arr.ndim})."
-            )
-        if arr.size == 0:
-            raise ValueError(
-                f"Found array with 0 feature(s) (shape=({len(items)}, 0)) while a minimum of "
-                f"1 is required: waveform {i} of X has no samples."
-            )
-        if not np.isfinite(arr).all():
-            raise ValueError(f"Input X contains NaN or infinity in waveform {i}.")
-        out.append(arr)
-    return out
-
-
-def _path_features(path: str, **params) -> np.ndarray:
-    y = load_audio(path, sr=params["sr"], offset=params["offset"], duration=params["duration"])
-    return _mfcc_sequence(y, **params)
-
-
-@functools.cache
-def _code_versions() -> tuple[str, ...]:
-    """Versions of the code that computes features: a new release invalidates the cache."""
-    from .. import __version__
-
-    return (__version__, librosa.__version__, np.__version__)
-
-
-def _file_features(path: str, stamp: tuple, params: dict, versions: tuple) -> np.ndarray:
-    """Compute one file's features.
-
-    ``stamp`` (size, mtime) and ``versions`` are unused here: they are part of the cache key,
-    so a changed file or an upgraded library is never answered from a stale entry.
-    """
-    return _path_features(path, **params)
-
-
-def _waveform_features(y: np.ndarray, **params) -> np.ndarray:
-    sr = params["sr"]
-    start = int(round(params["offset"] * sr))
-    stop = None if params["duration"] is None else start + int(round(params["duration"] * sr))
-    y = np.asarray(y[start:stop], dtype=np.float32)
-    if y.size == 0:
-        raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
-    return _mfcc_sequence(y, **params)
-
-
-@functools.lru_cache(maxsize=16)
-def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None) -> np.ndarray:
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
-
-
-def _mfcc_sequence(
-    y: np.ndarray,
-    *,
-    sr: int,
-    n_mfcc: int,
-    n_fft: int,
-    hop_length: int,
-    n_mels: int,
-    fmin: float,
-    fmax: float | None,
-    deltas: int,
-    **_: Any,
-) -> np.ndarray:
-    """MFCCs of one mono waveform as ``(n_frames, n_coefficients)`` float32."""
-    # librosa.feature.mfcc, step by step: same numbers, but the mel filterbank is built once
-    # per setting (not per clip) and every heavy step (FFT, BLAS product) releases the GIL,
-    # so threads scale.
-    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** 2
-    mel = _mel_basis(sr, n_fft, n_mels, fmin, fmax) @ power
-    mfcc = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho")[:n_mfcc]
-    blocks = [mfcc]
-    n = mfcc.shape[1]
-    for order in range(1, deltas + 1):
-        if n >= 3:
-            width = min(9, n if n % 2 else n - 1)
-            blocks.append(librosa.feature.delta(mfcc, width=width, order=order))
-        else:  # too short for a derivative: the delta of a constant
-            blocks.append(np.zeros_like(mfcc))
-    return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)

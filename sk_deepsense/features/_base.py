@@ -1,0 +1,350 @@
+"""The machinery shared by the audio feature transformers: decode, cache, parallelize, pad.
+
+:class:`BaseAudioTransformer` turns audio files or waveforms into NaN-padded sequences of
+per-frame features. A subclass names its kind of feature (``_kind``), its own parameters
+(``_extra_params``) and the function that turns one mono waveform into a
+``(n_frames, n_coefficients)`` array (``_sequence``); decoding, resampling, cropping, the
+disk cache, threads, error collection and padding live here, once.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Callable
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import joblib
+import librosa
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_memory
+from threadpoolctl import threadpool_limits
+
+from ..exceptions import AudioLoadError, AudioLoadErrors
+from ._audio_io import load_audio
+from ._padding import pad_sequences
+
+__all__ = ["BaseAudioTransformer"]
+
+#: kind -> function(mono waveform, **feature params) -> (n_frames, n_coefficients) array.
+_SEQUENCES: dict[str, Callable[..., np.ndarray]] = {}
+
+#: Docstring fragment of the parameters every audio transformer shares, in order.
+COMMON_PARAMETERS_DOC = """
+    duration : float or None, default=30.0
+        Seconds of audio used per clip, starting at ``offset``. Longer clips are cropped (and
+        only that span of the file is decoded); every output has
+        ``1 + round(duration * sr) // hop_length`` frames, the frames past the end of a shorter
+        clip being NaN padding. ``None`` uses whole clips and pads to the longest in ``X``.
+    offset : float, default=0.0
+        Seconds skipped at the start of each clip.
+    n_jobs : int or None, default=None
+        Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
+        ``None`` means 1, ``-1`` all cores.
+    memory : str, os.PathLike, joblib.Memory or None, default=None
+        Cache of per-file features (a leading ``~`` in a path means the home folder).
+        Entries are keyed by the file's absolute path, size and modification time, the kind
+        of feature, every feature parameter *and* the versions of sk_deepsense, librosa and
+        numpy, so a changed file, setting or library never returns stale features, and a
+        grid search over the model decodes each file once. Waveforms given directly are not
+        cached.
+    on_error : {"raise", "raise_all"}, default="raise"
+        What a file that cannot be read does. ``"raise"``: ``transform`` stops at the first
+        one with an :class:`~sk_deepsense.exceptions.AudioLoadError`. ``"raise_all"``: every
+        file is tried first, then one :class:`~sk_deepsense.exceptions.AudioLoadErrors`
+        lists all the failures (with their positions in ``failed_indices``), for large
+        corpora with a few broken downloads. Either way nothing is returned for a corpus
+        with a broken file: no sample is dropped or zero-filled behind your back, so ``X``
+        and ``y`` stay aligned.
+    verbose : int, default=0
+        If > 0, ``transform`` shows a progress bar over the clips (tqdm, on standard error).
+"""
+
+#: Docstring fragment of the input and output contract, for the Notes sections.
+CONTRACT_DOC = """
+    **Output and padding.** ``transform`` returns a float32 array
+    ``(n_samples, n_frames, n_coefficients)`` whose rows are time frames. A clip shorter than
+    the others is padded at the end with frames that are entirely NaN; the estimators of this
+    package read the real lengths from that padding and mask it, so padding never changes a
+    prediction. Use :func:`~sk_deepsense.sequence_lengths` to get the lengths yourself.
+
+    **Input.** ``X`` is a list, tuple, 1-D array or pandas Series whose items are file paths
+    (``str`` or ``os.PathLike``) or 1-D waveforms sampled at ``sr``; a 2-D numeric array is
+    read as one waveform per row. Files are decoded with soundfile (wav, flac, ogg, mp3, ...),
+    falling back to audioread; multichannel audio is averaged to mono and resampled with soxr.
+    A file that cannot be read raises :class:`~sk_deepsense.exceptions.AudioLoadError` naming
+    the file; nothing is silently dropped or zero-filled.
+"""
+
+
+class BaseAudioTransformer(TransformerMixin, BaseEstimator):
+    """Base class of the audio feature transformers.
+
+    :class:`~sk_deepsense.MFCCTransformer` and :class:`~sk_deepsense.LogMelTransformer` share
+    it. Stateless (``fit`` learns nothing). Subclasses set ``_kind`` (a name that is part of the
+    cache key), ``_sequence`` (a module-level function of one mono waveform and the feature
+    parameters, returning ``(n_frames, n_coefficients)``), their own parameter constraints,
+    and ``_extra_params`` (their parameters as plain Python values). Do not use directly.
+    """
+
+    _kind: ClassVar[str]
+    _sequence: ClassVar[Callable[..., np.ndarray]]
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "offset": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "memory": [str, os.PathLike, joblib.Memory, None],
+        "on_error": [StrOptions({"raise", "raise_all"})],
+        "verbose": ["verbose"],
+    }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("_kind")
+        if kind is not None:
+            _SEQUENCES[kind] = cls.__dict__["_sequence"]
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled transformer; parameters added since it was saved get defaults."""
+        super().__setstate__(state)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and name not in self.__dict__:
+                setattr(self, name, param.default)  # e.g. verbose, on_error: older pickles
+
+    @property
+    def n_frames_(self) -> int | None:
+        """Frames per output sequence implied by ``duration`` (``None`` if unset)."""
+        if self.duration is None:
+            return None
+        return 1 + int(round(self.duration * self.sr)) // self.hop_length
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> BaseAudioTransformer:
+        """Validate ``X``; nothing is learned.
+
+        Parameters
+        ----------
+        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
+            Audio clips (see the class Notes).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer.
+        """
+        _check_items(X)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Extract the feature sequence of every clip.
+
+        Parameters
+        ----------
+        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
+            Audio clips (see the class Notes).
+
+        Returns
+        -------
+        X_features : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
+            Feature sequences; frames past the end of a clip are NaN.
+
+        Raises
+        ------
+        AudioLoadError
+            If a file cannot be read; the message names it.
+        AudioLoadErrors
+            With ``on_error="raise_all"``, if any file cannot be read: all of them, listed.
+        ValueError
+            If ``X`` is empty, of an unsupported type, or a waveform contains NaN or infinity.
+        """
+        self._validate_params()
+        items = _check_items(X)
+        params = self._feature_params()
+        memory = self.memory
+        if isinstance(memory, (str, os.PathLike)):  # "~/.cache/mfcc" means the home folder
+            memory = os.path.expanduser(os.fspath(memory))
+        memory = check_memory(memory)
+        file_features = memory.cache(_file_features) if memory.location is not None else None
+
+        collect = self.on_error == "raise_all"
+
+        def one(item):
+            if not collect:
+                return features(item)
+            try:
+                return features(item)
+            except AudioLoadError as exc:
+                return exc
+
+        def features(item):
+            if isinstance(item, np.ndarray):
+                return _waveform_features(item, **params)
+            path = os.path.abspath(os.fspath(item))
+            if file_features is None:
+                return _path_features(path, **params)
+            try:
+                st = os.stat(path)
+                stamp = (st.st_size, st.st_mtime_ns)
+            except OSError:  # missing: let the uncached path raise its clear error
+                return _path_features(path, **params)
+            return file_features(path, stamp, params, _code_versions())
+
+        n_jobs = 1 if self.n_jobs is None else self.n_jobs
+        # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
+        # running its own BLAS product, BLAS threads would fight over the cores (measured: no
+        # gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
+        # features bit-identical across n_jobs (summation order depends on BLAS threads).
+        with threadpool_limits(limits=1, user_api="blas"):
+            if n_jobs == 1 or len(items) == 1:
+                results = (one(item) for item in items)
+            else:
+                results = joblib.Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+                    joblib.delayed(one)(item) for item in items
+                )
+            if self.verbose:
+                from tqdm.auto import tqdm
+
+                results = tqdm(results, total=len(items), desc=self._kind, unit="clip", leave=False)
+            sequences = list(results)
+        failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
+        if failures:
+            raise AudioLoadErrors(failures, len(sequences))
+        return pad_sequences(sequences, n_frames=self.n_frames_)
+
+    def _extra_params(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        """Return the subclass's own feature parameters, as plain Python values."""
+        raise NotImplementedError
+
+    def _feature_params(self) -> dict[str, Any]:
+        """Everything that determines the features of a file: the cache key's parameters."""
+        return {
+            "kind": self._kind,
+            "sr": int(self.sr),
+            "n_fft": int(self.n_fft),
+            "hop_length": int(self.hop_length),
+            "duration": None if self.duration is None else float(self.duration),
+            "offset": float(self.offset),
+            **self._extra_params(),
+        }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _check_items(X: Any) -> list:
+    """Return ``X`` as a list of paths (str / PathLike) and finite 1-D float waveforms."""
+    if isinstance(X, (str, os.PathLike)):
+        raise ValueError(
+            "X must be a collection of audio paths or waveforms, got a single path "
+            f"{os.fspath(X)!r}; wrap it in a list."
+        )
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
+        # one column of paths, or numeric columns holding one waveform per row
+        paths = X.shape[1] == 1 and X.iloc[:, 0].dtype.kind not in "biufc"
+        X = X.iloc[:, 0] if paths else X.to_numpy()
+    if isinstance(X, (list, tuple)) or hasattr(X, "iloc"):
+        items = list(X)
+    elif isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":
+        items = list(X)  # paths, or waveforms of different lengths
+    else:
+        # Anything array-like (ndarray, sparse, objects with __array__): a 2-D numeric array
+        # of waveforms, one per row. check_array gives scikit-learn's standard messages.
+        if not sp.issparse(X) and np.asarray(X).ndim == 1:
+            if np.asarray(X).size == 0:
+                raise ValueError(
+                    "Found array with 0 sample(s) (shape=(0,)): X holds no audio clip."
+                )
+            raise ValueError(
+                "Expected a list of audio paths or waveforms or a 2-D array of waveforms, "
+                "got a 1-D numeric array. Reshape your data: a single waveform goes in a "
+                "list, [y]."
+            )
+        items = list(check_array(X, dtype=[np.float64, np.float32], input_name="X"))
+    if len(items) == 0:
+        raise ValueError("Found array with 0 sample(s) (shape=(0,)): X holds no audio clip.")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, (str, os.PathLike)):
+            out.append(item)
+            continue
+        arr = np.asarray(item)
+        if arr.dtype.kind not in "biuf" or arr.ndim != 1:
+            raise ValueError(
+                f"Item {i} of X is neither an audio path nor a 1-D real waveform "
+                f"(got {type(item).__name__} with dtype={arr.dtype}, ndim={arr.ndim})."
+            )
+        if arr.size == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape=({len(items)}, 0)) while a minimum of "
+                f"1 is required: waveform {i} of X has no samples."
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Input X contains NaN or infinity in waveform {i}.")
+        out.append(arr)
+    return out
+
+
+def _path_features(path: str, **params: Any) -> np.ndarray:
+    y = load_audio(path, sr=params["sr"], offset=params["offset"], duration=params["duration"])
+    return _SEQUENCES[params["kind"]](y, **params)
+
+
+@functools.cache
+def _code_versions() -> tuple[str, ...]:
+    """Versions of the code that computes features: a new release invalidates the cache."""
+    from .. import __version__
+
+    return (__version__, librosa.__version__, np.__version__)
+
+
+def _file_features(path: str, stamp: tuple, params: dict, versions: tuple) -> np.ndarray:
+    """Compute one file's features.
+
+    ``stamp`` (size, mtime) and ``versions`` are unused here: they are part of the cache key,
+    so a changed file or an upgraded library is never answered from a stale entry.
+    """
+    return _path_features(path, **params)
+
+
+def _waveform_features(y: np.ndarray, **params: Any) -> np.ndarray:
+    sr = params["sr"]
+    start = int(round(params["offset"] * sr))
+    stop = None if params["duration"] is None else start + int(round(params["duration"] * sr))
+    y = np.asarray(y[start:stop], dtype=np.float32)
+    if y.size == 0:
+        raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
+    return _SEQUENCES[params["kind"]](y, **params)
+
+
+@functools.lru_cache(maxsize=16)
+def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None) -> np.ndarray:
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+
+
+def mel_power(
+    y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int, fmin: float,
+    fmax: float | None,
+) -> np.ndarray:  # fmt: skip
+    """Mel power spectrogram ``(n_mels, n_frames)`` of a mono waveform, as librosa computes it.
+
+    The same numbers as :func:`librosa.feature.melspectrogram` (centred frames, Hann window,
+    power 2), but the filterbank is built once per setting, not once per clip, and every
+    heavy step (FFT, BLAS product) releases the GIL, so extraction threads scale.
+    """
+    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** 2
+    return _mel_basis(sr, n_fft, n_mels, fmin, fmax) @ power

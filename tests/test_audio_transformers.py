@@ -1,0 +1,196 @@
+"""LogMelTransformer, DescriptorTransformer, and the contract all audio transformers share."""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+from sklearn.pipeline import Pipeline
+
+from sk_deepsense import (
+    AudioLoadError,
+    AudioLoadErrors,
+    HybridCNNLSTMClassifier,
+    LogMelTransformer,
+    MFCCTransformer,
+    SequenceStatistics,
+    load_model,
+    save_model,
+    sequence_lengths,
+)
+from sk_deepsense.features import (
+    BaseAudioTransformer,
+    DescriptorTransformer,
+    _base,
+    descriptor_names,
+)
+from sk_deepsense.plotting import predict_timeline
+
+from .conftest import SEED
+
+SR = 22050
+TRANSFORMERS = [MFCCTransformer, LogMelTransformer, DescriptorTransformer]
+
+
+def tone(seconds: float, freq: float = 440.0, sr: int = SR) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def n_coefficients(transformer: BaseAudioTransformer) -> int:
+    if isinstance(transformer, DescriptorTransformer):
+        return len(descriptor_names(transformer.n_mfcc, transformer.n_bands))
+    return transformer.n_mfcc if isinstance(transformer, MFCCTransformer) else transformer.n_mels
+
+
+# ------------------------------------------------------------------------- log-mel values
+def test_equal_to_librosa_log_mel_spectrogram():
+    y = tone(1.0) + 0.01 * np.random.default_rng(0).normal(size=SR).astype(np.float32)
+    X = LogMelTransformer(duration=1.0).fit_transform([y])
+    assert X.shape == (1, 1 + SR // 512, 64) and X.dtype == np.float32
+    expected = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=y, sr=SR, n_mels=64), ref=1.0, top_db=80.0
+    ).T
+    np.testing.assert_allclose(X[0], expected, rtol=1e-4, atol=1e-3)
+
+
+def test_parameters_reach_librosa():
+    y = tone(0.5, 1000)
+    params = dict(n_mels=96, n_fft=1024, hop_length=256, fmin=50.0, fmax=8000.0)
+    X = LogMelTransformer(**params, top_db=None, duration=None).transform([y])
+    mel = librosa.feature.melspectrogram(y=y, sr=SR, **params)
+    np.testing.assert_allclose(X[0], librosa.power_to_db(mel, top_db=None).T, atol=1e-3)
+    assert X[0].min() < X[0].max() - 80  # no floor: the full range is kept
+
+
+def test_bands_run_from_low_to_high_frequency():
+    X = LogMelTransformer(duration=0.5).transform([tone(0.5, 200), tone(0.5, 4000)])
+    low, high = X[:, 5].argmax(axis=1)
+    assert low < high
+    assert X[0, 5].max() - X[0, 5].min() <= 80.0 + 1e-3  # top_db floors each clip at -80 dB
+
+
+def test_bad_parameter_is_named():
+    with pytest.raises(ValueError, match="n_mels"):
+        LogMelTransformer(n_mels=0).fit([tone(0.1)])
+    with pytest.raises(ValueError, match="top_db"):
+        LogMelTransformer(top_db=-3.0).transform([tone(0.1)])
+
+
+# ---------------------------------------------------------------------- descriptor values
+def clicks(seconds: float, bpm: float, sr: int = SR) -> np.ndarray:
+    y = np.zeros(int(seconds * sr), dtype=np.float32)
+    period = int(round(60 / bpm * sr))
+    for start in range(0, y.size - 200, period):
+        y[start : start + 200] = np.random.default_rng(start).normal(size=200)
+    return y
+
+
+def test_descriptors_measure_what_they_are_named_after():
+    names = descriptor_names()
+    X = DescriptorTransformer(duration=6.0).transform([tone(6.0, 440), clicks(6.0, 120)])
+    assert X.shape[2] == len(names) == 67
+    at = {name: X[:, 10:-10, i].mean(axis=1) for i, name in enumerate(names)}
+    pitch = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+    assert pitch[int(np.argmax([at[f"chroma_{p}"][0] for p in pitch]))] == "A"
+    assert abs(at["centroid"][0] - 440) < 20  # a pure tone's centroid is its frequency
+    assert at["flatness"][0] < 0.01 < at["flatness"][1]  # tone against noise bursts
+    assert at["onset_strength"][1] > 10 * at["onset_strength"][0]
+    assert abs(X[1, 0, names.index("tempo")] - 120) < 6 and np.ptp(X[1, :, -1]) == 0
+    deltas = X[:, 10:-10, names.index("delta_mfcc_0")]
+    assert np.abs(deltas[0]).max() < np.abs(deltas[1]).max()  # a steady tone barely moves
+    # pooled into statistics, they feed a classical model
+    stats = SequenceStatistics().fit_transform(X)
+    assert stats.shape == (2, 2 * 67) and np.isfinite(stats).all()
+
+
+def test_descriptor_names_follow_the_parameters():
+    names = descriptor_names(n_mfcc=13, n_bands=4)
+    assert names[:2] == ["mfcc_0", "mfcc_1"] and "delta_mfcc_12" in names
+    assert names.count("contrast_4") == 1 and "contrast_5" not in names
+    X = DescriptorTransformer(n_mfcc=13, n_bands=4, duration=1.0).transform([tone(1.0)])
+    assert X.shape[2] == len(names)
+
+
+# ---------------------------------------------------- the contract all transformers share
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_crops_and_pads_with_nan(Transformer):
+    mt = Transformer(duration=1.0)
+    X = mt.transform([tone(2.0), tone(0.5)])
+    assert X.shape == (2, mt.n_frames_, n_coefficients(mt))
+    assert sequence_lengths(X).tolist() == [mt.n_frames_, 1 + (SR // 2) // 512]
+    assert np.isnan(X[1, 22:]).all() and np.isfinite(X[1, :22]).all()
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_paths_waveforms_threads_and_cache_agree(Transformer, audio_corpus, tmp_path, monkeypatch):
+    paths = audio_corpus[0][:6]
+    reference = Transformer(duration=2.0).transform(paths)
+    assert np.isfinite(reference[:, 0]).all()
+    np.testing.assert_array_equal(Transformer(duration=2.0, n_jobs=2).transform(paths), reference)
+    y = load_first(paths[0])
+    np.testing.assert_allclose(Transformer(duration=2.0).transform([y]), reference[:1], atol=1e-4)
+
+    calls = []
+    real = _base.load_audio
+    monkeypatch.setattr(_base, "load_audio", lambda p, **kw: calls.append(p) or real(p, **kw))
+    cached = Transformer(duration=2.0, memory=tmp_path)
+    np.testing.assert_array_equal(cached.transform(paths), reference)
+    np.testing.assert_array_equal(cached.transform(paths), reference)
+    assert len(calls) == 6  # the second pass decoded nothing
+
+
+def load_first(path):
+    from sk_deepsense import load_audio
+
+    return load_audio(path, sr=SR, duration=2.0)
+
+
+def test_one_cache_folder_keeps_the_kinds_apart(audio_corpus, tmp_path):
+    paths = audio_corpus[0][:2]
+    mfcc = MFCCTransformer(duration=2.0, n_mels=64, memory=tmp_path).transform(paths)
+    logmel = LogMelTransformer(duration=2.0, n_mels=64, memory=tmp_path).transform(paths)
+    desc = DescriptorTransformer(duration=2.0, n_mels=64, memory=tmp_path).transform(paths)
+    assert (mfcc.shape[2], logmel.shape[2], desc.shape[2]) == (20, 64, 67)
+    np.testing.assert_array_equal(logmel, LogMelTransformer(duration=2.0).transform(paths))
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_unreadable_files_are_named(Transformer, audio_corpus, tmp_path):
+    bad = tmp_path / "fake.wav"
+    bad.write_text("this is not audio")
+    paths = [audio_corpus[0][0], str(bad), str(tmp_path / "missing.mp3")]
+    with pytest.raises(AudioLoadError, match=r"fake\.wav.*not a readable audio file"):
+        Transformer(duration=1.0).transform(paths)
+    with pytest.raises(AudioLoadErrors) as info:
+        Transformer(duration=1.0, on_error="raise_all", n_jobs=2).transform(paths)
+    assert info.value.failed_indices == [1, 2]
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_fit_is_stateless(Transformer):
+    mt = Transformer()
+    assert mt.fit([tone(0.1)]) is mt
+    assert vars(mt) == vars(Transformer())
+
+
+# ------------------------------------------------------------------------ with the network
+def test_hybrid_pipeline_on_log_mel_learns_saves_and_times_its_frames(audio_corpus, tmp_path):
+    paths, labels = audio_corpus
+    clf = HybridCNNLSTMClassifier(
+        n_filters=8, lstm_hidden_size=16, max_epochs=25, lr=1e-2, early_stopping=False,
+        random_state=SEED,
+    )  # fmt: skip
+    features = LogMelTransformer(duration=2.0, n_mels=32, hop_length=1024)
+    pipe = Pipeline([("logmel", features), ("clf", clf)]).fit(paths[:32], labels[:32])
+    assert pipe[-1].n_features_in_ == 32
+    assert (pipe.predict(paths[32:]) == labels[32:]).mean() >= 0.75  # chance is 1/3
+
+    path = save_model(pipe, tmp_path / "model.skds")
+    loaded = load_model(path)
+    assert isinstance(loaded[0], LogMelTransformer) and loaded[0].n_mels == 32
+    np.testing.assert_array_equal(loaded.predict_proba(paths[32:]), pipe.predict_proba(paths[32:]))
+
+    timeline = predict_timeline(pipe, paths[32:33])[0]
+    assert timeline.time_unit == "s"
+    np.testing.assert_allclose(np.diff(timeline.times), 1024 / SR)
