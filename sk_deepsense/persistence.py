@@ -12,9 +12,10 @@ from it without unpickling anything:
   ``torch.load(..., weights_only=True)``; absent when the model has no network.
 
 Supported models: a fitted :class:`~sk_deepsense.HybridCNNLSTMClassifier` or
-:class:`~sk_deepsense.HybridCNNLSTMRegressor`, a :class:`~sk_deepsense.MFCCTransformer`, and
-a fitted :class:`~sklearn.pipeline.Pipeline` made of those (e.g. an ``MFCCTransformer``
-followed by one network). Use joblib for anything else.
+:class:`~sk_deepsense.HybridCNNLSTMRegressor`, a :class:`~sk_deepsense.MFCCTransformer` or
+:class:`~sk_deepsense.LogMelTransformer`, and a fitted :class:`~sklearn.pipeline.Pipeline`
+made of those (e.g. an ``MFCCTransformer`` followed by one network). Use joblib for anything
+else.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from .features import MFCCTransformer
+from .features import LogMelTransformer, MFCCTransformer
 from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 from .neural._base import BaseHybridCNNLSTM, _resolve_device
 
@@ -55,6 +56,7 @@ _WEIGHTS = "weights.pt"
 #: The only classes a file can name. Loading never imports a class by a name from the file.
 _ESTIMATORS: dict[str, type] = {
     "MFCCTransformer": MFCCTransformer,
+    "LogMelTransformer": LogMelTransformer,
     "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
     "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
 }
@@ -202,6 +204,7 @@ def _network_state(est: BaseHybridCNNLSTM, owner: str) -> tuple[dict, dict[str, 
         "n_parameters_": int(est.n_parameters_),
         "n_epochs": len(est.history_),
         "history_": _json_data(list(est.history_)),
+        "best_epoch_": getattr(est, "best_epoch_", None),
     }
     if hasattr(est, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(n) for n in est.feature_names_in_]
@@ -270,9 +273,10 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
 
     Parameters
     ----------
-    model : HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer or Pipeline
-        A fitted network, an ``MFCCTransformer``, or a fitted :class:`~sklearn.pipeline.Pipeline`
-        whose steps are these (any step names), e.g. an ``MFCCTransformer`` then a network.
+    model : estimator or Pipeline
+        A fitted network, an ``MFCCTransformer`` or ``LogMelTransformer``, or a fitted
+        :class:`~sklearn.pipeline.Pipeline` whose steps are these (any step names), e.g. an
+        ``MFCCTransformer`` then a network.
     path : str or os.PathLike
         File to write; the extension ``.skds`` is suggested, not required.
     overwrite : bool, default=False
@@ -431,6 +435,8 @@ def _restore_network(est: BaseHybridCNNLSTM, fitted: Any, state: Any, path: Path
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValueError("history_ is not a list of epochs")
         n_parameters = int(fitted["n_parameters_"])
+        best_epoch = fitted.get("best_epoch_")  # absent from files of version 0.1.0.dev0
+        best_epoch = None if best_epoch is None else int(best_epoch)
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad(path, f"the fitted state of the network is malformed ({exc}).") from None
 
@@ -452,6 +458,7 @@ def _restore_network(est: BaseHybridCNNLSTM, fitted: Any, state: Any, path: Path
     est.net_ = net
     est.n_parameters_ = n_parameters
     est.history_ = net.history
+    est.best_epoch_ = best_epoch
 
 
 def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
@@ -468,7 +475,7 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
 
     Returns
     -------
-    model : HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer or Pipeline
+    model : estimator or Pipeline
         The model, fitted, as it was saved (but for ``device``).
 
     Raises

@@ -377,3 +377,97 @@ def test_architecture_is_a_grid_search_parameter(data):
 def test_unknown_architecture_is_named(data):
     with pytest.raises(ValueError, match="architecture"):
         HybridCNNLSTMClassifier(**{**FAST, "architecture": "resnet"}).fit(data[0], data[1])
+
+
+# ------------------------------------------------------------------ the small-data recipe
+class TestRecipe:
+    @pytest.mark.parametrize("Est", ESTIMATORS)
+    def test_window_prediction_is_the_mean_of_the_windows(self, Est, data):
+        X, *_ = data
+        est = Est(**FAST).fit(X, target(Est, data))
+        method = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
+        windowed = clone(est).set_params(predict_window=5, predict_hop=2)
+        windowed.net_, windowed.classes_ = est.net_, getattr(est, "classes_", None)
+        for attr in ("n_features_in_", "target_mean_", "target_scale_", "_y_1d"):
+            if hasattr(est, attr):
+                setattr(windowed, attr, getattr(est, attr))
+        got = getattr(windowed, method)(X)
+        for i in (0, 1, 5):  # clips of various lengths (some padded)
+            n = int(sequence_lengths(X[i : i + 1])[0])
+            starts = sorted({*range(0, max(n - 5, 0) + 1, 2), max(n - 5, 0)})
+            parts = np.concatenate([X[i : i + 1, s : min(s + 5, n)] for s in starts])
+            expected = getattr(est, method)(parts).mean(axis=0)
+            np.testing.assert_allclose(got[i], expected, rtol=BATCH_RTOL, atol=BATCH_ATOL)
+        # a window longer than every clip is one pass over each whole clip
+        windowed.set_params(predict_window=1000)
+        np.testing.assert_allclose(
+            getattr(windowed, method)(X), getattr(est, method)(X), rtol=BATCH_RTOL, atol=BATCH_ATOL
+        )
+
+    def test_masks_change_training_only(self):
+        from sk_deepsense.neural import HybridCNNLSTMModule
+
+        torch.manual_seed(0)
+        m = HybridCNNLSTMModule(
+            n_coefficients=12, n_outputs=3, n_filters=4, lstm_hidden_size=8, dropout=0.0,
+            feature_mean=np.full(12, 7.0), freq_mask=4, time_mask=3,
+        )  # fmt: skip
+        plain = HybridCNNLSTMModule(
+            n_coefficients=12, n_outputs=3, n_filters=4, lstm_hidden_size=8, dropout=0.0,
+            feature_mean=np.full(12, 7.0),
+        )  # fmt: skip
+        plain.load_state_dict(m.state_dict())
+        x, lengths = torch.randn(64, 10, 12), torch.tensor([10, 6] * 32)
+        m.eval(), plain.eval()
+        torch.testing.assert_close(m(x, lengths), plain(x, lengths))  # prediction: no masks
+        masked = m.augment(x, lengths)
+        changed = masked != x
+        assert (masked[changed] == 7.0).all()  # masked values are the feature mean
+        bands = changed.all(dim=1)  # (batch, coef): coefficients masked in every frame
+        spans = changed.all(dim=2)  # (batch, frame): frames masked in every coefficient
+        assert 0 < bands.sum(1).max() <= 4 and 0 < spans.sum(1).max() <= 3
+        assert not spans[1::2, 6:].any()  # spans stay inside the real frames
+        assert (changed == (bands[:, None, :] | spans[:, :, None])).all()
+        m.train()
+        assert not torch.allclose(m(x, lengths), plain(x, lengths))
+
+    def test_refit_trains_on_every_clip_for_the_chosen_epochs(self, data):
+        X, y, _ = data
+        params = {
+            **FAST,
+            "early_stopping": True,
+            "patience": 3,
+            "max_epochs": 12,
+            "train_chunk": None,
+        }
+        plain = HybridCNNLSTMClassifier(**params).fit(X, y)
+        refit = HybridCNNLSTMClassifier(**params, refit=True).fit(X, y)
+        assert refit.best_epoch_ == plain.best_epoch_ >= 1
+        assert refit.history_[:, "valid_loss"] == plain.history_[:, "valid_loss"]
+        epochs = refit.net_.history
+        assert len(epochs) == refit.best_epoch_
+        assert all(
+            sum(b.get("train_batch_size", 0) for b in e["batches"]) == len(X) for e in epochs
+        )
+        assert sum(b.get("train_batch_size", 0) for b in plain.history_[-1]["batches"]) < len(X)
+        assert not np.allclose(refit.predict_proba(X), plain.predict_proba(X))
+        with pytest.raises(ValueError, match="refit=True .* early_stopping=True"):
+            HybridCNNLSTMClassifier(**FAST, refit=True).fit(X, y)
+
+    @pytest.mark.parametrize("Est", ESTIMATORS)
+    def test_mixup_trains_differently_reproducibly_and_still_learns(self, Est, data):
+        X, *_ = data
+        y = target(Est, data)
+        out = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
+        a = getattr(Est(**FAST, mixup=0.4).fit(X, y), out)(X)
+        b = getattr(Est(**FAST, mixup=0.4).fit(X, y), out)(X)
+        plain = Est(**FAST).fit(X, y)
+        np.testing.assert_array_equal(a, b)
+        assert not np.allclose(a, getattr(plain, out)(X))
+        Xt, yt, avt = sequences(seed=1)
+        assert (
+            Est(**FAST, mixup=0.4)
+            .fit(X, y)
+            .score(Xt, yt if Est is HybridCNNLSTMClassifier else avt)
+            > 0.5
+        )

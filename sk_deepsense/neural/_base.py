@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping
-from skorch.dataset import Dataset
+from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
 
 from ..features._padding import chunk_sequences, validate_sequences
@@ -54,6 +54,12 @@ class BaseHybridCNNLSTM(BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "train_chunk": [Interval(Integral, 1, None, closed="left"), None],
         "chunking": [StrOptions({"consecutive", "random"})],
+        "freq_mask": [Interval(Integral, 0, None, closed="left")],
+        "time_mask": [Interval(Integral, 0, None, closed="left")],
+        "mixup": [Interval(Real, 0, None, closed="left")],
+        "refit": ["boolean"],
+        "predict_window": [Interval(Integral, 1, None, closed="left"), None],
+        "predict_hop": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -80,6 +86,12 @@ class BaseHybridCNNLSTM(BaseEstimator):
         patience: int = 10,
         train_chunk: int | None = 256,
         chunking: str = "consecutive",
+        freq_mask: int = 0,
+        time_mask: int = 0,
+        mixup: float = 0.0,
+        refit: bool = False,
+        predict_window: int | None = None,
+        predict_hop: int | None = None,
         device: str | torch.device = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -102,6 +114,12 @@ class BaseHybridCNNLSTM(BaseEstimator):
         self.patience = patience
         self.train_chunk = train_chunk
         self.chunking = chunking
+        self.freq_mask = freq_mask
+        self.time_mask = time_mask
+        self.mixup = mixup
+        self.refit = refit
+        self.predict_window = predict_window
+        self.predict_hop = predict_hop
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -165,6 +183,11 @@ class BaseHybridCNNLSTM(BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if self.refit and not self.early_stopping:
+            raise ValueError(
+                "refit=True trains again on every clip for the number of epochs early "
+                "stopping chose; it needs early_stopping=True."
+            )
         X, lengths = self._validate_X(X, reset=True)
         check_consistent_length(X, y)
         y_train, n_outputs = self._prepare_target(y)
@@ -184,26 +207,38 @@ class BaseHybridCNNLSTM(BaseEstimator):
             train, valid = self._valid_split(y_train, seed)
             valid_ds = Dataset(self._net_input(X[valid], lengths[valid]), y_train[valid])
             train_split = predefined_split(valid_ds)
-        X_fit, lengths_fit, y_fit = X[train], lengths[train], y_train[train]
-        if self.train_chunk is not None and self.chunking == "random":
-            fit_data = _RandomCropDataset(X_fit, lengths_fit, y_fit, self.train_chunk)
-            fit_target = None
-        else:
-            if self.train_chunk is not None:
-                X_fit, lengths_fit, y_fit = chunk_sequences(
-                    X_fit, lengths_fit, y_fit, self.train_chunk
-                )
-            fit_data, fit_target = self._net_input(X_fit, lengths_fit), y_fit
-
+        fit_data, fit_target = self._training_data(X[train], lengths[train], y_train[train])
         net = self._make_net(X.shape[2], n_outputs, mean, scale, train_split=train_split)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net.fit(fit_data, fit_target)
+        self.history_ = net.history
+        self.best_epoch_ = None
+        if self.early_stopping:
+            best = np.flatnonzero(net.history[:, "valid_loss_best"])
+            self.best_epoch_ = int(best[-1]) + 1 if len(best) else len(net.history)
+        if self.refit and self.early_stopping:
+            # The validation clips chose the epoch count; now every clip trains, from the
+            # same initial weights and seed, for that many epochs.
+            fit_data, fit_target = self._training_data(X, lengths, y_train)
+            net = self._make_net(X.shape[2], n_outputs, mean, scale, max_epochs=self.best_epoch_)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                net.fit(fit_data, fit_target)
         net.train_split = None  # do not keep the validation clips inside the fitted model
         self.net_ = net
         self.n_parameters_ = int(sum(p.numel() for p in net.module_.parameters()))
-        self.history_ = net.history
         return self
+
+    def _training_data(
+        self, X: np.ndarray, lengths: np.ndarray, y: np.ndarray
+    ) -> tuple[Any, np.ndarray | None]:
+        """Return what the skorch net trains on: whole clips, chunks or random crops."""
+        if self.train_chunk is not None and self.chunking == "random":
+            return _RandomCropDataset(X, lengths, y, self.train_chunk), None
+        if self.train_chunk is not None:
+            X, lengths, y = chunk_sequences(X, lengths, y, self.train_chunk)
+        return self._net_input(X, lengths), y
 
     def _make_net(
         self,
@@ -213,20 +248,23 @@ class BaseHybridCNNLSTM(BaseEstimator):
         feature_scale: np.ndarray,
         *,
         train_split: Any = None,
+        max_epochs: int | None = None,
     ) -> NeuralNet:
         """Build the (uninitialized) skorch net of this estimator's hyperparameters.
 
         Used by ``fit`` and by :func:`sk_deepsense.persistence.load_model`, which rebuilds a
         fitted net without training it. ``feature_mean`` and ``feature_scale`` become the
-        module's standardization buffers (as float32).
+        module's standardization buffers (as float32). ``max_epochs`` (the refit's epoch
+        count) overrides the parameter and turns early stopping off.
         """
         callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        if self.early_stopping:
+        if self.early_stopping and max_epochs is None:
             callbacks.append(
                 ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
             )
-        return NeuralNet(
+        return _MixupNet(
             module=HybridCNNLSTMModule,
+            mixup=float(self.mixup),
             module__n_coefficients=int(n_coefficients),
             module__n_outputs=int(n_outputs),
             module__architecture=self.architecture,
@@ -240,11 +278,13 @@ class BaseHybridCNNLSTM(BaseEstimator):
             module__pooling=self.pooling,
             module__feature_mean=np.asarray(feature_mean).astype(np.float32),
             module__feature_scale=np.asarray(feature_scale).astype(np.float32),
+            module__freq_mask=int(self.freq_mask),
+            module__time_mask=int(self.time_mask),
             criterion=self._criterion(),
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_epochs if max_epochs is None else int(max_epochs),
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
             train_split=train_split,
@@ -278,7 +318,8 @@ class BaseHybridCNNLSTM(BaseEstimator):
         Clips are batched in a canonical order (:func:`_inference_order`) that depends on
         the set of clips, not on the order they were given in: a clip's output is then
         bit-for-bit the same whatever the order of ``X`` (on a given machine), and batches
-        of similar lengths waste little time on padding.
+        of similar lengths waste little time on padding. With ``predict_window``, a clip's
+        output is the average of its windows' outputs (:meth:`_windowed_outputs`).
         """
         check_is_fitted(self, "net_")
         X, lengths = self._validate_X(X, reset=False)
@@ -286,18 +327,77 @@ class BaseHybridCNNLSTM(BaseEstimator):
         module = net.module_
         module.eval()
         order = _inference_order(X, lengths)
+        windowed = self.predict_window is not None and not frames
         outputs = []
         with torch.no_grad():
             step = int(self.batch_size)
             for start in range(0, X.shape[0], step):
                 batch = order[start : start + step]
-                x = torch.as_tensor(X[batch], device=net.device)
-                ln = torch.as_tensor(lengths[batch])
-                out = module.forward_frames(x, ln) if frames else module(x, ln)
-                outputs.append(out.float().cpu().numpy())
+                if windowed:
+                    out = self._windowed_outputs(X[batch], lengths[batch])
+                else:
+                    x = torch.as_tensor(X[batch], device=net.device)
+                    ln = torch.as_tensor(lengths[batch])
+                    out = module.forward_frames(x, ln) if frames else module(x, ln)
+                    out = out.float().cpu().numpy()
+                outputs.append(out)
         result = np.empty((X.shape[0], *outputs[0].shape[1:]), dtype=np.float32)
         result[order] = np.concatenate(outputs, axis=0)
         return result, lengths
+
+    def _windowed_outputs(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Clip outputs averaged over windows of ``predict_window`` frames covering each clip.
+
+        Windows start every ``predict_hop`` frames (default: half a window) and the last one
+        ends at the clip's last real frame, so every frame is covered; a clip no longer than
+        a window is one window. Outputs are averaged where averaging means something
+        (:meth:`_to_average` / :meth:`_from_average`: class probabilities, regression
+        targets) and returned in the network's output space.
+        """
+        size = int(self.predict_window)
+        hop = int(self.predict_hop or max(1, size // 2))
+        starts, owners = [], []
+        for i, n in enumerate(lengths.tolist()):
+            first = list(range(0, max(n - size, 0) + 1, hop))
+            if first[-1] + size < n:
+                first.append(n - size)
+            starts += first
+            owners += [i] * len(first)
+        owners_arr = np.asarray(owners)
+        width = min(size, X.shape[1])
+        windows = np.zeros((len(starts), width, X.shape[2]), dtype=np.float32)
+        win_lengths = np.empty(len(starts), dtype=np.int64)
+        for j, (i, start) in enumerate(zip(owners, starts, strict=True)):
+            n = min(size, int(lengths[i]) - start)
+            windows[j, :n] = X[i, start : start + n]
+            win_lengths[j] = n
+        module, device = self.net_.module_, self.net_.device
+        # as many frames per forward pass as a batch of whole clips would hold
+        step = int(self.batch_size) * max(1, X.shape[1] // width)
+        out = np.concatenate(
+            [
+                module(
+                    torch.as_tensor(windows[k : k + step], device=device),
+                    torch.as_tensor(win_lengths[k : k + step]),
+                )
+                .float()
+                .cpu()
+                .numpy()
+                for k in range(0, len(windows), step)
+            ]
+        )
+        averaged = np.zeros((len(X), out.shape[1]), dtype=np.float64)
+        np.add.at(averaged, owners_arr, self._to_average(out))
+        averaged /= np.bincount(owners_arr, minlength=len(X))[:, None]
+        return self._from_average(averaged).astype(np.float32)
+
+    def _to_average(self, outputs: np.ndarray) -> np.ndarray:
+        """Map network outputs to the space where windows are averaged (identity here)."""
+        return outputs.astype(np.float64)
+
+    def _from_average(self, averaged: np.ndarray) -> np.ndarray:
+        """Map averaged outputs back to network outputs (identity here)."""
+        return averaged
 
 
 def _inference_order(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -318,6 +418,43 @@ def _inference_order(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         dtype=np.uint64,
     )
     return np.lexsort((digests, -lengths.astype(np.int64)))
+
+
+class _MixupNet(NeuralNet):
+    """A skorch ``NeuralNet`` whose training steps can use mixup (Zhang et al., 2018).
+
+    With ``mixup=alpha > 0``, each training batch is mixed with a shuffled copy of itself:
+    inputs ``lam * x + (1 - lam) * x[perm]`` (``lam ~ Beta(alpha, alpha)``, drawn from torch's
+    random state), lengths the longer of the two, and the loss the same mix of the losses
+    against both targets (equivalent to mixed soft labels for cross-entropy). Validation and
+    prediction are untouched.
+    """
+
+    def __init__(self, *args: Any, mixup: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mixup = mixup
+
+    def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
+        """Perform one training step, mixing the batch when ``mixup > 0``."""
+        if self.mixup <= 0:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        lam = float(torch.distributions.Beta(self.mixup, self.mixup).sample())
+        perm = torch.randperm(len(yi))
+        x = torch.as_tensor(Xi["x"])
+        lengths = torch.as_tensor(Xi["lengths"])
+        mixed = {
+            "x": lam * x + (1.0 - lam) * x[perm],
+            "lengths": torch.maximum(lengths, lengths[perm]),
+        }
+        y_pred = self.infer(mixed, **fit_params)
+        yi = torch.as_tensor(yi)
+        loss = lam * self.get_loss(y_pred, yi, X=mixed, training=True) + (
+            1.0 - lam
+        ) * self.get_loss(y_pred, yi[perm], X=mixed, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
 
 
 class _RandomCropDataset(torch.utils.data.Dataset):

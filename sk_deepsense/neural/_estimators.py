@@ -81,6 +81,33 @@ _PARAMS_DOC = """
         fixed, back-to-back chunks once; ``"random"`` draws one window of ``train_chunk``
         frames at a random offset from every clip in every epoch (data augmentation: an
         epoch then has one example per clip).
+    freq_mask : int, default=0
+        SpecAugment-style masking while training (Park et al., 2019): in every training
+        example, one band of up to ``freq_mask`` consecutive coefficients (width and position
+        drawn at random) is set to the training mean. 0: off. Never applied at prediction.
+    time_mask : int, default=0
+        Likewise, one span of up to ``time_mask`` consecutive real frames per training
+        example. 0: off.
+    mixup : float, default=0.0
+        Mixup (Zhang et al., 2018): each training batch is blended with a shuffled copy of
+        itself, ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(mixup, mixup)``, and the
+        loss is the same blend of the losses against both targets. 0: off; 0.2 to 0.4 is
+        usual.
+    refit : bool, default=False
+        With ``early_stopping``: once early stopping has chosen the number of epochs
+        (``best_epoch_``) on its held-out clips, train again from the same initial weights on
+        **every** clip for that many epochs, so that no clip is left out of the final model
+        (about 1.8x the training time). Requires ``early_stopping=True``.
+    predict_window : int or None, default=None
+        ``None``: a clip's prediction is one pass of the network over the whole clip. An int:
+        the prediction averages the network's outputs over windows of ``predict_window``
+        frames that cover the whole clip (class probabilities are averaged for the
+        classifier, targets for the regressor), the way the network saw the clips when
+        trained on ``train_chunk`` crops. The per-frame predictions
+        (``predict_proba_frames`` / ``predict_frames``) always run over the whole clip.
+    predict_hop : int or None, default=None
+        Frames between the starts of consecutive prediction windows; ``None`` means half a
+        window. The last window always ends at the clip's last frame.
     device : str or torch.device, default="cpu"
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None
@@ -104,7 +131,12 @@ _ATTRS_DOC = """
     n_parameters_ : int
         Trainable and fixed parameters of the network (buffers excluded).
     history_ : skorch.History
-        Per-epoch training (and validation) loss, e.g. ``history_[:, "valid_loss"]``.
+        Per-epoch training (and validation) loss, e.g. ``history_[:, "valid_loss"]``. With
+        ``refit``, the history of the run that chose the epoch count (``net_.history`` is
+        the refit's).
+    best_epoch_ : int or None
+        The epoch whose weights early stopping kept (1-based), or ``None`` without early
+        stopping.
 """
 
 _NOTES_DOC = """
@@ -178,6 +210,12 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
                 f"but the data contains only one class: {self.classes_[0]!r}."
             )
         return encoder.transform(y).astype(np.int64), len(self.classes_)
+
+    def _to_average(self, outputs: np.ndarray) -> np.ndarray:
+        return _softmax(outputs.astype(np.float64))  # windows average their probabilities
+
+    def _from_average(self, averaged: np.ndarray) -> np.ndarray:
+        return np.log(np.maximum(averaged, np.finfo(np.float64).tiny))  # softmax undoes it
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of each clip.

@@ -81,6 +81,12 @@ class HybridCNNLSTMModule(nn.Module):
         values), or the last real frame's state.
     feature_mean, feature_scale : array-like of shape (n_coefficients,) or None
         Standardization statistics; ``None`` means 0 and 1.
+    freq_mask, time_mask : int, default=0
+        SpecAugment-style masking while training (``module.train()``; never in ``eval``
+        mode): each sequence gets one band of up to ``freq_mask`` consecutive coefficients
+        and one span of up to ``time_mask`` consecutive real frames (widths and positions
+        drawn uniformly from torch's random state) set to the feature mean, i.e. to 0 after
+        standardization. 0 disables a mask.
     """
 
     def __init__(
@@ -99,8 +105,12 @@ class HybridCNNLSTMModule(nn.Module):
         pooling: str = "mean",
         feature_mean=None,
         feature_scale=None,
+        freq_mask: int = 0,
+        time_mask: int = 0,
     ) -> None:
         super().__init__()
+        self.freq_mask = int(freq_mask)
+        self.time_mask = int(time_mask)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if architecture not in ARCHITECTURES:
@@ -198,6 +208,31 @@ class HybridCNNLSTMModule(nn.Module):
                 z = torch.relu(z) * mask[:, None, :, None]
         return z.permute(0, 2, 1, 3).flatten(2)  # (B, T, filters * pooled C)
 
+    def augment(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Apply the training masks (``freq_mask``, ``time_mask``) to a batch; a new tensor.
+
+        Masked values become the feature mean (0 once standardized). Each sequence gets its
+        own band and span; spans lie inside the real frames, so padding stays padding.
+        """
+        batch, n_frames, n_coef = x.shape
+        x = x.clone()
+        mean = self.feature_mean.to(x.dtype)
+        coef = torch.arange(n_coef, device=x.device)[None, :]
+        frame = torch.arange(n_frames, device=x.device)[None, :]
+        masked = torch.zeros(batch, n_frames, n_coef, dtype=torch.bool, device=x.device)
+        if self.freq_mask > 0:
+            width = torch.randint(0, min(self.freq_mask, n_coef) + 1, (batch, 1))
+            start = (torch.rand(batch, 1) * (n_coef - width + 1)).long()
+            band = (coef >= start.to(x.device)) & (coef < (start + width).to(x.device))
+            masked |= band[:, None, :]
+        if self.time_mask > 0:
+            n_real = lengths.to(torch.long).cpu()[:, None]
+            width = torch.minimum(torch.randint(0, self.time_mask + 1, (batch, 1)), n_real)
+            start = (torch.rand(batch, 1) * (n_real - width + 1)).long()
+            span = (frame >= start.to(x.device)) & (frame < (start + width).to(x.device))
+            masked |= span[:, :, None]
+        return torch.where(masked, mean, x)
+
     def frame_states(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """LSTM state at every frame, ``(B, T, H)``; zeros past each sequence's end.
 
@@ -208,6 +243,8 @@ class HybridCNNLSTMModule(nn.Module):
         ``"hybrid_nolstm"`` the states are the per-frame dense layer's outputs.
         """
         lengths = lengths.to(x.device)
+        if self.training and (self.freq_mask > 0 or self.time_mask > 0):
+            x = self.augment(x, lengths)
         n_frames = x.shape[1]
         longest = int(lengths.max())
         feats = self.frame_dropout(self.frame_features(x[:, :longest], lengths))
