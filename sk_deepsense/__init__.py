@@ -8,6 +8,7 @@ The public names:
   (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
 - :class:`SequenceStatistics`, :func:`make_baseline`: per-clip MFCC statistics and the
   classical baselines built on them.
+- :func:`make_fusion`: the hybrid and the strongest classical model, soft-voting.
 - :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load.
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
@@ -22,6 +23,7 @@ from .features import (
     pad_sequences,
     sequence_lengths,
 )
+from .fusion import make_fusion
 from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 from .persistence import ModelVersionWarning, load_model, save_model
 
@@ -41,6 +43,7 @@ __all__ = [
     "load_audio",
     "load_model",
     "make_baseline",
+    "make_fusion",
     "pad_sequences",
     "save_model",
     "sequence_lengths",
