@@ -1,7 +1,8 @@
 """Benchmark the hybrid CNN + LSTM against its ablations and classical baselines.
 
-Every model sees the same MFCC features (extracted once) and the same cross-validation
-splits: stratified and artist-grouped when the dataset names artists, so that no artist
+Every model of the command line's table is a pipeline on audio paths, as a user would build
+it; each kind of feature (MFCCs, log-mel bands, descriptors) is extracted once into a shared
+cache. Every model sees the same cross-validation splits: stratified and artist-grouped when the dataset names artists, so that no artist
 straddles training and test data. The result is a table of accuracy and macro-F1 (or RMSE,
 Pearson r and concordance correlation for arousal/valence), fit and predict times and
 parameter counts, plus a speed section measured in the same run, written to CSV, JSON and a
@@ -11,7 +12,8 @@ Run it from the command line::
 
     python -m sk_deepsense.benchmark --dataset 4q --data-dir PATH/4q --folds 5 --out DIR
 
-or from Python with :func:`~sk_deepsense.benchmark.run_benchmark` on features you already have.
+or from Python with :func:`~sk_deepsense.benchmark.run_benchmark`, on audio paths or on features
+you already have.
 """
 
 from __future__ import annotations
@@ -145,13 +147,33 @@ def score_predictions(
 
 
 def default_models(
-    task: str = "classification", *, neural: Mapping[str, Any] | None = None
+    task: str = "classification",
+    *,
+    neural: Mapping[str, Any] | None = None,
+    features: Mapping[str, Any] | None = None,
+    memory: str | os.PathLike | None = None,
+    n_jobs: int | None = None,
 ) -> dict[str, Callable[[int], Any]]:
-    """Build the benchmark's models: name -> factory taking the fold's seed.
+    """Build the benchmark's models, pipelines on audio paths: name -> factory(seed).
 
-    Classical baselines (:func:`~sk_deepsense.make_baseline` on per-clip mean and standard
-    deviation, plus the SVM on mean/std of the MFCCs *and* of their frame-to-frame
-    differences), then the hybrid network and its ablations with default hyperparameters.
+    Rows, in table order:
+
+    - classical baselines on per-clip MFCC statistics (:func:`~sk_deepsense.make_baseline`:
+      majority, SVM, SVM with delta statistics, logistic regression or ridge, random forest,
+      k-NN);
+    - ``"svm, descriptors"``: the SVM on the statistics (and delta statistics) of the
+      :class:`~sk_deepsense.features.DescriptorTransformer` descriptors, the strongest
+      classical model;
+    - ``"hybrid, MFCC"``: ``MFCCTransformer`` then ``HybridCNNLSTMClassifier`` (or the
+      regressor) with their defaults, as the design card draws it;
+    - ``"hybrid"``: the recommended pipeline, ``LogMelTransformer`` then the network with
+      its defaults; then the ablations on the same log-mel input (``"conv1d+lstm"``,
+      ``"conv2d+lstm"``, ``"lstm"``, ``"hybrid, no lstm"``);
+    - classification only, ``"fusion"``: :func:`~sk_deepsense.make_fusion` of the two
+      (``"hybrid"`` and ``"svm, descriptors"``).
+
+    Every audio transformer shares ``memory``, so each file is decoded once per kind of
+    feature for the whole benchmark.
 
     Parameters
     ----------
@@ -159,29 +181,72 @@ def default_models(
         Which estimators to build.
     neural : mapping or None, default=None
         Extra hyperparameters for every network (e.g. ``{"max_epochs": 3}`` for a smoke test).
+    features : mapping or None, default=None
+        Extra parameters for the audio transformers, each given to those that have it (e.g.
+        ``{"duration": 10.0, "n_mfcc": 13}``).
+    memory : str, os.PathLike or None, default=None
+        Feature cache folder of every audio transformer.
+    n_jobs : int or None, default=None
+        Extraction threads of every audio transformer.
 
     Returns
     -------
     models : dict
-        Ordered name -> ``factory(seed) -> unfitted estimator``.
+        Ordered name -> ``factory(seed) -> unfitted pipeline on audio paths``.
     """
+    from sklearn.pipeline import Pipeline
+
+    from .features import DescriptorTransformer, LogMelTransformer, MFCCTransformer
+    from .fusion import make_fusion
+
     neural = dict(neural or {})
     net = HybridCNNLSTMClassifier if task == "classification" else HybridCNNLSTMRegressor
+
+    def transformer(cls, **defaults):
+        params = {**defaults, **dict(features or {}), "memory": memory, "n_jobs": n_jobs}
+        return cls(**{k: v for k, v in params.items() if k in cls().get_params()})
+
+    def mfcc():
+        return transformer(MFCCTransformer)
+
+    def logmel():
+        return transformer(LogMelTransformer)
+
+    def descriptors():
+        return transformer(DescriptorTransformer, hop_length=1024)
+
+    def baseline(model, seed=None, **kw):
+        return make_baseline(model, task=task, features=mfcc(), random_state=seed, **kw)
+
+    def network(features, seed, **kw):
+        return Pipeline([("features", features), ("model", net(random_state=seed, **kw))])
+
     chance = "majority" if task == "classification" else "mean"
     models: dict[str, Callable[[int], Any]] = {
-        chance: lambda seed: make_baseline("majority", task=task),
-        "svm": lambda seed: make_baseline("svm", task=task),
-        "svm, +delta stats": lambda seed: make_baseline(
-            "svm", task=task, statistics=SequenceStatistics(deltas=True)
+        chance: lambda seed: baseline("majority"),
+        "svm": lambda seed: baseline("svm"),
+        "svm, +delta stats": lambda seed: baseline(
+            "svm", statistics=SequenceStatistics(deltas=True)
         ),
-        "logreg" if task == "classification" else "ridge": lambda seed: make_baseline(
-            "logreg", task=task
+        "logreg" if task == "classification" else "ridge": lambda seed: baseline("logreg"),
+        "random forest": lambda seed: baseline("random_forest", seed),
+        "knn": lambda seed: baseline("knn"),
+        "svm, descriptors": lambda seed: make_baseline(
+            "svm",
+            task=task,
+            features=descriptors(),
+            statistics=SequenceStatistics(deltas=True),
         ),
-        "random forest": lambda seed: make_baseline("random_forest", task=task, random_state=seed),
-        "knn": lambda seed: make_baseline("knn", task=task),
+        "hybrid, MFCC": lambda seed: network(mfcc(), seed, **neural),
     }
     for name, arch in NEURAL_MODELS.items():
-        models[name] = lambda seed, arch=arch: net(architecture=arch, random_state=seed, **neural)
+        models[name] = lambda seed, arch=arch: network(
+            logmel(), seed, **{"architecture": arch, **neural}
+        )
+    if task == "classification":
+        models["fusion"] = lambda seed: make_fusion(
+            hybrid=models["hybrid"](seed), classical=None, memory=memory, n_jobs=n_jobs
+        ).set_params(classical__features=descriptors())
     return models
 
 
@@ -260,6 +325,11 @@ def _run_one(name, factory, fold, train, test, X, y, task, target_names, threads
     row["epochs"] = len(model.history_) if hasattr(model, "history_") else ""
     row["peak_rss_mib"] = _peak_rss_mib()
     return row
+
+
+def _is_network(name: str) -> bool:
+    """Tell whether a row of the default table trains a network (ordering, colours)."""
+    return name in NEURAL_MODELS or name.startswith("hybrid") or name == "fusion"
 
 
 @dataclass
@@ -371,7 +441,7 @@ class BenchmarkResult:
         means = [s[metric] for s in summary]
         stds = [s[metric + "_std"] for s in summary]
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.2))
-        colors = ["C1" if n in NEURAL_MODELS else "C0" for n in names]
+        colors = ["C1" if _is_network(n) else "C0" for n in names]
         ax.barh(names, means, xerr=stds, color=colors, capsize=3)
         ax.invert_yaxis()
         ax.set_xlabel(f"{metric} (mean ± std over {summary[0]['folds']} folds)")
@@ -445,7 +515,7 @@ def run_benchmark(
     # networks first: the long jobs start early and the short ones fill the gaps
     jobs = sorted(
         ((name, fold) for name in models for fold in range(len(splits))),
-        key=lambda job: job[0] not in NEURAL_MODELS,
+        key=lambda job: not _is_network(job[0]),
     )
     tasks = (
         delayed(_run_one)(name, models[name], k, *splits[k], X, y, task, target_names, threads)
@@ -623,7 +693,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         metavar="KEY=VALUE",
         help="network hyperparameter for every network, e.g. --set max_epochs=5 (repeatable)",
     )
-    ap.add_argument("--hop-length", type=int, default=None, help="MFCC hop (default: 512)")
+    ap.add_argument(
+        "--hop-length", type=int, default=None, help="hop of every feature (default: theirs)"
+    )
     ap.add_argument("--n-mfcc", type=int, default=None, help="MFCCs per frame (default: 20)")
     ap.add_argument("--n-jobs", type=int, default=1, help="parallel fits (processes)")
     ap.add_argument("--cache", help="feature cache folder (joblib.Memory)")
@@ -651,33 +723,45 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
             for k, v in {"hop_length": args.hop_length, "n_mfcc": args.n_mfcc}.items()
             if v is not None
         }
-        mfcc = MFCCTransformer(n_jobs=args.n_jobs, memory=args.cache, **feature_params)
         print(f"{desc}: {len(paths)} clips, task {task}, {args.folds} folds", flush=True)
-        t0 = time.perf_counter()
-        X = mfcc.transform(paths)
-        extract_s = time.perf_counter() - t0
-        print(f"features {X.shape} in {extract_s:.1f} s (extracted once, shared by all models)")
+        cache = args.cache or str(Path(tmp) / "features")
+        models = default_models(
+            task, neural=neural, features=feature_params, memory=cache, n_jobs=args.n_jobs
+        )
+        if args.models:
+            unknown = sorted(set(args.models) - set(models))
+            if unknown:
+                ap.error(f"unknown --models {unknown}; choose from {list(models)}")
+            models = {name: models[name] for name in models if name in args.models}
+        # Extract every kind of feature the chosen models need once, into the cache, timed;
+        # the fits then read them from there.
+        extract_s: dict[str, float] = {}
+        kinds: dict[str, Any] = {}
+        for factory in models.values():
+            for transformer in _audio_steps(factory(0)):
+                kinds.setdefault(repr(transformer), transformer)
+        for name, transformer in kinds.items():
+            t0 = time.perf_counter()
+            shape = transformer.transform(paths).shape
+            extract_s[name] = time.perf_counter() - t0
+            print(f"{name}: {shape} in {extract_s[name]:.1f} s (cached, shared by all fits)")
+        mfcc = MFCCTransformer(n_jobs=args.n_jobs, **feature_params)
         speed = None
         if args.speed_files:
             speed = _speed_section(paths, mfcc, args.speed_files, args.n_jobs)
+        X = np.asarray(paths, dtype=object)
+        result = run_benchmark(
+            X,
+            y,
+            groups=groups,
+            task=task,
+            models=models,
+            n_splits=args.folds,
+            random_state=args.seed,
+            target_names=target_names,
+            n_jobs=args.n_jobs,
+        )
 
-    models = default_models(task, neural=neural)
-    if args.models:
-        unknown = sorted(set(args.models) - set(models))
-        if unknown:
-            ap.error(f"unknown --models {unknown}; choose from {list(models)}")
-        models = {name: models[name] for name in models if name in args.models}
-    result = run_benchmark(
-        X,
-        y,
-        groups=groups,
-        task=task,
-        models=models,
-        n_splits=args.folds,
-        random_state=args.seed,
-        target_names=target_names,
-        n_jobs=args.n_jobs,
-    )
     import sklearn
     import torch
 
@@ -690,7 +774,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         + " ".join(sys.argv[1:] if argv is None else argv),
         "n_clips": len(X),
         "grouped": groups is not None,
-        "features": {**mfcc.get_params(), "memory": None, "shape": list(X.shape)},
+        "features": {name: {**t.get_params(), "memory": None} for name, t in kinds.items()},
         "feature_seconds": extract_s,
         "network_params": neural,
         "speed": speed,
@@ -713,6 +797,22 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         written = result.save(args.out)
         print("\nwrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _audio_steps(model: Any) -> list[Any]:
+    """Return the audio transformers inside a pipeline or a fusion (nested ones included)."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import Pipeline
+
+    from .features import BaseAudioTransformer
+
+    if isinstance(model, BaseAudioTransformer):
+        return [model]
+    if isinstance(model, Pipeline):
+        return [t for _, step in model.steps for t in _audio_steps(step)]
+    if isinstance(model, VotingClassifier):
+        return [t for _, est in model.estimators for t in _audio_steps(est)]
+    return []
 
 
 if __name__ == "__main__":

@@ -105,14 +105,30 @@ def test_run_benchmark_regression_reports_rmse_r_and_ccc():
     assert summary["mean"]["arousal_ccc"] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_default_models_cover_baselines_and_every_architecture():
-    models = default_models()
-    assert list(models)[:2] == ["majority", "svm"]
+def test_default_models_are_pipelines_on_audio_paths():
+    from sklearn.ensemble import VotingClassifier
+
+    from sk_deepsense import LogMelTransformer, MFCCTransformer
+    from sk_deepsense.features import DescriptorTransformer
+
+    models = default_models(memory="cache", features={"duration": 5.0, "n_mfcc": 13})
+    assert list(models)[:2] == ["majority", "svm"] and list(models)[-1] == "fusion"
     nets = [models[n](0) for n in ("hybrid", "conv1d+lstm", "conv2d+lstm", "lstm")]
-    assert [m.architecture for m in nets] == ["hybrid", "conv1d", "conv2d", "lstm"]
-    assert models["hybrid, no lstm"](3).get_params()["random_state"] == 3
+    assert [m[-1].architecture for m in nets] == ["hybrid", "conv1d", "conv2d", "lstm"]
+    assert all(isinstance(m[0], LogMelTransformer) for m in nets)
+    design_card = models["hybrid, MFCC"](0)
+    assert isinstance(design_card[0], MFCCTransformer) and design_card[0].n_mfcc == 13
+    assert design_card[-1].get_params() == HybridCNNLSTMClassifier(random_state=0).get_params()
+    strongest = models["svm, descriptors"](0)
+    assert isinstance(strongest[0], DescriptorTransformer) and strongest[0].hop_length == 1024
+    assert all(t.memory == "cache" and t.duration == 5.0 for t in (nets[0][0], strongest[0]))
+    fusion = models["fusion"](3)
+    assert isinstance(fusion, VotingClassifier)
+    assert fusion.estimators[0][1][-1].random_state == 3
+    assert models["hybrid, no lstm"](3)[-1].get_params()["random_state"] == 3
     regression = default_models("regression", neural={"max_epochs": 1})
-    assert "mean" in regression and regression["hybrid"](0).max_epochs == 1
+    assert "mean" in regression and "fusion" not in regression
+    assert regression["hybrid"](0)[-1].max_epochs == 1
 
 
 def test_command_line_on_the_synthetic_default(tmp_path, capsys):
@@ -127,6 +143,7 @@ def test_command_line_on_the_synthetic_default(tmp_path, capsys):
     assert status == 0
     printed = capsys.readouterr().out
     assert "| hybrid |" in printed and "naive librosa loop" in printed
+    assert printed.count("(cached, shared by all fits)") == 2  # MFCCs, log-mel bands
     payload = json.loads((out / "results.json").read_text())
     assert [s["model"] for s in payload["summary"]] == ["majority", "svm", "hybrid"]
     assert payload["info"]["network_params"] == {"max_epochs": 1, "train_chunk": 64}
