@@ -2,11 +2,11 @@
 
 Every model of the command line's table is a pipeline on audio paths, as a user would build
 it; each kind of feature (MFCCs, log-mel bands, descriptors) is extracted once into a shared
-cache. Every model sees the same cross-validation splits: stratified and artist-grouped when the dataset names artists, so that no artist
-straddles training and test data. The result is a table of accuracy and macro-F1 (or RMSE,
-Pearson r and concordance correlation for arousal/valence), fit and predict times and
-parameter counts, plus a speed section measured in the same run, written to CSV, JSON and a
-plot.
+cache. Every model sees the same cross-validation splits: stratified and artist-grouped
+when the dataset names artists, so that no artist straddles training and test data. The
+result is a table of accuracy and macro-F1 (or RMSE, Pearson r and concordance correlation
+for arousal/valence), fit and predict times and parameter counts, plus a speed section
+measured in the same run, written to CSV, JSON and a plot.
 
 Run it from the command line::
 

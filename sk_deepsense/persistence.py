@@ -230,7 +230,16 @@ def _network_state(est: BaseHybridCNNLSTM, owner: str) -> tuple[dict, dict[str, 
         fitted["target_mean_"] = [float(v) for v in est.target_mean_]
         fitted["target_scale_"] = [float(v) for v in est.target_scale_]
         fitted["y_1d"] = bool(est._y_1d)
-    state = {k: v.detach().cpu() for k, v in est.net_.module_.state_dict().items()}
+    nets = est.__dict__.get("nets_") or [est.net_]
+    if len(nets) == 1:
+        state = {k: v.detach().cpu() for k, v in est.net_.module_.state_dict().items()}
+    else:  # n_ensemble networks: their tensors under "ensemble.<i>."
+        fitted["n_networks"] = len(nets)
+        state = {
+            f"ensemble.{i}.{k}": v.detach().cpu()
+            for i, net in enumerate(nets)
+            for k, v in net.module_.state_dict().items()
+        }
     return fitted, state
 
 
@@ -446,16 +455,30 @@ def _restore_network(est: BaseHybridCNNLSTM, fitted: Any, state: Any, path: Path
     # The standardization statistics are buffers of the module (in the state_dict); they also
     # go to the constructor, so that net_.get_params() matches the net that fit built.
     try:
-        mean = state["feature_mean"].cpu().numpy()
-        scale = state["feature_scale"].cpu().numpy()
-        net = est._make_net(n_features, n_outputs, mean, scale)
-        with torch.random.fork_rng(devices=[]):  # random init, overwritten: spare the RNG
-            net.initialize()
-        net.module_.load_state_dict(state, strict=True)
+        n_networks = int(fitted.get("n_networks", 1))
+        if n_networks == 1:
+            states = [state]
+        else:
+            states = [
+                {k[len(f"ensemble.{i}.") :]: v for k, v in state.items()
+                 if k.startswith(f"ensemble.{i}.")}
+                for i in range(n_networks)
+            ]  # fmt: skip
+        nets = []
+        for member in states:
+            mean = member["feature_mean"].cpu().numpy()
+            scale = member["feature_scale"].cpu().numpy()
+            net = est._make_net(n_features, n_outputs, mean, scale)
+            with torch.random.fork_rng(devices=[]):  # random init, overwritten: spare the RNG
+                net.initialize()
+            net.module_.load_state_dict(member, strict=True)
+            nets.append(net)
     except (KeyError, RuntimeError, ValueError) as exc:
         raise _bad(path, f"the weights do not fit the network ({exc}).") from None
+    net = nets[0]
     net.history = History(rows)
     est.net_ = net
+    est.nets_ = nets
     est.n_parameters_ = n_parameters
     est.history_ = net.history
     est.best_epoch_ = best_epoch

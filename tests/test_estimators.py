@@ -471,3 +471,34 @@ class TestRecipe:
             .score(Xt, yt if Est is HybridCNNLSTMClassifier else avt)
             > 0.5
         )
+
+    @pytest.mark.parametrize("Est", ESTIMATORS)
+    def test_ensemble_averages_networks_whose_first_is_the_single_one(self, Est, data, tmp_path):
+        from sk_deepsense import load_model, save_model
+
+        X, *_ = data
+        y = target(Est, data)
+        params = {**FAST, "max_epochs": 4}
+        single = Est(**params).fit(X, y)
+        ensemble = Est(**params, n_ensemble=3).fit(X, y)
+        assert len(ensemble.nets_) == 3 and ensemble.net_ is ensemble.nets_[0]
+        assert ensemble.n_parameters_ == 3 * single.n_parameters_
+        out = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
+
+        def member(net):  # the estimator with one of the networks alone
+            alone = clone(ensemble).set_params(n_ensemble=1)
+            alone.__dict__.update(
+                {k: v for k, v in vars(ensemble).items() if k.endswith("_") or k == "_y_1d"}
+            )
+            alone.net_, alone.nets_ = net, [net]
+            return getattr(alone, out)(X)
+
+        members = [member(net) for net in ensemble.nets_]
+        np.testing.assert_array_equal(members[0], getattr(single, out)(X))
+        assert not np.allclose(members[0], members[1])
+        np.testing.assert_allclose(
+            getattr(ensemble, out)(X), np.mean(members, axis=0), rtol=1e-5, atol=1e-6
+        )
+        loaded = load_model(save_model(ensemble, tmp_path / "ensemble.skds"))
+        assert len(loaded.nets_) == 3
+        np.testing.assert_array_equal(getattr(loaded, out)(X), getattr(ensemble, out)(X))

@@ -60,6 +60,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         "refit": ["boolean"],
         "predict_window": [Interval(Integral, 1, None, closed="left"), None],
         "predict_hop": [Interval(Integral, 1, None, closed="left"), None],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -92,6 +93,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         refit: bool = False,
         predict_window: int | None = None,
         predict_hop: int | None = None,
+        n_ensemble: int = 1,
         device: str | torch.device = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -120,6 +122,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
         self.refit = refit
         self.predict_window = predict_window
         self.predict_hop = predict_hop
+        self.n_ensemble = n_ensemble
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -198,7 +201,34 @@ class BaseHybridCNNLSTM(BaseEstimator):
         scale[scale < 1e-8] = 1.0
 
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        # the first network's seed is the one a single network has always had
+        seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(self.n_ensemble)]
+        nets, histories, best_epochs = [], [], []
+        for seed in seeds:
+            net, history, best_epoch = self._fit_network(
+                X, lengths, y_train, n_outputs, mean, scale, seed
+            )
+            nets.append(net)
+            histories.append(history)
+            best_epochs.append(best_epoch)
+        self.net_ = nets[0]
+        self.nets_ = nets
+        self.history_ = histories[0]
+        self.best_epoch_ = best_epochs[0]
+        self.n_parameters_ = int(sum(p.numel() for net in nets for p in net.module_.parameters()))
+        return self
+
+    def _fit_network(
+        self,
+        X: np.ndarray,
+        lengths: np.ndarray,
+        y_train: np.ndarray,
+        n_outputs: int,
+        mean: np.ndarray,
+        scale: np.ndarray,
+        seed: int,
+    ) -> tuple[NeuralNet, Any, int | None]:
+        """Train one network from ``seed``; return it, the history and the best epoch."""
         train = np.arange(len(X))
         train_split = None
         if self.early_stopping:
@@ -212,23 +242,20 @@ class BaseHybridCNNLSTM(BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net.fit(fit_data, fit_target)
-        self.history_ = net.history
-        self.best_epoch_ = None
+        history, best_epoch = net.history, None
         if self.early_stopping:
             best = np.flatnonzero(net.history[:, "valid_loss_best"])
-            self.best_epoch_ = int(best[-1]) + 1 if len(best) else len(net.history)
+            best_epoch = int(best[-1]) + 1 if len(best) else len(net.history)
         if self.refit and self.early_stopping:
             # The validation clips chose the epoch count; now every clip trains, from the
             # same initial weights and seed, for that many epochs.
             fit_data, fit_target = self._training_data(X, lengths, y_train)
-            net = self._make_net(X.shape[2], n_outputs, mean, scale, max_epochs=self.best_epoch_)
+            net = self._make_net(X.shape[2], n_outputs, mean, scale, max_epochs=best_epoch)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 net.fit(fit_data, fit_target)
         net.train_split = None  # do not keep the validation clips inside the fitted model
-        self.net_ = net
-        self.n_parameters_ = int(sum(p.numel() for p in net.module_.parameters()))
-        return self
+        return net, history, best_epoch
 
     def _training_data(
         self, X: np.ndarray, lengths: np.ndarray, y: np.ndarray
@@ -319,33 +346,41 @@ class BaseHybridCNNLSTM(BaseEstimator):
         the set of clips, not on the order they were given in: a clip's output is then
         bit-for-bit the same whatever the order of ``X`` (on a given machine), and batches
         of similar lengths waste little time on padding. With ``predict_window``, a clip's
-        output is the average of its windows' outputs (:meth:`_windowed_outputs`).
+        output is the average of its windows' outputs (:meth:`_windowed_outputs`); with
+        several networks (``n_ensemble``), the average of theirs (both averages are taken
+        where averaging means something: :meth:`_to_average`).
         """
         check_is_fitted(self, "net_")
         X, lengths = self._validate_X(X, reset=False)
-        net = self.net_
-        module = net.module_
-        module.eval()
+        nets = self.__dict__.get("nets_") or [self.net_]  # models fitted before n_ensemble
         order = _inference_order(X, lengths)
         windowed = self.predict_window is not None and not frames
+        step = int(self.batch_size)
         outputs = []
         with torch.no_grad():
-            step = int(self.batch_size)
             for start in range(0, X.shape[0], step):
                 batch = order[start : start + step]
-                if windowed:
-                    out = self._windowed_outputs(X[batch], lengths[batch])
-                else:
-                    x = torch.as_tensor(X[batch], device=net.device)
-                    ln = torch.as_tensor(lengths[batch])
-                    out = module.forward_frames(x, ln) if frames else module(x, ln)
-                    out = out.float().cpu().numpy()
-                outputs.append(out)
+                per_net = []
+                for net in nets:
+                    net.module_.eval()
+                    if windowed:
+                        out = self._windowed_outputs(net, X[batch], lengths[batch])
+                    else:
+                        x = torch.as_tensor(X[batch], device=net.device)
+                        ln = torch.as_tensor(lengths[batch])
+                        module = net.module_
+                        out = module.forward_frames(x, ln) if frames else module(x, ln)
+                        out = out.float().cpu().numpy()
+                    per_net.append(out)
+                if len(per_net) > 1:
+                    averaged = np.mean([self._to_average(o) for o in per_net], axis=0)
+                    per_net = [self._from_average(averaged).astype(np.float32)]
+                outputs.append(per_net[0])
         result = np.empty((X.shape[0], *outputs[0].shape[1:]), dtype=np.float32)
         result[order] = np.concatenate(outputs, axis=0)
         return result, lengths
 
-    def _windowed_outputs(self, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def _windowed_outputs(self, net: NeuralNet, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Clip outputs averaged over windows of ``predict_window`` frames covering each clip.
 
         Windows start every ``predict_hop`` frames (default: half a window) and the last one
@@ -371,7 +406,7 @@ class BaseHybridCNNLSTM(BaseEstimator):
             n = min(size, int(lengths[i]) - start)
             windows[j, :n] = X[i, start : start + n]
             win_lengths[j] = n
-        module, device = self.net_.module_, self.net_.device
+        module, device = net.module_, net.device
         # as many frames per forward pass as a batch of whole clips would hold
         step = int(self.batch_size) * max(1, X.shape[1] // width)
         out = np.concatenate(

@@ -108,6 +108,11 @@ _PARAMS_DOC = """
     predict_hop : int or None, default=None
         Frames between the starts of consecutive prediction windows; ``None`` means half a
         window. The last window always ends at the clip's last frame.
+    n_ensemble : int, default=1
+        Networks trained from different seeds (each with its own validation split) and
+        averaged at prediction (class probabilities, or regression targets): less variance
+        from one unlucky initialisation, for ``n_ensemble`` times the training and
+        prediction cost.
     device : str or torch.device, default="cpu"
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None
@@ -127,16 +132,20 @@ _ATTRS_DOC = """
         Column names, when ``X`` was a DataFrame (2-D input only).
     net_ : skorch.NeuralNet
         The trained skorch net (module, optimizer, callbacks); its module is a
-        :class:`~sk_deepsense.neural.HybridCNNLSTMModule`.
+        :class:`~sk_deepsense.neural.HybridCNNLSTMModule`. With ``n_ensemble > 1``, the
+        first of ``nets_``.
+    nets_ : list of skorch.NeuralNet
+        All ``n_ensemble`` trained nets (``[net_]`` for one).
     n_parameters_ : int
-        Trainable and fixed parameters of the network (buffers excluded).
+        Trainable and fixed parameters of the network (of all of them, with
+        ``n_ensemble > 1``; buffers excluded).
     history_ : skorch.History
-        Per-epoch training (and validation) loss, e.g. ``history_[:, "valid_loss"]``. With
-        ``refit``, the history of the run that chose the epoch count (``net_.history`` is
-        the refit's).
+        Per-epoch training (and validation) loss, e.g. ``history_[:, "valid_loss"]``, of the
+        first network. With ``refit``, the history of the run that chose the epoch count
+        (``net_.history`` is the refit's).
     best_epoch_ : int or None
-        The epoch whose weights early stopping kept (1-based), or ``None`` without early
-        stopping.
+        The epoch whose weights early stopping kept (1-based) in the first network, or
+        ``None`` without early stopping.
 """
 
 _NOTES_DOC = """
