@@ -81,13 +81,14 @@ _PARAMS_DOC = """
         fixed, back-to-back chunks once; ``"random"`` draws one window of ``train_chunk``
         frames at a random offset from every clip in every epoch (data augmentation: an
         epoch then has one example per clip).
-    freq_mask : int, default=0
+    freq_mask : float, default=0.0
         SpecAugment-style masking while training (Park et al., 2019): in every training
-        example, one band of up to ``freq_mask`` consecutive coefficients (width and position
-        drawn at random) is set to the training mean. 0: off. Never applied at prediction.
-    time_mask : int, default=0
-        Likewise, one span of up to ``time_mask`` consecutive real frames per training
-        example. 0: off.
+        example, one band of consecutive coefficients, up to this fraction of them (width
+        and position drawn at random), is set to the training mean. 0: off; 0.125 masks up
+        to 8 of 64 mel bands, 2 of 20 MFCCs. Never applied at prediction.
+    time_mask : float, default=0.0
+        Likewise, one span of consecutive real frames per training example, up to this
+        fraction of its frames (16 frames of a 128-frame crop at 0.125). 0: off.
     mixup : float, default=0.0
         Mixup (Zhang et al., 2018): each training batch is blended with a shuffled copy of
         itself, ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(mixup, mixup)``, and the

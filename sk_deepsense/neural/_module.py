@@ -81,12 +81,13 @@ class HybridCNNLSTMModule(nn.Module):
         values), or the last real frame's state.
     feature_mean, feature_scale : array-like of shape (n_coefficients,) or None
         Standardization statistics; ``None`` means 0 and 1.
-    freq_mask, time_mask : int, default=0
+    freq_mask, time_mask : float, default=0.0
         SpecAugment-style masking while training (``module.train()``; never in ``eval``
-        mode): each sequence gets one band of up to ``freq_mask`` consecutive coefficients
-        and one span of up to ``time_mask`` consecutive real frames (widths and positions
-        drawn uniformly from torch's random state) set to the feature mean, i.e. to 0 after
-        standardization. 0 disables a mask.
+        mode): each sequence gets one band of consecutive coefficients, up to ``freq_mask``
+        of them (a fraction), and one span of consecutive real frames, up to ``time_mask``
+        of its real frames (a fraction), set to the feature mean, i.e. to 0 after
+        standardization. Widths and positions are drawn uniformly from torch's random
+        state. 0 disables a mask.
     """
 
     def __init__(
@@ -105,12 +106,12 @@ class HybridCNNLSTMModule(nn.Module):
         pooling: str = "mean",
         feature_mean=None,
         feature_scale=None,
-        freq_mask: int = 0,
-        time_mask: int = 0,
+        freq_mask: float = 0.0,
+        time_mask: float = 0.0,
     ) -> None:
         super().__init__()
-        self.freq_mask = int(freq_mask)
-        self.time_mask = int(time_mask)
+        self.freq_mask = float(freq_mask)
+        self.time_mask = float(time_mask)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if architecture not in ARCHITECTURES:
@@ -221,13 +222,15 @@ class HybridCNNLSTMModule(nn.Module):
         frame = torch.arange(n_frames, device=x.device)[None, :]
         masked = torch.zeros(batch, n_frames, n_coef, dtype=torch.bool, device=x.device)
         if self.freq_mask > 0:
-            width = torch.randint(0, min(self.freq_mask, n_coef) + 1, (batch, 1))
+            most = int(self.freq_mask * n_coef)
+            width = torch.randint(0, most + 1, (batch, 1))
             start = (torch.rand(batch, 1) * (n_coef - width + 1)).long()
             band = (coef >= start.to(x.device)) & (coef < (start + width).to(x.device))
             masked |= band[:, None, :]
         if self.time_mask > 0:
             n_real = lengths.to(torch.long).cpu()[:, None]
-            width = torch.minimum(torch.randint(0, self.time_mask + 1, (batch, 1)), n_real)
+            most = (self.time_mask * n_real).long()
+            width = (torch.rand(batch, 1) * (most + 1)).long()  # uniform in 0..most
             start = (torch.rand(batch, 1) * (n_real - width + 1)).long()
             span = (frame >= start.to(x.device)) & (frame < (start + width).to(x.device))
             masked |= span[:, :, None]
