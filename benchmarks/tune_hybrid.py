@@ -1,14 +1,16 @@
 r"""Score hybrid configurations on 4Q with the benchmark's folds (how the defaults were chosen).
 
-Each configuration is a JSON object of ``HybridCNNLSTMClassifier`` parameters, plus an
-optional ``"_features"`` object of ``MFCCTransformer`` parameters. Every configuration runs on
-the same artist-grouped, stratified 5 folds as ``python -m sk_deepsense.benchmark`` (seed 0),
-one torch thread per process (run two processes on two cores), and appends one JSON line
-per configuration to ``--out``::
+Each configuration is a JSON object of ``HybridCNNLSTMClassifier`` parameters, plus optional
+``"_features"`` (an object of feature parameters, with ``"kind"``: ``"logmel"``, the default,
+or ``"mfcc"``) and ``"_seed"`` (fold ``k`` is fitted with ``random_state=k + 100 * seed``;
+default 0, as in ``python -m sk_deepsense.benchmark``). Every configuration runs on the same
+artist-grouped, stratified 5 folds as the benchmark (seed 0), one torch thread per process
+(run two processes on two cores), and appends one JSON line per configuration to ``--out``,
+with the per-fold class probabilities in ``--out``'s folder. The study of
+``docs/benchmarks.rst``, e.g.::
 
     python benchmarks/tune_hybrid.py --data-dir ../shared/data/4q-dev --out tune.jsonl \
-        '{"_features": {"hop_length": 1024}}' \
-        '{"_features": {"hop_length": 1024}, "chunking": "random", "train_chunk": 128}'
+        '{"n_ensemble": 1}' '{"n_ensemble": 1, "mixup": 0.0}' '{"n_ensemble": 1, "_seed": 1}'
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, f1_score
 
-from sk_deepsense import HybridCNNLSTMClassifier, MFCCTransformer
+from sk_deepsense import HybridCNNLSTMClassifier, LogMelTransformer, MFCCTransformer
 from sk_deepsense.benchmark import make_splits
 from sk_deepsense.datasets import load_4q
 
@@ -42,21 +44,33 @@ def main(argv=None):
     splits = make_splits(y, groups, n_splits=args.folds)
     for text in args.configs:
         cfg = json.loads(text)
-        features = cfg.pop("_features", {})
-        X = MFCCTransformer(memory=args.cache, **features).transform(data.filenames)
+        features = dict(cfg.pop("_features", {}))
+        seed = int(cfg.pop("_seed", 0))
+        kind = {"logmel": LogMelTransformer, "mfcc": MFCCTransformer}[
+            features.pop("kind", "logmel")
+        ]
+        X = kind(memory=args.cache, n_jobs=2, **features).transform(data.filenames)
+        probas = {}
         accs, f1s, epochs, fit_s = [], [], [], []
         for k, (tr, te) in enumerate(splits):
             t0 = time.perf_counter()
-            clf = HybridCNNLSTMClassifier(random_state=k, **cfg).fit(X[tr], y[tr])
+            clf = HybridCNNLSTMClassifier(random_state=k + 100 * seed, **cfg).fit(X[tr], y[tr])
             fit_s.append(time.perf_counter() - t0)
-            pred = clf.predict(X[te])
+            probas[f"fold{k}"] = proba = clf.predict_proba(X[te])
+            pred = clf.classes_[proba.argmax(axis=1)]
             accs.append(accuracy_score(y[te], pred))
             f1s.append(f1_score(y[te], pred, average="macro"))
             epochs.append(len(clf.history_))
             print(f"{text} fold {k}: accuracy {accs[-1]:.3f}, {epochs[-1]} epochs", flush=True)
+        name = (
+            f"{args.out.stem}-{len(args.out.read_text().splitlines()) if args.out.exists() else 0}"
+        )
+        np.savez(args.out.parent / f"{name}-proba.npz", **probas)
         record = {
             "cfg": cfg,
-            "features": features,
+            "features": {"kind": kind.__name__, **features},
+            "seed": seed,
+            "probabilities": f"{name}-proba.npz",
             "acc": float(np.mean(accs)),
             "acc_std": float(np.std(accs)),
             "f1": float(np.mean(f1s)),

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "FEATURES",
     "MODELS",
     "build_parser",
     "format_records",
@@ -39,6 +40,8 @@ __all__ = [
 NEURAL_CHOICES = ("hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm")
 BASELINE_CHOICES = ("svm", "logreg", "random_forest", "knn", "majority")
 MODELS = NEURAL_CHOICES + BASELINE_CHOICES
+#: Audio features ``train`` can use (``--features``): the first step of its pipeline.
+FEATURES = ("logmel", "mfcc")
 FORMATS = ("table", "json", "csv")
 LOADERS = ("4q", "emomusic", "pmemo", "deam")
 
@@ -110,14 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         parents=[common],
         help="fit a model on a labels CSV or a dataset folder and save it",
-        description="Fit 'MFCCTransformer -> model' on the audio files of a labels CSV "
+        description="Fit 'LogMelTransformer (or MFCCTransformer) -> model' on the audio files "
+        "of a labels CSV "
         "(columns path,label for classification or path,arousal,valence for regression; "
         "optional group column, e.g. the artist, for grouped --cv; relative paths are "
         "relative to the CSV) or of a dataset folder, optionally report cross-validated "
         "scores first, and save the fitted pipeline with joblib.",
         epilog="Examples: sk-deepsense train labels.csv -o model.joblib --cv 5 | "
         "sk-deepsense train --dataset 4q --data-dir ~/data/4q -o 4q.joblib "
-        "--set clf__max_epochs=20 --set mfcc__n_mfcc=40",
+        "--set clf__max_epochs=20 --set logmel__n_mels=96",
     )
     p.add_argument("labels", nargs="?", type=Path, metavar="LABELS.csv", help="labels CSV")
     p.add_argument(
@@ -143,8 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         choices=MODELS,
         default="hybrid",
-        help="the network architecture, or a classical baseline on MFCC statistics "
-        "(default: hybrid)",
+        help="the network architecture, or a classical baseline on per-clip statistics of the "
+        "features (default: hybrid)",
+    )
+    p.add_argument(
+        "--features",
+        choices=FEATURES,
+        default="logmel",
+        help="the audio features, and the name of the pipeline's first step: 'logmel' "
+        "(LogMelTransformer, recommended) or 'mfcc' (MFCCTransformer) (default: logmel)",
     )
     p.add_argument(
         "--set",
@@ -152,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="set a pipeline parameter by its scikit-learn name, e.g. clf__max_epochs=20 or "
-        "mfcc__n_mfcc=40 (repeatable; values are read as JSON or Python literals, else text)",
+        "logmel__n_mels=96 (repeatable; values are read as JSON or Python literals, else text)",
     )
     p.add_argument(
         "--cv",
@@ -397,16 +408,17 @@ def _load_model(path: Path) -> Any:
     return model
 
 
-def _mfcc_step(model: Any) -> Any:
-    from .features import MFCCTransformer
+def _feature_step(model: Any) -> Any:
+    """Return the pipeline's audio feature transformer (its first step), or None."""
+    from .features import BaseAudioTransformer
 
-    step = model.steps[0][1]
-    return step if isinstance(step, MFCCTransformer) else None
+    step = model.steps[0][1] if hasattr(model, "steps") else None
+    return step if isinstance(step, BaseAudioTransformer) else None
 
 
-def _configure_mfcc(model: Any, args: argparse.Namespace) -> None:
+def _configure_features(model: Any, args: argparse.Namespace) -> None:
     """Apply ``--n-jobs``, progress and list-every-broken-file to the feature step."""
-    step = _mfcc_step(model)
+    step = _feature_step(model)
     if step is not None:
         step.set_params(n_jobs=args.n_jobs, verbose=int(not args.quiet), on_error="raise_all")
 
@@ -473,11 +485,12 @@ def make_pipeline_for(
     task: str,
     *,
     seed: int = 0,
+    features: str = "logmel",
     n_jobs: int | None = None,
     cache: str | None = None,
     verbose: int = 0,
 ) -> Any:
-    """Build the pipeline ``train`` fits: ``("mfcc", MFCCTransformer) -> ("clf", model)``.
+    """Build the pipeline ``train`` fits: ``(features, transformer) -> ("clf", model)``.
 
     Parameters
     ----------
@@ -488,6 +501,9 @@ def make_pipeline_for(
         Which estimator.
     seed : int, default=0
         ``random_state`` of the model.
+    features : {"logmel", "mfcc"}, default="logmel"
+        :class:`~sk_deepsense.LogMelTransformer` or :class:`~sk_deepsense.MFCCTransformer`;
+        also the name of the first step.
     n_jobs : int or None, default=None
         Files decoded in parallel.
     cache : str or None, default=None
@@ -503,9 +519,11 @@ def make_pipeline_for(
     from sklearn.pipeline import Pipeline
 
     from .baselines import make_baseline
-    from .features import MFCCTransformer
+    from .features import LogMelTransformer, MFCCTransformer
     from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
+    if features not in FEATURES:
+        raise ValueError(f"features must be one of {list(FEATURES)}, got {features!r}")
     if model not in MODELS:
         raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
     if model in NEURAL_CHOICES:
@@ -515,8 +533,9 @@ def make_pipeline_for(
         rs = seed if model == "random_forest" else None
         clf = make_baseline(model, task=task, random_state=rs)
     # A command-line run over a folder should report every broken file at once.
-    mfcc = MFCCTransformer(n_jobs=n_jobs, memory=cache, verbose=verbose, on_error="raise_all")
-    return Pipeline([("mfcc", mfcc), ("clf", clf)])
+    transformer = {"logmel": LogMelTransformer, "mfcc": MFCCTransformer}[features]
+    step = transformer(n_jobs=n_jobs, memory=cache, verbose=verbose, on_error="raise_all")
+    return Pipeline([(features, step), ("clf", clf)])
 
 
 def _validate_pipeline_params(pipe: Any) -> None:
@@ -558,6 +577,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         args.model,
         task,
         seed=args.seed,
+        features=args.features,
         n_jobs=args.n_jobs,
         cache=args.cache,
         verbose=int(not args.quiet),
@@ -573,15 +593,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise CLIError(
                 f"--set {key}: no such pipeline parameter; {hint}parameters are named "
-                "STEP__PARAM with the steps 'mfcc' (MFCCTransformer) and 'clf' (the model), "
-                "e.g. clf__max_epochs, mfcc__n_mfcc (see the API reference for all of them)"
+                f"STEP__PARAM with the steps {args.features!r} (the features, --features) and "
+                "'clf' (the model), e.g. clf__max_epochs, logmel__n_mels, mfcc__n_mfcc (see "
+                "the API reference for all of them)"
             ) from exc
     try:
         _validate_pipeline_params(pipe)
     except ValueError as exc:
         raise CLIError(f"--set: {' '.join(str(exc).split())}") from exc
 
-    mfcc, clf = pipe.steps[0][1], pipe.steps[-1][1]
+    extractor, clf = pipe.steps[0][1], pipe.steps[-1][1]
     what = "labels" if task == "classification" else "targets"
     summary = (
         ", ".join(f"{n}: {c}" for n, c in zip(*np.unique(y, return_counts=True), strict=True))
@@ -590,7 +611,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     )
     _note(args, f"{len(paths)} clips, {task} ({what}: {summary}); model: {args.model}")
     t0 = time.perf_counter()
-    X = mfcc.fit_transform(paths)
+    X = extractor.fit_transform(paths)
     _note(args, f"features {X.shape} in {time.perf_counter() - t0:.1f} s")
 
     if args.cv:
@@ -618,7 +639,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     clf.fit(X, y)
     fit_s = time.perf_counter() - t0
     # Progress output and the cache folder belong to this run, not to the saved model.
-    mfcc.set_params(verbose=0, memory=None, on_error="raise")
+    extractor.set_params(verbose=0, memory=None, on_error="raise")
     if isinstance(clf, BaseHybridCNNLSTM):
         clf.set_params(verbose=0)
     if output.suffix.lower() == ".skds":
@@ -737,7 +758,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                 f"ends with a {type(final).__name__}"
             )
     files = _expand_files(args.files)
-    _configure_mfcc(model, args)
+    _configure_features(model, args)
     X = model[:-1].transform(files)
     records = predict_records(model[-1], X, files)
     sys.stdout.write(format_records(records, args.format))
@@ -757,7 +778,7 @@ def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float |
 
     from .plotting import predict_timeline
 
-    step = _mfcc_step(model)
+    step = _feature_step(model)
     if step is not None:
         if window is None:
             window = step.duration  # the length of the clips the model was trained on
@@ -788,7 +809,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     plot = _check_writable(args.plot, args.overwrite, "--plot") if args.plot else None
     task = "classification" if _is_classifier(model) else "regression"
     data = datasets.load_labels(args.labels, task=task)
-    _configure_mfcc(model, args)
+    _configure_features(model, args)
     _note(args, f"{len(data.filenames)} clips from {args.labels}")
     y_pred = model.predict(data.filenames)
     y_true = data.target

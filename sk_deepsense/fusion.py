@@ -46,7 +46,7 @@ def make_fusion(
     classical : Pipeline or None, default=None
         Audio paths -> class probabilities by a classical model. ``None``: an RBF SVM, its
         scores mapped to probabilities by Platt scaling
-        (``CalibratedClassifierCV(SVC(), ensemble=False)``), on the mean and standard
+        (``CalibratedClassifierCV(SVC(), ensemble=False, cv=3)``), on the mean and standard
         deviation of every
         :class:`~sk_deepsense.features.DescriptorTransformer` descriptor and of its
         frame-to-frame differences (46 ms frames): the strongest classical model of the
@@ -88,7 +88,7 @@ def make_fusion(
             statistics=SequenceStatistics(deltas=True),
         )
         # Platt-scaled probabilities, as SVC(probability=True) gave (deprecated since 1.9)
-        classical.set_params(model=CalibratedClassifierCV(SVC(), ensemble=False))
+        classical.set_params(model=CalibratedClassifierCV(SVC(), ensemble=False, cv=3))
     if weights is not None:
         weights = [float(w) for w in np.asarray(weights, dtype=float).ravel()]
     return VotingClassifier(

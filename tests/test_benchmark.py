@@ -11,7 +11,9 @@ import pytest
 from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, make_baseline
 from sk_deepsense.benchmark import ccc, default_models, main, make_splits, run_benchmark
 
-TINY = dict(n_filters=4, filter_size=3, lstm_hidden_size=8, max_epochs=2, early_stopping=False)
+TINY = dict(
+    n_filters=4, filter_size=3, lstm_hidden_size=8, max_epochs=2, early_stopping=False, n_ensemble=1
+)
 
 
 def sequences(n=40, seed=0):

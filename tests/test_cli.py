@@ -21,8 +21,9 @@ TINY = [
     "--set", "clf__max_epochs=2",
     "--set", "clf__n_filters=4",
     "--set", "clf__lstm_hidden_size=8",
-    "--set", "mfcc__duration=2.0",
-    "--set", "mfcc__sr=16000",
+    "--set", "clf__n_ensemble=1",
+    "--set", "logmel__duration=2.0",
+    "--set", "logmel__sr=16000",
 ]  # fmt: skip
 
 
@@ -126,8 +127,8 @@ def test_train_with_cv_saves_a_pipeline_that_predicts_like_the_command(
     assert "saved" in stdout
     pipe = joblib.load(out)
     assert pipe.named_steps["clf"].max_epochs == 2  # --set reached the model
-    assert pipe.named_steps["mfcc"].sr == 16000
-    assert pipe.named_steps["mfcc"].verbose == 0  # no progress bars baked into the model
+    assert pipe.named_steps["logmel"].sr == 16000  # the recommended features by default
+    assert pipe.named_steps["logmel"].verbose == 0  # no progress bars baked into the model
     paths, _ = audio_corpus
     code, stdout, _ = run(capsys, "predict", out, paths[0], paths[5], "--format", "json", "-q")
     records = json.loads(stdout)
@@ -155,7 +156,9 @@ def test_train_refuses_to_replace_a_model_unless_asked(capsys, labels_csv, tmp_p
     [
         (["--set", "clf__max_epoch=3"], "did you mean clf__max_epochs"),
         (["--set", "clf__max_epochs=-3"], "'max_epochs' parameter of HybridCNNLSTMClassifier"),
-        (["--set", "mfcc__n_mfcc=zero"], "'n_mfcc' parameter of MFCCTransformer"),
+        (["--set", "logmel__n_mels=zero"], "'n_mels' parameter of LogMelTransformer"),
+        (["--set", "mfcc__n_mfcc=3"], "steps 'logmel' .the features, --features."),
+        (["--features", "mfcc", "--set", "mfcc__n_mfcc=zero"], "'n_mfcc' parameter of MFCC"),
         (["--set", "max_epochs"], "expected KEY=VALUE"),
         (["--cv", "1"], "--cv 1: needs at least 2 folds"),
         (["--dataset", "4q"], "either LABELS.csv or --dataset"),
@@ -224,7 +227,7 @@ def test_baseline_model_predicts_labels_without_probabilities(
     capsys, labels_csv, audio_corpus, tmp_path
 ):
     out = tmp_path / "svm.joblib"
-    argv = ["train", labels_csv, "-o", out, "--model", "svm", "--cv", "2", *TINY[6:]]
+    argv = ["train", labels_csv, "-o", out, "--model", "svm", "--cv", "2", *TINY[8:]]
     code, stdout, err = run(capsys, *argv)
     assert code == 0, err
     assert "cross-validated scores" in stdout

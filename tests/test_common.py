@@ -22,6 +22,7 @@ TINY = dict(
     n_conv_layers=1,
     lstm_hidden_size=8,
     max_epochs=40,
+    n_ensemble=2,  # the ensemble path, at two networks' cost
     batch_size=16,
     lr=1e-2,
     early_stopping=False,

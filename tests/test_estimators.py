@@ -21,6 +21,7 @@ FAST = dict(
     filter_size=3,
     lstm_hidden_size=16,
     max_epochs=15,
+    n_ensemble=1,
     lr=1e-2,
     early_stopping=False,
     random_state=SEED,
@@ -301,7 +302,8 @@ class TestTrainChunks:
     def test_training_sees_chunks_and_validation_whole_clips(self, data):
         X, y, _ = data
         lengths = (~np.isnan(X[:, :, 0])).sum(axis=1)
-        clf = HybridCNNLSTMClassifier(**{**FAST, "train_chunk": 4, "max_epochs": 2}).fit(X, y)
+        consecutive = {**FAST, "train_chunk": 4, "chunking": "consecutive", "max_epochs": 2}
+        clf = HybridCNNLSTMClassifier(**consecutive).fit(X, y)
         seen = sum(clf.history_[0, "batches", :, "train_batch_size"])
         expected = sum(len([s for s in range(0, n, 4) if n - s >= 2 or s == 0]) for n in lengths)
         assert seen == expected > len(X)
@@ -349,7 +351,7 @@ class TestTrainChunks:
         params = {**FAST, "train_chunk": 4, "max_epochs": 3}
         p1 = HybridCNNLSTMClassifier(**params, chunking="random").fit(X, y).predict_proba(X)
         p2 = HybridCNNLSTMClassifier(**params, chunking="random").fit(X, y).predict_proba(X)
-        p3 = HybridCNNLSTMClassifier(**params).fit(X, y).predict_proba(X)
+        p3 = HybridCNNLSTMClassifier(**params, chunking="consecutive").fit(X, y).predict_proba(X)
         np.testing.assert_array_equal(p1, p2)
         assert not np.allclose(p1, p3)
 
@@ -481,7 +483,7 @@ class TestRecipe:
         y = target(Est, data)
         params = {**FAST, "max_epochs": 4}
         single = Est(**params).fit(X, y)
-        ensemble = Est(**params, n_ensemble=3).fit(X, y)
+        ensemble = Est(**{**params, "n_ensemble": 3}).fit(X, y)
         assert len(ensemble.nets_) == 3 and ensemble.net_ is ensemble.nets_[0]
         assert ensemble.n_parameters_ == 3 * single.n_parameters_
         out = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"

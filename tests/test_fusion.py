@@ -30,7 +30,7 @@ def small_fusion(cache, **kw):
             (
                 "clf",
                 HybridCNNLSTMClassifier(
-                    n_filters=8, lstm_hidden_size=16, max_epochs=20, lr=1e-2,
+                    n_filters=8, lstm_hidden_size=16, max_epochs=20, lr=1e-2, n_ensemble=1,
                     early_stopping=False, random_state=SEED,
                 ),
             ),

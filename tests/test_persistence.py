@@ -37,7 +37,13 @@ matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(
-    n_filters=4, lstm_hidden_size=8, n_conv_layers=1, max_epochs=2, batch_size=8, random_state=0
+    n_filters=4,
+    lstm_hidden_size=8,
+    n_conv_layers=1,
+    max_epochs=2,
+    batch_size=8,
+    random_state=0,
+    n_ensemble=1,
 )
 
 

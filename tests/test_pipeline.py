@@ -17,6 +17,7 @@ CLF = dict(
     n_filters=8,
     lstm_hidden_size=16,
     max_epochs=25,
+    n_ensemble=1,
     lr=1e-2,
     early_stopping=False,
     random_state=SEED,

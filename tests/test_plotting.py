@@ -31,7 +31,13 @@ from sk_deepsense.plotting import (
 matplotlib.use("Agg")
 
 TINY = dict(
-    max_epochs=2, n_filters=4, lstm_hidden_size=4, n_conv_layers=1, batch_size=8, random_state=0
+    max_epochs=2,
+    n_filters=4,
+    lstm_hidden_size=4,
+    n_conv_layers=1,
+    batch_size=8,
+    random_state=0,
+    n_ensemble=1,
 )
 SR, HOP = 8000, 256
 

@@ -39,7 +39,12 @@ def test_user_story_on_32_real_mp3s(clips, tmp_path):
     assert X.shape == (32, mfcc.n_frames_, 20) and np.isfinite(X).all()
 
     small = dict(
-        n_filters=8, lstm_hidden_size=16, max_epochs=4, random_state=SEED, early_stopping=False
+        n_filters=8,
+        lstm_hidden_size=16,
+        max_epochs=4,
+        random_state=SEED,
+        early_stopping=False,
+        n_ensemble=1,
     )
     pipe = Pipeline([("mfcc", mfcc), ("clf", HybridCNNLSTMClassifier(**small))])
     pipe.fit(paths, labels)
@@ -75,7 +80,7 @@ def test_command_line_on_a_path_label_csv_of_real_mp3s(clips, tmp_path, capsys):
         for p, label in zip(paths[::2], labels[::2], strict=True):  # 16 clips, 4 per quadrant
             writer.writerow([os.path.relpath(p, tmp_path), label])
     model = tmp_path / "model.joblib"
-    tiny = ["--set", "mfcc__duration=5.0", "--set", "clf__max_epochs=2", "--set", "clf__n_filters=8"]  # fmt: skip  # noqa: E501
+    tiny = ["--set", "logmel__duration=5.0", "--set", "clf__max_epochs=2", "--set", "clf__n_ensemble=1"]  # fmt: skip  # noqa: E501
     assert main(["train", str(labels_csv), "-o", str(model), "--cv", "2", *tiny]) == 0
     out = capsys.readouterr().out
     assert "cross-validated scores (2 folds" in out and f"saved {model}" in out

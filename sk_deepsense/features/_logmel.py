@@ -59,8 +59,9 @@ class LogMelTransformer(BaseAudioTransformer):
         Mel bands per frame (the coefficients of the output).
     n_fft : int, default=2048
         FFT window length in samples.
-    hop_length : int, default=512
-        Samples between successive frames (about 23 ms at 22050 Hz).
+    hop_length : int, default=1024
+        Samples between successive frames (about 46 ms at 22050 Hz: 646 frames per 30 s;
+        on 4Q, as accurate as 23 ms at half the cost).
     fmin : float, default=0.0
         Lowest mel band frequency (Hz).
     fmax : float or None, default=None
@@ -96,8 +97,8 @@ class LogMelTransformer(BaseAudioTransformer):
     >>> t = np.arange(22050) / 22050
     >>> X = LogMelTransformer(duration=1.0).fit_transform([np.sin(2 * np.pi * 440 * t)])
     >>> X.shape, X.dtype
-    ((1, 44, 64), dtype('float32'))
-    >>> int(X[0, 20].argmax())  # band 8 holds 440 Hz: the loudest
+    ((1, 22, 64), dtype('float32'))
+    >>> int(X[0, 10].argmax())  # band 8 holds 440 Hz: the loudest
     8
     """
     )
@@ -119,7 +120,7 @@ class LogMelTransformer(BaseAudioTransformer):
         sr: int = 22050,
         n_mels: int = 64,
         n_fft: int = 2048,
-        hop_length: int = 512,
+        hop_length: int = 1024,
         fmin: float = 0.0,
         fmax: float | None = None,
         top_db: float | None = 80.0,

@@ -29,7 +29,7 @@ _PARAMS_DOC = """
         of ``lstm_hidden_size`` units, mean- (or last-) pooled without an LSTM. All are
         padding-invariant; ``"conv1d"`` and ``"conv2d"`` are not causal, so their per-frame
         predictions also look a few frames ahead.
-    n_filters : int, default=32
+    n_filters : int, default=16
         Filters per convolution layer.
     filter_size : int, default=5
         Length of each filter along the coefficient axis. Its height in time is always one
@@ -44,15 +44,16 @@ _PARAMS_DOC = """
         Size of the unidirectional LSTM's state.
     lstm_layers : int, default=1
         Stacked LSTM layers.
-    pooling : {"mean", "meanstd", "last"}, default="mean"
+    pooling : {"mean", "meanstd", "last"}, default="meanstd"
         Clip summary of the LSTM states: their mean over the real frames; their mean and
         standard deviation (statistics pooling, which tells the output layer how much the
         music changes, as the std features of the classical baselines do); or the last real
         frame's state.
     dropout : float, default=0.2
         Dropout on frame features, between LSTM layers and before the output layer.
-    max_epochs : int, default=60
-        Maximum passes over the training data.
+    max_epochs : int, default=200
+        Maximum passes over the training data (early stopping usually ends sooner: with
+        random crops an epoch is one crop per clip).
     batch_size : int, default=32
         Clips per gradient step (and per inference batch).
     lr : float, default=3e-3
@@ -64,32 +65,31 @@ _PARAMS_DOC = """
         has not improved for ``patience`` epochs and restore the best epoch's weights.
     validation_fraction : float, default=0.15
         Fraction held out for early stopping.
-    patience : int, default=10
+    patience : int, default=25
         Epochs without validation improvement before stopping.
-    train_chunk : int or None, default=256
-        Train on consecutive chunks of this many frames cut from each training sequence
-        (about 6 s at the default MFCC hop), each labelled with its clip's target; ``None``
-        trains on whole sequences. Prediction always uses whole sequences. Chunks multiply
-        the training examples and shorten the sequences the LSTM is trained on; on 4Q clips
-        this scored better than whole sequences and made an epoch about 1.8x faster (see
-        the benchmarks page). A clip's last piece is used only if it has at least
-        ``train_chunk // 2`` frames (or is the clip's only piece): with ``"consecutive"``
-        chunks, up to half a chunk at the end of each clip is never trained on. The
-        validation clips of early stopping are split off before chunking and scored whole.
-    chunking : {"consecutive", "random"}, default="consecutive"
+    train_chunk : int or None, default=128
+        Train on pieces of this many frames of each training sequence (about 6 s at
+        :class:`~sk_deepsense.LogMelTransformer`'s default 46 ms hop), each labelled with
+        its clip's target (see ``chunking``); ``None`` trains on whole sequences. Short
+        pieces multiply the training examples and shorten the sequences the LSTM is trained
+        on; on 4Q they score better than whole sequences and train faster (see the
+        benchmarks page). With ``"consecutive"`` chunks, a clip's last piece is used only if
+        it has at least ``train_chunk // 2`` frames (or is the clip's only piece). The
+        validation clips of early stopping are split off first and scored whole.
+    chunking : {"consecutive", "random"}, default="random"
         How ``train_chunk`` cuts the training clips: ``"consecutive"`` cuts every clip into
         fixed, back-to-back chunks once; ``"random"`` draws one window of ``train_chunk``
         frames at a random offset from every clip in every epoch (data augmentation: an
         epoch then has one example per clip).
-    freq_mask : float, default=0.0
+    freq_mask : float, default=0.125
         SpecAugment-style masking while training (Park et al., 2019): in every training
         example, one band of consecutive coefficients, up to this fraction of them (width
         and position drawn at random), is set to the training mean. 0: off; 0.125 masks up
         to 8 of 64 mel bands, 2 of 20 MFCCs. Never applied at prediction.
-    time_mask : float, default=0.0
+    time_mask : float, default=0.125
         Likewise, one span of consecutive real frames per training example, up to this
         fraction of its frames (16 frames of a 128-frame crop at 0.125). 0: off.
-    mixup : float, default=0.0
+    mixup : float, default=0.2
         Mixup (Zhang et al., 2018): each training batch is blended with a shuffled copy of
         itself, ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(mixup, mixup)``, and the
         loss is the same blend of the losses against both targets. 0: off; 0.2 to 0.4 is
@@ -99,7 +99,7 @@ _PARAMS_DOC = """
         (``best_epoch_``) on its held-out clips, train again from the same initial weights on
         **every** clip for that many epochs, so that no clip is left out of the final model
         (about 1.8x the training time). Requires ``early_stopping=True``.
-    predict_window : int or None, default=None
+    predict_window : int or None, default=128
         ``None``: a clip's prediction is one pass of the network over the whole clip. An int:
         the prediction averages the network's outputs over windows of ``predict_window``
         frames that cover the whole clip (class probabilities are averaged for the
@@ -109,7 +109,7 @@ _PARAMS_DOC = """
     predict_hop : int or None, default=None
         Frames between the starts of consecutive prediction windows; ``None`` means half a
         window. The last window always ends at the clip's last frame.
-    n_ensemble : int, default=1
+    n_ensemble : int, default=3
         Networks trained from different seeds (each with its own validation split) and
         averaged at prediction (class probabilities, or regression targets): less variance
         from one unlucky initialisation, for ``n_ensemble`` times the training and
