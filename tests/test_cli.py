@@ -157,7 +157,7 @@ def test_train_refuses_to_replace_a_model_unless_asked(capsys, labels_csv, tmp_p
         (["--set", "clf__max_epoch=3"], "did you mean clf__max_epochs"),
         (["--set", "clf__max_epochs=-3"], "'max_epochs' parameter of HybridCNNLSTMClassifier"),
         (["--set", "logmel__n_mels=zero"], "'n_mels' parameter of LogMelTransformer"),
-        (["--set", "mfcc__n_mfcc=3"], "steps 'logmel' .the features, --features."),
+        (["--set", "mfcc__n_mfcc=3"], "steps 'logmel' (the features, --features)"),
         (["--features", "mfcc", "--set", "mfcc__n_mfcc=zero"], "'n_mfcc' parameter of MFCC"),
         (["--set", "max_epochs"], "expected KEY=VALUE"),
         (["--cv", "1"], "--cv 1: needs at least 2 folds"),
