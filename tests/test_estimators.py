@@ -383,10 +383,12 @@ def test_unknown_architecture_is_named(data):
 
 # ------------------------------------------------------------------ the small-data recipe
 class TestRecipe:
+    @pytest.mark.parametrize("architecture", ["hybrid", "conv1d"])  # features once / not
     @pytest.mark.parametrize("Est", ESTIMATORS)
-    def test_window_prediction_is_the_mean_of_the_windows(self, Est, data):
+    def test_window_prediction_is_the_mean_of_the_windows(self, Est, architecture, data):
         X, *_ = data
-        est = Est(**FAST).fit(X, target(Est, data))
+        est = Est(**{**FAST, "architecture": architecture}).fit(X, target(Est, data))
+        assert est.net_.module_.frames_independent is (architecture == "hybrid")
         method = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
         windowed = clone(est).set_params(predict_window=5, predict_hop=2)
         windowed.net_, windowed.classes_ = est.net_, getattr(est, "classes_", None)
@@ -405,6 +407,21 @@ class TestRecipe:
         np.testing.assert_allclose(
             getattr(windowed, method)(X), getattr(est, method)(X), rtol=BATCH_RTOL, atol=BATCH_ATOL
         )
+
+    @pytest.mark.parametrize("architecture", ["hybrid", "lstm", "hybrid_nolstm"])
+    def test_windows_cut_from_frame_features_equal_windows_cut_from_x(
+        self, architecture, data, monkeypatch
+    ):
+        from sk_deepsense.neural import HybridCNNLSTMModule
+
+        X, y, _ = data
+        est = HybridCNNLSTMClassifier(
+            **{**FAST, "architecture": architecture, "predict_window": 6, "predict_hop": 2}
+        ).fit(X, y)
+        fast = est.predict_proba(X)
+        monkeypatch.setattr(HybridCNNLSTMModule, "frames_independent", property(lambda m: False))
+        slow = est.predict_proba(X)
+        np.testing.assert_allclose(fast, slow, rtol=BATCH_RTOL, atol=BATCH_ATOL)
 
     def test_masks_change_training_only(self):
         from sk_deepsense.neural import HybridCNNLSTMModule

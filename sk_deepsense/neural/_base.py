@@ -388,6 +388,12 @@ class BaseHybridCNNLSTM(BaseEstimator):
         a window is one window. Outputs are averaged where averaging means something
         (:meth:`_to_average` / :meth:`_from_average`: class probabilities, regression
         targets) and returned in the network's output space.
+
+        Where the network transforms every frame on its own (the hybrid, ``"lstm"``,
+        ``"hybrid_nolstm"``: ``module_.frames_independent``), the per-frame features are
+        computed once per clip and the windows are cut from them, so overlapping windows do
+        not pay for the convolution twice; the result is the same as cutting the windows
+        from ``X`` (tested), up to float32 rounding.
         """
         size = int(self.predict_window)
         hop = int(self.predict_hop or max(1, size // 2))
@@ -398,29 +404,40 @@ class BaseHybridCNNLSTM(BaseEstimator):
                 first.append(n - size)
             starts += first
             owners += [i] * len(first)
-        owners_arr = np.asarray(owners)
-        width = min(size, X.shape[1])
-        windows = np.zeros((len(starts), width, X.shape[2]), dtype=np.float32)
-        win_lengths = np.empty(len(starts), dtype=np.int64)
-        for j, (i, start) in enumerate(zip(owners, starts, strict=True)):
-            n = min(size, int(lengths[i]) - start)
-            windows[j, :n] = X[i, start : start + n]
-            win_lengths[j] = n
         module, device = net.module_, net.device
+        width = min(size, X.shape[1])
+        win_lengths = torch.as_tensor(
+            np.minimum(size, lengths[owners] - np.asarray(starts)), dtype=torch.long
+        )
+        frame = torch.arange(width)
+        index = torch.as_tensor(starts)[:, None] + frame[None, :]  # (n_windows, width)
+        valid = frame[None, :] < win_lengths[:, None]
+        index = torch.where(valid, index, 0).to(device)
+        owner_index = torch.as_tensor(owners, device=device)[:, None]
+        valid = valid.to(device)[:, :, None]
+        per_frame = getattr(module, "frames_independent", False)
+        if per_frame:  # features of each clip's frames, once: (B, T, F)
+            source = module.frame_features(
+                torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
+            )
+        else:
+            source = torch.as_tensor(X, device=device)
         # as many frames per forward pass as a batch of whole clips would hold
         step = int(self.batch_size) * max(1, X.shape[1] // width)
-        out = np.concatenate(
-            [
-                module(
-                    torch.as_tensor(windows[k : k + step], device=device),
-                    torch.as_tensor(win_lengths[k : k + step]),
-                )
-                .float()
-                .cpu()
-                .numpy()
-                for k in range(0, len(windows), step)
-            ]
-        )
+        outputs = []
+        for k in range(0, len(starts), step):
+            rows = slice(k, k + step)
+            windows = source[owner_index[rows], index[rows]]  # (n, width, C or F)
+            windows = torch.where(valid[rows], windows, 0.0)
+            ln = win_lengths[rows]
+            if per_frame:
+                states = module.states_from_features(windows, ln)
+                out = module.pool_and_head(states, ln)
+            else:
+                out = module(windows, ln)
+            outputs.append(out.float().cpu().numpy())
+        out = np.concatenate(outputs)
+        owners_arr = np.asarray(owners)
         averaged = np.zeros((len(X), out.shape[1]), dtype=np.float64)
         np.add.at(averaged, owners_arr, self._to_average(out))
         averaged /= np.bincount(owners_arr, minlength=len(X))[:, None]

@@ -248,22 +248,47 @@ class HybridCNNLSTMModule(nn.Module):
         lengths = lengths.to(x.device)
         if self.training and (self.freq_mask > 0 or self.time_mask > 0):
             x = self.augment(x, lengths)
-        n_frames = x.shape[1]
         longest = int(lengths.max())
-        feats = self.frame_dropout(self.frame_features(x[:, :longest], lengths))
+        feats = self.frame_features(x[:, :longest], lengths)
+        return self.states_from_features(feats, lengths, n_frames=x.shape[1])
+
+    def states_from_features(
+        self, feats: torch.Tensor, lengths: torch.Tensor, n_frames: int | None = None
+    ) -> torch.Tensor:
+        """Run the sequence model over per-frame features (:meth:`frame_features`): ``(B, T, H)``.
+
+        ``feats`` holds ``frame_features``' output (zeros at padding frames); the states are
+        zero past each sequence's end and padded with zeros up to ``n_frames`` frames.
+        """
+        lengths = lengths.to(feats.device)
+        longest = feats.shape[1]
+        feats = self.frame_dropout(feats)
         if self.lstm is None:
             states = self.dense(feats)
         else:
             states, _ = self.lstm(feats)
-        mask = torch.arange(longest, device=x.device)[None, :] < lengths[:, None]
+        mask = torch.arange(longest, device=feats.device)[None, :] < lengths[:, None]
         states = states * mask[:, :, None]
-        if longest < n_frames:
+        if n_frames is not None and longest < n_frames:
             states = nn.functional.pad(states, (0, 0, 0, n_frames - longest))
         return states
 
+    @property
+    def frames_independent(self) -> bool:
+        """Whether :meth:`frame_features` transforms every frame on its own.
+
+        True for the hybrid (its filters are one frame tall), ``"hybrid_nolstm"`` and
+        ``"lstm"``: a frame's features are then the same in any window that contains it,
+        which lets windowed prediction compute them once per clip.
+        """
+        return self.architecture in ("hybrid", "hybrid_nolstm", "lstm")
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One output vector per sequence: ``(B, n_outputs)``."""
-        states = self.frame_states(x, lengths)
+        return self.pool_and_head(self.frame_states(x, lengths), lengths)
+
+    def pool_and_head(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Pool frame states (``pooling``) over each sequence's real frames; the output layer."""
         lengths = lengths.to(states.device)
         if self.pooling == "last":
             pooled = states[torch.arange(states.shape[0], device=states.device), lengths - 1]
