@@ -96,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--n-samples", type=int, default=160, help="synthetic clips (default: 160)")
     p.add_argument("--folds", type=int, default=4, help="cross-validation folds (default: 4)")
-    p.add_argument("--max-epochs", type=int, default=40, help="network epochs (default: 40)")
+    p.add_argument(
+        "--max-epochs",
+        type=int,
+        default=200,
+        help="epoch limit of the networks; early stopping ends them sooner (default: 200)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of data, folds and models")
     p.add_argument(
         "--fast",

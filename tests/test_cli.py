@@ -333,11 +333,16 @@ def test_demo_fast_writes_every_plot_and_protects_them(capsys, tmp_path):
     out = tmp_path / "demo"
     code, stdout, err = run(capsys, "demo", "-o", out, "--fast")
     assert code == 0, err
-    assert "hybrid 1-D CNN + LSTM" in stdout and "MFCC statistics + SVM" in stdout
+    assert "hybrid on MFCCs" in stdout and "hybrid on log-mel" in stdout
+    assert "MFCC statistics + SVM" in stdout
     for name in DEMO_FILES:
         assert (out / name).stat().st_size > 0, name
     results = json.loads((out / "results.json").read_text())
-    assert len(results["scores"]["hybrid 1-D CNN + LSTM"]) == 2
+    assert (
+        len(results["scores"]["hybrid on MFCCs"])
+        == len(results["scores"]["hybrid on log-mel"])
+        == 2
+    )
     assert [s[2] for s in results["timeline_segments"]] == ["Q1", "Q3", "Q2"]
     model = joblib.load(out / "model.joblib")
     assert model.predict([str(out / "clips" / "clip_0000.wav")])[0] in {"Q1", "Q2", "Q3", "Q4"}
