@@ -33,8 +33,8 @@ from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline
 
 from sk_deepsense import HybridCNNLSTMClassifier, LogMelTransformer
-from sk_deepsense.benchmark import make_splits
 from sk_deepsense.datasets import load_4q
+from sk_deepsense.model_selection import make_splits
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "4q-dev"
 

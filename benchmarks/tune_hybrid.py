@@ -25,8 +25,8 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 
 from sk_deepsense import HybridCNNLSTMClassifier, LogMelTransformer, MFCCTransformer
-from sk_deepsense.benchmark import make_splits
 from sk_deepsense.datasets import load_4q
+from sk_deepsense.model_selection import make_splits
 
 
 def main(argv=None):

@@ -27,8 +27,8 @@ import numpy as np
 from sklearn.model_selection import cross_validate
 
 from sk_deepsense import HybridCNNLSTMClassifier, MFCCTransformer, make_baseline
-from sk_deepsense.benchmark import make_splits
 from sk_deepsense.datasets import load_4q, make_emotion_music
+from sk_deepsense.model_selection import make_splits
 
 parser = argparse.ArgumentParser(description="The hybrid CNN+LSTM vs classical baselines.")
 parser.add_argument("--data-dir", type=Path, help="a 4Q dataset folder; default: synthetic clips")
@@ -81,7 +81,7 @@ print(f"MFCC sequences {X.shape} (clips, frames, coefficients) in {time.perf_cou
 # %%
 # Identical folds for every model
 # -------------------------------
-# :func:`sk_deepsense.benchmark.make_splits` returns the list of (train, test) index pairs:
+# :func:`sk_deepsense.model_selection.make_splits` returns the list of (train, test) index pairs:
 # stratified by quadrant, and grouped by artist when ``groups`` are given. Passing that list
 # as ``cv`` gives every model exactly the same folds, so their scores can be compared fold by
 # fold.

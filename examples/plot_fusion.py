@@ -37,9 +37,9 @@ from sk_deepsense import (
     make_baseline,
     make_fusion,
 )
-from sk_deepsense.benchmark import make_splits
 from sk_deepsense.datasets import load_4q, make_emotion_music
 from sk_deepsense.features import DescriptorTransformer
+from sk_deepsense.model_selection import make_splits
 
 parser = argparse.ArgumentParser(description="The hybrid, the descriptor SVM and their fusion.")
 parser.add_argument("--data-dir", type=Path, help="a 4Q dataset folder; default: synthetic clips")

@@ -7,7 +7,7 @@ predicts the continuous coordinates instead: **arousal** (calm to energetic) and
 (negative to positive), jointly, as a ``y`` of shape ``(n_clips, 2)`` with columns
 ``(arousal, valence)`` in [-1, 1]. The script trains it on a held-out split, scores RMSE,
 Pearson's r and the concordance correlation coefficient (CCC) per target with
-:func:`sk_deepsense.benchmark.score_predictions`, next to the mean-prediction and RBF-SVR
+:func:`sk_deepsense.metrics.score_predictions`, next to the mean-prediction and RBF-SVR
 baselines of :func:`~sk_deepsense.make_baseline`, and draws predictions and truth on the
 arousal-valence plane.
 
@@ -32,8 +32,8 @@ import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 
 from sk_deepsense import HybridCNNLSTMRegressor, MFCCTransformer, make_baseline
-from sk_deepsense.benchmark import score_predictions
 from sk_deepsense.datasets import load_deam, load_emomusic, load_pmemo, make_emotion_music
+from sk_deepsense.metrics import score_predictions
 from sk_deepsense.plotting import plot_arousal_valence
 
 parser = argparse.ArgumentParser(description="Arousal/valence regression from audio.")

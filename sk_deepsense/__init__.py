@@ -13,6 +13,7 @@ The public names:
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
+from ._version import __version__
 from .baselines import make_baseline
 from .exceptions import AudioLoadError, AudioLoadErrors, SkDeepsenseError
 from .features import (
@@ -26,8 +27,6 @@ from .features import (
 from .fusion import make_fusion
 from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 from .persistence import ModelVersionWarning, load_model, save_model
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "AudioLoadError",

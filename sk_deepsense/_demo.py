@@ -109,9 +109,10 @@ def run_demo(
     from sklearn.pipeline import Pipeline
 
     from .baselines import make_baseline
-    from .benchmark import make_splits, score_predictions
     from .datasets import make_emotion_music
     from .features import LogMelTransformer, MFCCTransformer
+    from .metrics import score_predictions
+    from .model_selection import make_splits
     from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
     from .plotting import (
         plot_arousal_valence,

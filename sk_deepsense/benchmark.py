@@ -34,11 +34,11 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
 from .baselines import make_baseline
 from .features._statistics import SequenceStatistics
+from .metrics import ccc, score_predictions
+from .model_selection import make_splits
 from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
 __all__ = [
@@ -63,87 +63,6 @@ NEURAL_MODELS = {
     "lstm": "lstm",
     "hybrid, no lstm": "hybrid_nolstm",
 }
-
-
-def ccc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Lin's concordance correlation coefficient of two 1-D arrays.
-
-    ``2 cov / (var_true + var_pred + (mean_true - mean_pred)^2)``: 1 for perfect agreement,
-    0 for none; unlike Pearson's r it also penalises shifts and scale errors.
-
-    Parameters
-    ----------
-    y_true, y_pred : np.ndarray [shape=(n_samples,)]
-        Targets and predictions.
-
-    Returns
-    -------
-    ccc : float
-        The coefficient.
-    """
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64)
-    mt, mp = y_true.mean(), y_pred.mean()
-    cov = np.mean((y_true - mt) * (y_pred - mp))
-    denom = y_true.var() + y_pred.var() + (mt - mp) ** 2
-    return float(2 * cov / denom) if denom > 0 else 0.0
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if np.std(a) == 0 or np.std(b) == 0:
-        return 0.0  # a constant prediction (e.g. the mean baseline) carries no correlation
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def score_predictions(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    task: str = "classification",
-    target_names: Sequence[str] | None = None,
-) -> dict[str, float]:
-    """Score one set of predictions with the benchmark's metrics.
-
-    Classification: ``accuracy`` and ``macro_f1``. Regression, per target column ``name``:
-    ``{name}_rmse``, ``{name}_r`` (Pearson; 0 for a constant prediction) and ``{name}_ccc``
-    (:func:`ccc`).
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like [shape=(n_samples,) or (n_samples, n_targets)]
-        Targets and predictions.
-    task : {"classification", "regression"}, default="classification"
-        Which scores.
-    target_names : sequence of str or None, default=None
-        Regression target names, one per column (default ``"y0"``, ``"y1"``, ...).
-
-    Returns
-    -------
-    scores : dict of str to float
-        Score name -> value.
-
-    Examples
-    --------
-    >>> from sk_deepsense.benchmark import score_predictions
-    >>> score_predictions(["Q1", "Q2", "Q1"], ["Q1", "Q1", "Q1"])
-    {'accuracy': 0.666..., 'macro_f1': 0.4}
-    """
-    if task == "classification":
-        return {
-            "accuracy": float(accuracy_score(y_true, y_pred)),
-            "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
-        }
-    truth = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
-    pred = np.asarray(y_pred, dtype=np.float64).reshape(len(truth), -1)
-    names = list(target_names) if target_names else [f"y{j}" for j in range(truth.shape[1])]
-    if len(names) != truth.shape[1]:
-        raise ValueError(f"target_names has {len(names)} names for {truth.shape[1]} targets")
-    scores: dict[str, float] = {}
-    for j, target in enumerate(names):
-        scores[f"{target}_rmse"] = float(np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2)))
-        scores[f"{target}_r"] = _pearson(truth[:, j], pred[:, j])
-        scores[f"{target}_ccc"] = ccc(truth[:, j], pred[:, j])
-    return scores
 
 
 def default_models(
@@ -248,52 +167,6 @@ def default_models(
             hybrid=models["hybrid"](seed), classical=None, memory=memory, n_jobs=n_jobs
         ).set_params(classical__features=descriptors())
     return models
-
-
-def make_splits(
-    y: np.ndarray,
-    groups: np.ndarray | None,
-    *,
-    n_splits: int = 5,
-    task: str = "classification",
-    random_state: int = 0,
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Cross-validation splits shared by every model.
-
-    Classification: :class:`~sklearn.model_selection.StratifiedGroupKFold` when ``groups``
-    (e.g. artists) are given, else :class:`~sklearn.model_selection.StratifiedKFold`.
-    Regression: :class:`~sklearn.model_selection.GroupKFold` or
-    :class:`~sklearn.model_selection.KFold`. Always shuffled with ``random_state``.
-
-    Parameters
-    ----------
-    y : np.ndarray
-        Targets.
-    groups : np.ndarray or None
-        Group of each sample; samples of one group never straddle training and test.
-    n_splits : int, default=5
-        Folds.
-    task : {"classification", "regression"}, default="classification"
-        Whether to stratify.
-    random_state : int, default=0
-        Shuffling seed.
-
-    Returns
-    -------
-    splits : list of (train_indices, test_indices)
-        One pair per fold.
-    """
-    X0 = np.zeros((len(y), 1))
-    if task == "classification":
-        if groups is not None:
-            cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
-        else:
-            cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-    elif groups is not None:
-        cv = GroupKFold(n_splits, shuffle=True, random_state=random_state)
-    else:
-        cv = KFold(n_splits, shuffle=True, random_state=random_state)
-    return list(cv.split(X0, y, groups))
 
 
 def _peak_rss_mib() -> float:
@@ -561,21 +434,14 @@ def _load_dataset_folder(dataset: str, data_dir: Path | None):
     Returns ``(filenames, y, groups, task, target_names)``; ``target_names`` is empty for
     classification, ``groups`` None when the dataset has none.
     """
-    from . import datasets
+    from .datasets import load_dataset
 
     if data_dir is None:
         raise ValueError(f"--dataset {dataset} needs --data-dir (the dataset's local folder).")
-    loader = {
-        "4q": datasets.load_4q,
-        "emomusic": datasets.load_emomusic,
-        "pmemo": datasets.load_pmemo,
-        "deam": datasets.load_deam,
-    }[dataset]
-    bunch = loader(data_dir)
-    task = "classification" if dataset == "4q" else "regression"
-    names = [] if task == "classification" else [str(t) for t in bunch.target_names]
+    bunch = load_dataset(dataset, data_dir)
+    names = [] if bunch.task == "classification" else [str(t) for t in bunch.target_names]
     groups = None if bunch.groups is None else np.asarray(bunch.groups)
-    return bunch.filenames, np.asarray(bunch.target), groups, task, names
+    return bunch.filenames, np.asarray(bunch.target), groups, bunch.task, names
 
 
 def _speed_section(paths, transformer, n_files: int, n_jobs: int) -> dict[str, Any]:
@@ -765,7 +631,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     import sklearn
     import torch
 
-    from . import __version__
+    from ._version import __version__
 
     result.info = {
         "dataset": desc,

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser : argparse.ArgumentParser
         The parser, with one sub-parser per command.
     """
-    from . import __version__
+    from ._version import __version__
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -565,7 +565,8 @@ def _format_scores(fold_scores: list[dict[str, float]]) -> str:
 def _cmd_train(args: argparse.Namespace) -> int:
     from sklearn.base import clone
 
-    from .benchmark import make_splits, score_predictions
+    from .metrics import score_predictions
+    from .model_selection import make_splits
     from .neural._base import BaseHybridCNNLSTM
 
     output = _check_writable(args.output, args.overwrite, "-o/--output")
@@ -808,7 +809,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from sklearn.metrics import classification_report, confusion_matrix
 
     from . import datasets
-    from .benchmark import score_predictions
+    from .metrics import score_predictions
 
     model = _load_model(args.model)
     plot = _check_writable(args.plot, args.overwrite, "--plot") if args.plot else None

@@ -82,7 +82,7 @@ class ModelVersionWarning(UserWarning):
 
 # ---------------------------------------------------------------------------- versions
 def _versions() -> dict[str, str]:
-    from . import __version__
+    from ._version import __version__
 
     return {
         "sk_deepsense": __version__,

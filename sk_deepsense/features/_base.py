@@ -307,7 +307,7 @@ def _path_features(path: str, **params: Any) -> np.ndarray:
 @functools.cache
 def _code_versions() -> tuple[str, ...]:
     """Versions of the code that computes features: a new release invalidates the cache."""
-    from .. import __version__
+    from .._version import __version__
 
     return (__version__, librosa.__version__, np.__version__)
 
