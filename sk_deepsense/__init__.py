@@ -13,20 +13,44 @@ The public names:
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
+import lazy_loader as _lazy
+
 from ._version import __version__
-from .baselines import make_baseline
-from .exceptions import AudioLoadError, AudioLoadErrors, SkDeepsenseError
-from .features import (
-    LogMelTransformer,
-    MFCCTransformer,
-    SequenceStatistics,
-    load_audio,
-    pad_sequences,
-    sequence_lengths,
+
+# Lazy submodules (SPEC 1, as librosa and scikit-image do): ``import sk_deepsense`` loads
+# none of torch, skorch, librosa or matplotlib; each name imports its module on first use,
+# so that ``sk-deepsense --help`` answers at once.
+__getattr__, _dir, _ = _lazy.attach(
+    __name__,
+    submodules=[
+        "baselines",
+        "benchmark",
+        "datasets",
+        "exceptions",
+        "features",
+        "fusion",
+        "metrics",
+        "model_selection",
+        "neural",
+        "persistence",
+        "plotting",
+    ],
+    submod_attrs={
+        "baselines": ["make_baseline"],
+        "exceptions": ["AudioLoadError", "AudioLoadErrors", "SkDeepsenseError"],
+        "features": [
+            "LogMelTransformer",
+            "MFCCTransformer",
+            "SequenceStatistics",
+            "load_audio",
+            "pad_sequences",
+            "sequence_lengths",
+        ],
+        "fusion": ["make_fusion"],
+        "neural": ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"],
+        "persistence": ["ModelVersionWarning", "load_model", "save_model"],
+    },
 )
-from .fusion import make_fusion
-from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
-from .persistence import ModelVersionWarning, load_model, save_model
 
 __all__ = [
     "AudioLoadError",
@@ -47,3 +71,7 @@ __all__ = [
     "save_model",
     "sequence_lengths",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted({*_dir(), "__version__"})

@@ -20,13 +20,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
+from ._choices import BASELINES
 from .features._base import BaseAudioTransformer
 from .features._statistics import SequenceStatistics
 
 __all__ = ["BASELINES", "make_baseline"]
-
-#: Names accepted by :func:`make_baseline`.
-BASELINES = ("majority", "svm", "logreg", "random_forest", "knn")
 
 
 def make_baseline(

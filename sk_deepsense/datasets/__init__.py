@@ -17,14 +17,22 @@ Everything returns :class:`sklearn.utils.Bunch` objects (``filenames``, ``target
 The regression datasets share one scale: (arousal, valence) in [-1, 1].
 """
 
-from ._deam import load_deam
-from ._emomusic import load_emomusic
-from ._four_q import load_4q
-from ._labels import load_labels
-from ._pmemo import load_pmemo
-from ._quadrants import QUADRANTS, av_from_quadrant, quadrant_from_av
-from ._registry import DATASETS, load_dataset
-from ._synthetic import make_emotion_music
+import lazy_loader as _lazy
+
+# Lazy: pandas and scikit-learn are imported when a loader is first used.
+__getattr__, _dir, _ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "_deam": ["load_deam"],
+        "_emomusic": ["load_emomusic"],
+        "_four_q": ["load_4q"],
+        "_labels": ["load_labels"],
+        "_pmemo": ["load_pmemo"],
+        "_quadrants": ["QUADRANTS", "av_from_quadrant", "quadrant_from_av"],
+        "_registry": ["DATASETS", "load_dataset"],
+        "_synthetic": ["make_emotion_music"],
+    },
+)
 
 __all__ = [
     "DATASETS",
@@ -39,3 +47,7 @@ __all__ = [
     "make_emotion_music",
     "quadrant_from_av",
 ]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -8,35 +8,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sklearn.utils import Bunch
-
-from ._deam import load_deam
-from ._emomusic import load_emomusic
-from ._four_q import load_4q
-from ._pmemo import load_pmemo
-from ._synthetic import make_emotion_music
+if TYPE_CHECKING:
+    from sklearn.utils import Bunch
 
 __all__ = ["DATASETS", "load_dataset"]
 
 
 class _Entry(NamedTuple):
-    loader: Callable[..., Bunch]
+    module: str  # the loader's module in this package, imported on first use
+    loader: str
     task: str
 
+    def load(self, data_home: str | os.PathLike, **kwargs: Any) -> Bunch:
+        func: Callable[..., Bunch] = getattr(import_module(self.module, __package__), self.loader)
+        if self.loader == "make_emotion_music":
+            return func(output_dir=data_home, **kwargs)
+        return func(data_home, **kwargs)
 
-def _synthetic(data_home: str | os.PathLike, **kwargs: Any) -> Bunch:
-    return make_emotion_music(output_dir=data_home, **kwargs)
 
-
-#: Name -> (loader, task) of every dataset :func:`load_dataset` knows.
+#: Name -> (module, loader, task) of every dataset :func:`load_dataset` knows. The loaders
+#: are imported when used, so that listing the names (``sk-deepsense --help``) is free.
 DATASETS: dict[str, _Entry] = {
-    "synthetic": _Entry(_synthetic, "classification"),
-    "4q": _Entry(load_4q, "classification"),
-    "emomusic": _Entry(load_emomusic, "regression"),
-    "pmemo": _Entry(load_pmemo, "regression"),
-    "deam": _Entry(load_deam, "regression"),
+    "synthetic": _Entry("._synthetic", "make_emotion_music", "classification"),
+    "4q": _Entry("._four_q", "load_4q", "classification"),
+    "emomusic": _Entry("._emomusic", "load_emomusic", "regression"),
+    "pmemo": _Entry("._pmemo", "load_pmemo", "regression"),
+    "deam": _Entry("._deam", "load_deam", "regression"),
 }
 
 
@@ -76,6 +76,6 @@ def load_dataset(name: str, data_home: str | os.PathLike, **kwargs: Any) -> Bunc
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     entry = DATASETS[name]
-    bunch = entry.loader(data_home, **kwargs)
+    bunch = entry.load(data_home, **kwargs)
     bunch.task = entry.task
     return bunch

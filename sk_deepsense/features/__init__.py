@@ -1,12 +1,20 @@
 """Audio feature extraction: decoding, MFCC and log-mel sequences, per-clip statistics."""
 
-from ._audio_io import load_audio
-from ._base import BaseAudioTransformer
-from ._descriptors import DescriptorTransformer, descriptor_names
-from ._logmel import LogMelTransformer
-from ._mfcc import MFCCTransformer
-from ._padding import pad_sequences, sequence_lengths
-from ._statistics import SequenceStatistics
+import lazy_loader as _lazy
+
+# Lazy: librosa is imported when a name below is first used (see sk_deepsense/__init__.py).
+__getattr__, _dir, _ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "_audio_io": ["load_audio"],
+        "_base": ["BaseAudioTransformer"],
+        "_descriptors": ["DescriptorTransformer", "descriptor_names"],
+        "_logmel": ["LogMelTransformer"],
+        "_mfcc": ["MFCCTransformer"],
+        "_padding": ["pad_sequences", "sequence_lengths"],
+        "_statistics": ["SequenceStatistics"],
+    },
+)
 
 __all__ = [
     "BaseAudioTransformer",
@@ -19,3 +27,7 @@ __all__ = [
     "pad_sequences",
     "sequence_lengths",
 ]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

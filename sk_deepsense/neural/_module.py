@@ -28,16 +28,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._choices import ARCHITECTURES, CAUSAL_ARCHITECTURES, POOLINGS
+
 __all__ = ["ARCHITECTURES", "CAUSAL_ARCHITECTURES", "POOLINGS", "HybridCNNLSTMModule"]
 
 _EPS = 1e-6  # keeps the gradient of the standard deviation finite at zero variance
-
-#: Names accepted by ``architecture``.
-ARCHITECTURES = ("hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm")
-#: Architectures whose output at frame t depends on frames ``0..t`` only.
-CAUSAL_ARCHITECTURES = ("hybrid", "lstm", "hybrid_nolstm")
-#: Names accepted by ``pooling``.
-POOLINGS = ("mean", "meanstd", "last")
 
 
 class HybridCNNLSTMModule(nn.Module):
