@@ -101,17 +101,15 @@ def run_demo(
         If ``output_dir`` holds files of an earlier run and ``overwrite`` is False.
     """
     import joblib
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import soundfile as sf
+    from matplotlib.figure import Figure
+    from sklearn.model_selection import cross_validate
     from sklearn.pipeline import Pipeline
 
     from .baselines import make_baseline
     from .datasets import make_emotion_music
     from .features import LogMelTransformer, MFCCTransformer
-    from .metrics import score_predictions
+    from .metrics import PredictionScorer, score_predictions
     from .model_selection import make_splits
     from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
     from .plotting import (
@@ -173,25 +171,31 @@ def run_demo(
         HYBRID_LOGMEL: ("hybrid/log-mel", lambda: HybridCNNLSTMClassifier(**net), X_logmel),
     }
     splits = make_splits(y, None, n_splits=folds, random_state=seed)
-    scores: dict[str, list[dict[str, float]]] = {name: [] for name in models}
+    scores: dict[str, list[dict[str, float]]] = {}
     oof = np.empty(len(y), dtype=object)
     hybrids = []
-    for k, (train, test) in enumerate(splits):
-        for name, (_, factory, features) in models.items():
-            model = factory()
-            t0 = time.perf_counter()
-            model.fit(features[train], y[train])
-            fit_s = time.perf_counter() - t0
-            pred = model.predict(features[test])
-            row = score_predictions(y[test], pred)
-            row["fit_s"] = fit_s
-            scores[name].append(row)
-            if name == HYBRID:
-                oof[test] = pred
-                hybrids.append(model)
+    for name, (short, factory, features) in models.items():
+        cv = cross_validate(
+            factory(),
+            features,
+            y,
+            cv=splits,
+            scoring=PredictionScorer(),
+            return_estimator=name == HYBRID,
+            return_indices=True,
+        )
+        scores[name] = [
+            {"accuracy": float(a), "macro_f1": float(f), "fit_s": float(t)}
+            for a, f, t in zip(
+                cv["test_accuracy"], cv["test_macro_f1"], cv["fit_time"], strict=True
+            )
+        ]
+        if name == HYBRID:
+            hybrids = list(cv["estimator"])
+            for model, test in zip(hybrids, cv["indices"]["test"], strict=True):
+                oof[test] = model.predict(features[test])
         note(
-            f"fold {k + 1}/{folds}: "
-            + ", ".join(f"{models[n][0]} {s[-1]['accuracy']:.3f}" for n, s in scores.items())
+            f"{short}: accuracy per fold " + ", ".join(f"{r['accuracy']:.3f}" for r in scores[name])
         )
 
     print(f"\n{len(y)} synthetic clips, 4 quadrants, stratified {folds}-fold CV")
@@ -249,8 +253,8 @@ def run_demo(
     written = []
 
     def save(fig, name):
+        # a Figure of its own (no pyplot, no backend switch): savefig uses the Agg canvas
         fig.savefig(out / name, dpi=110, bbox_inches="tight")
-        plt.close(fig)
         written.append(out / name)
 
     def draw(kind: str, ax) -> None:
@@ -281,10 +285,11 @@ def run_demo(
         ("av", "arousal_valence.png", (5.5, 5.5)),
         ("timeline", "timeline.png", (9, 3.5)),
     ]:
-        fig, ax = plt.subplots(figsize=size)
-        draw(kind, ax)
+        fig = Figure(figsize=size)
+        draw(kind, fig.subplots())
         save(fig, name)
-    fig, axes = plt.subplots(2, 2, figsize=(13, 10))
+    fig = Figure(figsize=(13, 10))
+    axes = fig.subplots(2, 2)
     for kind, ax in zip(("cm", "curves", "av", "timeline"), axes.ravel(), strict=True):
         draw(kind, ax)
     fig.tight_layout()

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-__all__ = ["ccc", "score_predictions"]
+__all__ = ["PredictionScorer", "ccc", "score_predictions"]
 
 
 def ccc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -94,3 +94,43 @@ def score_predictions(
         scores[f"{target}_r"] = _pearson(truth[:, j], pred[:, j])
         scores[f"{target}_ccc"] = ccc(truth[:, j], pred[:, j])
     return scores
+
+
+class PredictionScorer:
+    """A ``scoring`` callable for :func:`~sklearn.model_selection.cross_validate`.
+
+    It predicts once and returns every score of :func:`score_predictions` (a multi-metric
+    callable scorer, as scikit-learn accepts), so that cross-validation reports exactly what
+    the benchmark, the command line and the demo print. Plain class (not a closure), so it
+    pickles into joblib workers.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}, default="classification"
+        Which scores.
+    target_names : sequence of str or None, default=None
+        Regression target names (see :func:`score_predictions`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.model_selection import cross_validate
+    >>> from sk_deepsense.metrics import PredictionScorer
+    >>> X, y = np.zeros((8, 1)), np.array(["Q1", "Q2"] * 4)
+    >>> cv = cross_validate(DummyClassifier(), X, y, cv=2, scoring=PredictionScorer())
+    >>> sorted(k for k in cv if k.startswith("test_"))
+    ['test_accuracy', 'test_macro_f1']
+    """
+
+    def __init__(
+        self, task: str = "classification", target_names: Sequence[str] | None = None
+    ) -> None:
+        self.task = task
+        self.target_names = None if target_names is None else list(target_names)
+
+    def __call__(self, estimator: Any, X: Any, y: Any) -> dict[str, float]:
+        """Score ``estimator``'s predictions of ``X`` against ``y``."""
+        return score_predictions(
+            y, estimator.predict(X), task=self.task, target_names=self.target_names
+        )

@@ -80,6 +80,21 @@ def test_run_benchmark_scores_every_model_on_the_same_folds(tmp_path):
     assert (tmp_path / "scores.png").stat().st_size > 1000
 
 
+def test_run_benchmark_leaves_the_callers_torch_threads_alone():
+    import torch
+
+    X, y, groups = sequences()
+    models = {"hybrid": lambda seed: HybridCNNLSTMClassifier(**TINY, random_state=seed)}
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, before - 1) if before > 1 else 2)
+    wanted = torch.get_num_threads()
+    try:
+        run_benchmark(X, y, groups=groups, models=models, n_splits=2, verbose=False)
+        assert torch.get_num_threads() == wanted
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_run_benchmark_regression_reports_rmse_r_and_ccc():
     X, _, groups = sequences()
     rng = np.random.default_rng(1)

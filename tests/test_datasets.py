@@ -581,3 +581,16 @@ def test_real_pmemo_sample():
     assert np.all(np.abs(data.target) <= 1)
     assert sorted(quadrant_from_av(*data.target.T).tolist()) == list(QUADRANTS)
     assert all(t[0] == 15.5 for t in data.dynamic_times)
+
+
+def test_load_dataset_reads_every_registered_name_through_its_loader(tmp_path):
+    from sk_deepsense.datasets import DATASETS, load_dataset
+
+    assert set(DATASETS) == {"synthetic", "4q", "emomusic", "pmemo", "deam"}
+    bunch = load_dataset("synthetic", tmp_path / "clips", n_samples=8, duration=1.0)
+    assert bunch.task == "classification" and len(bunch.filenames) == 8
+    assert all(Path(f).exists() for f in bunch.filenames)
+    with pytest.raises(ValueError, match="unknown dataset 'nope'"):
+        load_dataset("nope", tmp_path)
+    with pytest.raises(FileNotFoundError):
+        load_dataset("4q", tmp_path / "missing")

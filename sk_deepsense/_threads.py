@@ -1,0 +1,44 @@
+"""Thread limits scoped to a block: the caller's process settings come back afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["limit_threads"]
+
+
+@contextmanager
+def limit_threads(n_threads: int) -> Iterator[None]:
+    """Run a block with ``n_threads`` torch intra-op threads and BLAS/OpenMP threads.
+
+    Library code must not change the caller's global state: torch's thread count and the
+    native thread pools are restored when the block ends, even on an exception.
+
+    Parameters
+    ----------
+    n_threads : int
+        Threads inside the block (at least 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_deepsense._threads import limit_threads
+    >>> before = torch.get_num_threads()
+    >>> with limit_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    n_threads = max(1, int(n_threads))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        with threadpool_limits(n_threads):
+            yield
+    finally:
+        torch.set_num_threads(previous)

@@ -1,0 +1,71 @@
+"""Benchmark the hybrid CNN + LSTM against its ablations and classical baselines.
+
+Every model of the command line's table is a pipeline on audio paths, as a user would build
+it; each kind of feature (MFCCs, log-mel bands, descriptors) is extracted once into a shared
+cache. Every model sees the same cross-validation splits: stratified and artist-grouped
+when the dataset names artists, so that no artist straddles training and test data. The
+result is a table of accuracy and macro-F1 (or RMSE, Pearson r and concordance correlation
+for arousal/valence), fit and predict times and parameter counts, plus a speed section
+measured in the same run, written to CSV, JSON and a plot.
+
+Run it from the command line::
+
+    sk-deepsense benchmark --dataset 4q --data-dir PATH/4q --folds 5 --out DIR
+
+(``python -m sk_deepsense.benchmark`` is the same command), or from Python with
+:func:`~sk_deepsense.benchmark.run_benchmark`, on audio paths or on features you already have.
+
+The package runs and reports; the command line (``sk_deepsense.cli.benchmark``) parses options.
+Its modules: ``_models`` (the model zoo), ``_runner`` (scheduling ``cross_validate`` over
+models and folds), ``_result`` (summary, table, files, plot), ``_speed`` (extraction timing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..datasets._registry import DATASETS
+from ..metrics import ccc, score_predictions
+from ..model_selection import make_splits
+from ._models import NEURAL_MODELS, audio_steps, default_models, is_network
+from ._result import BenchmarkResult
+from ._runner import cache_features, peak_rss_mib, run_benchmark
+from ._speed import format_speed, time_extraction
+
+__all__ = [
+    "DATASETS",
+    "NEURAL_MODELS",
+    "BenchmarkResult",
+    "audio_steps",
+    "cache_features",
+    "ccc",
+    "default_models",
+    "format_speed",
+    "is_network",
+    "main",
+    "make_splits",
+    "peak_rss_mib",
+    "run_benchmark",
+    "score_predictions",
+    "time_extraction",
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``sk-deepsense benchmark`` with ``argv`` (kept for ``python -m`` and scripts).
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        The benchmark command's arguments; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    import sys
+
+    from ..cli import main as cli_main
+
+    return cli_main(["benchmark", *(sys.argv[1:] if argv is None else argv)])

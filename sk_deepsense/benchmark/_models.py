@@ -1,0 +1,169 @@
+"""The benchmark's model zoo: every row of its table, as a pipeline on audio paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..baselines import make_baseline
+from ..features import SequenceStatistics
+from ..neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+
+__all__ = ["NEURAL_MODELS", "audio_steps", "default_models", "is_network"]
+
+#: Network rows of the table: name -> ``architecture``.
+NEURAL_MODELS = {
+    "hybrid": "hybrid",
+    "conv1d+lstm": "conv1d",
+    "conv2d+lstm": "conv2d",
+    "lstm": "lstm",
+    "hybrid, no lstm": "hybrid_nolstm",
+}
+
+
+def default_models(
+    task: str = "classification",
+    *,
+    neural: Mapping[str, Any] | None = None,
+    features: Mapping[str, Any] | None = None,
+    memory: str | os.PathLike | None = None,
+    n_jobs: int | None = None,
+) -> dict[str, Callable[[int], Any]]:
+    """Build the benchmark's models, pipelines on audio paths: name -> factory(seed).
+
+    Rows, in table order:
+
+    - classical baselines on per-clip MFCC statistics (:func:`~sk_deepsense.make_baseline`:
+      majority, SVM, SVM with delta statistics, logistic regression or ridge, random forest,
+      k-NN);
+    - ``"svm, descriptors"``: the SVM on the statistics (and delta statistics) of the
+      :class:`~sk_deepsense.features.DescriptorTransformer` descriptors, the strongest
+      classical model;
+    - ``"hybrid, MFCC"``: ``MFCCTransformer`` then ``HybridCNNLSTMClassifier`` (or the
+      regressor) with their defaults, as the design card draws it;
+    - ``"hybrid"``: the recommended pipeline, ``LogMelTransformer`` then the network with
+      its defaults; then the ablations on the same log-mel input (``"conv1d+lstm"``,
+      ``"conv2d+lstm"``, ``"lstm"``, ``"hybrid, no lstm"``);
+    - classification only, ``"fusion"``: :func:`~sk_deepsense.make_fusion` of the two
+      (``"hybrid"`` and ``"svm, descriptors"``).
+
+    Every audio transformer shares ``memory``, so each file is decoded once per kind of
+    feature for the whole benchmark.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}, default="classification"
+        Which estimators to build.
+    neural : mapping or None, default=None
+        Extra hyperparameters for every network (e.g. ``{"max_epochs": 3}`` for a smoke test).
+    features : mapping or None, default=None
+        Extra parameters for the audio transformers, each given to those that have it (e.g.
+        ``{"duration": 10.0, "n_mfcc": 13}``).
+    memory : str, os.PathLike or None, default=None
+        Feature cache folder of every audio transformer.
+    n_jobs : int or None, default=None
+        Extraction threads of every audio transformer.
+
+    Returns
+    -------
+    models : dict
+        Ordered name -> ``factory(seed) -> unfitted pipeline on audio paths``.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from ..features import DescriptorTransformer, LogMelTransformer, MFCCTransformer
+    from ..fusion import make_fusion
+
+    neural = dict(neural or {})
+    net = HybridCNNLSTMClassifier if task == "classification" else HybridCNNLSTMRegressor
+
+    def transformer(cls, **defaults):
+        params = {**defaults, **dict(features or {}), "memory": memory, "n_jobs": n_jobs}
+        return cls(**{k: v for k, v in params.items() if k in cls().get_params()})
+
+    def mfcc():
+        return transformer(MFCCTransformer)
+
+    def logmel():
+        return transformer(LogMelTransformer)
+
+    def descriptors():
+        return transformer(DescriptorTransformer, hop_length=1024)
+
+    def baseline(model, seed=None, **kw):
+        return make_baseline(model, task=task, features=mfcc(), random_state=seed, **kw)
+
+    def network(features, seed, **kw):
+        return Pipeline([("features", features), ("model", net(random_state=seed, **kw))])
+
+    chance = "majority" if task == "classification" else "mean"
+    models: dict[str, Callable[[int], Any]] = {
+        chance: lambda seed: baseline("majority"),
+        "svm": lambda seed: baseline("svm"),
+        "svm, +delta stats": lambda seed: baseline(
+            "svm", statistics=SequenceStatistics(deltas=True)
+        ),
+        "logreg" if task == "classification" else "ridge": lambda seed: baseline("logreg"),
+        "random forest": lambda seed: baseline("random_forest", seed),
+        "knn": lambda seed: baseline("knn"),
+        "svm, descriptors": lambda seed: make_baseline(
+            "svm",
+            task=task,
+            features=descriptors(),
+            statistics=SequenceStatistics(deltas=True),
+        ),
+        "hybrid, MFCC": lambda seed: network(mfcc(), seed, **neural),
+    }
+    for name, arch in NEURAL_MODELS.items():
+        models[name] = lambda seed, arch=arch: network(
+            logmel(), seed, **{"architecture": arch, **neural}
+        )
+    if task == "classification":
+        models["fusion"] = lambda seed: make_fusion(
+            hybrid=models["hybrid"](seed), classical=None, memory=memory, n_jobs=n_jobs
+        ).set_params(classical__features=descriptors())
+    return models
+
+
+def is_network(name: str) -> bool:
+    """Tell whether a row of the default table trains a network (ordering, colours).
+
+    Parameters
+    ----------
+    name : str
+        A row name of :func:`default_models`.
+
+    Returns
+    -------
+    bool
+        True for the networks and the fusion.
+    """
+    return name in NEURAL_MODELS or name.startswith("hybrid") or name == "fusion"
+
+
+def audio_steps(model: Any) -> list[Any]:
+    """Return the audio transformers inside a pipeline or a fusion (nested ones included).
+
+    Parameters
+    ----------
+    model : object
+        An estimator, a :class:`~sklearn.pipeline.Pipeline` or a voting ensemble.
+
+    Returns
+    -------
+    transformers : list of BaseAudioTransformer
+        Every audio transformer found, in step order.
+    """
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import Pipeline
+
+    from ..features import BaseAudioTransformer
+
+    if isinstance(model, BaseAudioTransformer):
+        return [model]
+    if isinstance(model, Pipeline):
+        return [t for _, step in model.steps for t in audio_steps(step)]
+    if isinstance(model, VotingClassifier):
+        return [t for _, est in model.estimators for t in audio_steps(est)]
+    return []
