@@ -44,6 +44,15 @@ def test_importing_timeline_does_not_import_matplotlib():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_timeline_is_a_lazy_submodule_of_the_package():
+    code = (
+        "import sys, sk_deepsense; f = sk_deepsense.timeline.predict_timeline; "
+        "assert 'matplotlib' not in sys.modules"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_plotting_still_exports_the_timeline():
     assert plotting.predict_timeline is predict_timeline
     assert plotting.EmotionTimeline is EmotionTimeline
