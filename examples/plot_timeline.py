@@ -6,7 +6,7 @@ A song's emotion changes as it goes. The hybrid network's LSTM reads the MFCC fr
 and is unidirectional, so it can give a prediction after every frame that depends only on the
 audio heard so far. This script trains a quadrant classifier on short clips, builds a "song"
 by joining held-out clips of different quadrants (so the true emotion of each span is known)
-and draws its emotion timeline with :func:`~sk_deepsense.plotting.predict_timeline` in two
+and draws its emotion timeline with :func:`~sk_deepsense.timeline.predict_timeline` in two
 ways: over a sliding window of the last few seconds, and over the whole past since the start.
 
 Run it with ``python examples/plot_timeline.py`` (about 30 s on 2 CPU cores). Give
@@ -33,7 +33,7 @@ from sklearn.pipeline import Pipeline
 
 from sk_deepsense import HybridCNNLSTMClassifier, MFCCTransformer, load_audio
 from sk_deepsense.datasets import load_4q, make_emotion_music
-from sk_deepsense.plotting import predict_timeline
+from sk_deepsense.timeline import predict_timeline
 
 parser = argparse.ArgumentParser(description="The emotion timeline of a song.")
 parser.add_argument(

@@ -34,6 +34,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "neural",
         "persistence",
         "plotting",
+        "timeline",
     ],
     submod_attrs={
         "baselines": ["make_baseline"],

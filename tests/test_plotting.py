@@ -1,51 +1,47 @@
-"""sk_deepsense.plotting: what is drawn, per-frame timelines, and the error messages."""
+"""sk_deepsense.plotting: what is drawn, on which figure, and the error messages."""
 
 from __future__ import annotations
 
-import pickle
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-import soundfile as sf
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import confusion_matrix
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 from skorch.history import History
 
-from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer
+from sk_deepsense import HybridCNNLSTMRegressor
 from sk_deepsense.plotting import (
-    EmotionTimeline,
+    new_figure,
     plot_arousal_valence,
     plot_confusion_matrix,
     plot_emotion_timeline,
     plot_training_curves,
-    predict_timeline,
 )
 
-matplotlib.use("Agg")
+from . import _fitted_models
 
-TINY = dict(
-    max_epochs=2,
-    n_filters=4,
-    lstm_hidden_size=4,
-    n_conv_layers=1,
-    batch_size=8,
-    random_state=0,
-    n_ensemble=1,
-)
-SR, HOP = 8000, 256
+# the shared fixtures (fitted once per module), bound here so that pytest finds them
+_close_figures = _fitted_models._close_figures
+audio_pipeline = _fitted_models.audio_pipeline
+fitted_clf = _fitted_models.fitted_clf
+mfcc_data = _fitted_models.mfcc_data
+waveforms = _fitted_models.waveforms
 
+matplotlib.use("Agg")  # the tests choose a backend; the package never does
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def make_history(valid_loss, best_flags, train_loss=None):
@@ -70,41 +66,6 @@ def labelled(ax):
 
 def texts(ax):
     return [t.get_text() for t in ax.texts]
-
-
-# ---------------------------------------------------------------------------- fitted models
-@pytest.fixture(scope="module")
-def mfcc_data():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(12, 20, 5)).astype("float32")
-    X[3, 14:] = np.nan  # clip 3: 14 real frames
-    y = np.array(["calm", "happy", "sad"])[np.arange(12) % 3]
-    return X, y
-
-
-@pytest.fixture(scope="module")
-def fitted_clf(mfcc_data):
-    X, y = mfcc_data
-    # early stopping on (the default): the history has valid_loss and valid_loss_best
-    return HybridCNNLSTMClassifier(**{**TINY, "max_epochs": 3}).fit(X, y)
-
-
-@pytest.fixture(scope="module")
-def waveforms():
-    rng = np.random.default_rng(1)
-    t = np.arange(SR) / SR
-    waves = [np.sin(2 * np.pi * f * t).astype("float32") for f in rng.uniform(200, 2000, 6)]
-    waves[2] = waves[2][: SR // 2]  # half a second: padded by MFCCTransformer(duration=1.0)
-    return waves
-
-
-@pytest.fixture(scope="module")
-def audio_pipeline(waveforms):
-    pipe = make_pipeline(
-        MFCCTransformer(duration=1.0, sr=SR, hop_length=HOP),
-        HybridCNNLSTMClassifier(**TINY, early_stopping=False),
-    )
-    return pipe.fit(waveforms, ["low", "high"] * 3)
 
 
 # ---------------------------------------------------------------------------- confusion matrix
@@ -316,80 +277,6 @@ def test_timeline_errors():
         plot_emotion_timeline([["a", "b"]])
 
 
-# ---------------------------------------------------------------------------- predict_timeline
-def test_predict_timeline_pipeline_times_and_trimming(audio_pipeline, waveforms):
-    timelines = predict_timeline(audio_pipeline, waveforms)
-    assert len(timelines) == 6
-    features = audio_pipeline[:-1].transform(waveforms)
-    frames = audio_pipeline[-1].predict_proba_frames(features)
-    n_full = 1 + SR // HOP  # 32 frames in one second
-    for i, tl in enumerate(timelines):
-        n = n_full if i != 2 else 1 + (SR // 2) // HOP  # the half-second clip: 16 frames
-        assert tl.values.shape == (n, 2)
-        np.testing.assert_allclose(tl.values, frames[i, :n])
-        assert not np.isnan(tl.values).any()
-        np.testing.assert_allclose(tl.times, np.arange(n) * HOP / SR)
-        assert tl.names == ["high", "low"] and tl.kind == "proba" and tl.time_unit == "s"
-        assert tl.source == f"clip {i}"
-    assert np.isnan(frames[2, 16:]).all()  # what was trimmed was padding
-    ax = timelines[2].plot()
-    np.testing.assert_allclose(ax.lines[0].get_xdata(), timelines[2].times)
-    assert ax.get_xlabel() == "time (s)" and "clip 2" in ax.get_title()
-
-
-def test_predict_timeline_offset_nested_pipeline_and_paths(audio_pipeline, waveforms, tmp_path):
-    clf = audio_pipeline[-1]
-    mfcc = MFCCTransformer(duration=1.0, sr=SR, hop_length=HOP, offset=0.125)
-    nested = Pipeline([("features", make_pipeline(mfcc)), ("clf", clf)])
-    paths = []
-    for i in (0, 2):
-        paths.append(str(tmp_path / f"song {i}.wav"))
-        sf.write(paths[-1], waveforms[i], SR)
-    tl = predict_timeline(nested, paths)
-    assert [t.source for t in tl] == paths
-    assert tl[0].times[0] == 0.125
-    np.testing.assert_allclose(np.diff(tl[0].times), HOP / SR)
-    assert len(tl[1].times) == 1 + (SR // 2 - SR // 8) // HOP  # 0.375 s left after the offset
-
-
-def test_predict_timeline_bare_estimator_counts_frames(fitted_clf, mfcc_data):
-    X, _ = mfcc_data
-    tl = predict_timeline(fitted_clf, X[:4])
-    assert isinstance(tl[3], EmotionTimeline)
-    assert pickle.loads(pickle.dumps(tl[3])).values.shape == (14, 3)
-    assert tl[3].values.shape == (14, 3) and tl[0].values.shape == (20, 3)
-    np.testing.assert_array_equal(tl[3].times, np.arange(14))
-    assert tl[3].time_unit == "frame" and tl[3].names == ["calm", "happy", "sad"]
-    np.testing.assert_allclose(tl[3].values.sum(axis=1), 1.0, rtol=1e-5)
-    assert tl[3].plot().get_xlabel() == "frame"
-
-
-def test_predict_timeline_regressors(mfcc_data):
-    X, _ = mfcc_data
-    rng = np.random.default_rng(2)
-    av = rng.uniform(-1, 1, size=(12, 2))
-    reg = HybridCNNLSTMRegressor(**TINY, early_stopping=False).fit(X, av)
-    tl = predict_timeline(reg, X)
-    assert tl[3].names == ["arousal", "valence"] and tl[3].kind == "av"
-    assert tl[3].values.shape == (14, 2)
-    np.testing.assert_allclose(tl[3].values, reg.predict_frames(X)[3, :14])
-    ax = tl[3].plot()
-    assert ax.get_ylabel() == "value"
-    reg1 = HybridCNNLSTMRegressor(**TINY, early_stopping=False).fit(X, av[:, 0])
-    tl = predict_timeline(reg1, X[2:4])
-    assert tl[1].names == ["output 0"] and tl[1].values.shape == (14, 1)
-
-
-def test_predict_timeline_errors(mfcc_data):
-    X, y = mfcc_data
-    with pytest.raises(TypeError, match="SVC has no per-frame predictions.*last step"):
-        predict_timeline(make_pipeline(StandardScaler(), SVC()), X[:, 0])
-    with pytest.raises(TypeError, match="no per-frame predictions.*got SVC"):
-        predict_timeline(SVC(), X[:, 0])
-    with pytest.raises(NotFittedError):
-        predict_timeline(HybridCNNLSTMClassifier(), X)
-
-
 # ---------------------------------------------------------------------------- training curves
 def test_training_curves_mark_the_last_best_epoch():
     h = make_history([0.9, 0.5, 0.7, 0.45, 0.6], [True, True, False, True, False])
@@ -455,30 +342,51 @@ def test_training_curves_errors():
         plot_training_curves([{"epoch": 1, "valid_loss": 0.3}])
 
 
-def test_predict_timeline_sliding_window_predicts_each_window(fitted_clf, mfcc_data):
-    X, _ = mfcc_data
-    tl = predict_timeline(fitted_clf, X[3:4], window=6, step=4)[0]  # clip 3: 14 real frames
-    # windows end after frames 4, 8, 12 and the last one, 14; they hold at most 6 frames
-    np.testing.assert_array_equal(tl.times, [3, 7, 11, 13])
-    windows = np.stack([_pad(X[3, 0:4], 6), X[3, 2:8], X[3, 6:12], X[3, 8:14]])
-    expected = fitted_clf.predict_proba(windows)  # the first window is shorter: frames 0..3
-    np.testing.assert_allclose(tl.values, expected, rtol=1e-5)
-    # differs from the causal prefix, which remembers the whole past
-    assert not np.allclose(tl.values[-1], predict_timeline(fitted_clf, X[3:4])[0].values[-1])
-    default = predict_timeline(fitted_clf, X[3:4], window=6)[0]  # step window/20 -> 1 frame
-    np.testing.assert_array_equal(default.times, np.arange(14))
+# ---------------------------------------------------------------- figures without pyplot
+def test_new_figure_is_a_figure_outside_pyplot():
+    fig, ax = new_figure(figsize=(5, 3))
+    assert type(fig) is Figure and fig.axes == [ax]
+    np.testing.assert_allclose(fig.get_size_inches(), [5, 3])
+    fig, axes = new_figure(2, 1, squeeze=False, sharex=True, height_ratios=[2, 1], dpi=50)
+    assert axes.shape == (2, 1) and fig.dpi == 50
+    assert axes[0, 0].get_shared_x_axes().joined(axes[0, 0], axes[1, 0])
+    _, row = new_figure(1, 3, subplot_kw={"facecolor": "0.9"})
+    assert row.shape == (3,) and to_rgba(row[2].get_facecolor()) == to_rgba("0.9")
+    assert plt.get_fignums() == []
 
 
-def _pad(frames, n):
-    out = np.full((n, frames.shape[1]), np.nan, np.float32)
-    out[: len(frames)] = frames
-    return out
+def test_every_plot_draws_on_new_figure_and_saves_without_pyplot(fitted_clf):
+    fig, axes = new_figure(2, 2, figsize=(10, 8))
+    assert plot_confusion_matrix(Y_TRUE, Y_PRED, ax=axes[0, 0]) is axes[0, 0]
+    assert plot_arousal_valence([[0.5, -0.2]], [[0.6, -0.4]], ax=axes[0, 1]) is axes[0, 1]
+    assert plot_emotion_timeline(np.full((3, 2), 0.5), ax=axes[1, 0]) is axes[1, 0]
+    assert plot_training_curves(fitted_clf, ax=axes[1, 1]) is axes[1, 1]
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    assert out.getvalue().startswith(b"\x89PNG")
+    assert len(fig.axes) == 5  # the four plots and the confusion matrix's colorbar
+    assert plt.get_fignums() == []  # pyplot made no figure
 
 
-@pytest.mark.parametrize(
-    ("kw", "match"), [({"window": 0}, "window must"), ({"window": 3, "step": -1}, "step must")]
-)
-def test_predict_timeline_window_errors(fitted_clf, mfcc_data, kw, match):
-    X, _ = mfcc_data
-    with pytest.raises(ValueError, match=match):
-        predict_timeline(fitted_clf, X[:1], **kw)
+def test_plotting_selects_no_backend_and_needs_no_pyplot(tmp_path):
+    # a fresh interpreter in which choosing a backend fails
+    code = textwrap.dedent(
+        f"""
+        import sys, matplotlib
+        def refuse(*args, **kwargs):
+            raise AssertionError("sk_deepsense called matplotlib.use")
+        matplotlib.use = refuse
+        from sk_deepsense.plotting import (
+            new_figure, plot_arousal_valence, plot_emotion_timeline, plot_training_curves
+        )
+        fig, (left, middle, right) = new_figure(1, 3)
+        plot_arousal_valence([[0.1, 0.2]], ax=left)
+        plot_emotion_timeline([[0.2, 0.8], [0.4, 0.6]], ax=middle)
+        plot_training_curves([{{"epoch": 1, "train_loss": 0.5}}], ax=right)
+        fig.savefig({str(tmp_path / "out.png")!r})
+        assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
