@@ -59,7 +59,7 @@ def run_demo(
        first fold's training clips and scored on its held-out clips;
     4. an emotion timeline: three held-out clips of different quadrants joined into one
        ``medley.wav``, and the first fold's classifier's probabilities over a sliding window
-       of one clip's length (:func:`~sk_deepsense.plotting.predict_timeline`);
+       of one clip's length (:func:`~sk_deepsense.timeline.predict_timeline`);
     5. plots and files in ``output_dir`` (see :data:`DEMO_FILES`): the pooled out-of-fold
        confusion matrix of the hybrid, its training curves per fold, the arousal-valence
        plane, the timeline, the four together in ``summary.png``, the scores in
@@ -102,7 +102,6 @@ def run_demo(
     """
     import joblib
     import soundfile as sf
-    from matplotlib.figure import Figure
     from sklearn.model_selection import cross_validate
     from sklearn.pipeline import Pipeline
 
@@ -113,12 +112,13 @@ def run_demo(
     from .model_selection import make_splits
     from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
     from .plotting import (
+        new_figure,
         plot_arousal_valence,
         plot_confusion_matrix,
         plot_emotion_timeline,
         plot_training_curves,
-        predict_timeline,
     )
+    from .timeline import predict_timeline
 
     def note(*parts: Any) -> None:
         if not quiet:
@@ -253,7 +253,6 @@ def run_demo(
     written = []
 
     def save(fig, name):
-        # a Figure of its own (no pyplot, no backend switch): savefig uses the Agg canvas
         fig.savefig(out / name, dpi=110, bbox_inches="tight")
         written.append(out / name)
 
@@ -285,11 +284,10 @@ def run_demo(
         ("av", "arousal_valence.png", (5.5, 5.5)),
         ("timeline", "timeline.png", (9, 3.5)),
     ]:
-        fig = Figure(figsize=size)
-        draw(kind, fig.subplots())
+        fig, ax = new_figure(figsize=size)  # no pyplot, no backend switch
+        draw(kind, ax)
         save(fig, name)
-    fig = Figure(figsize=(13, 10))
-    axes = fig.subplots(2, 2)
+    fig, axes = new_figure(2, 2, figsize=(13, 10))
     for kind, ax in zip(("cm", "curves", "av", "timeline"), axes.ravel(), strict=True):
         draw(kind, ax)
     fig.tight_layout()

@@ -133,14 +133,12 @@ class BenchmarkResult:
         return written
 
     def _plot(self, path: Path) -> Path:
-        # A Figure of its own: no pyplot, no backend switch (savefig uses the Agg canvas).
-        from matplotlib.figure import Figure
+        from ..plotting import new_figure  # no pyplot, no backend switch
 
         metric = "macro_f1" if self.task == "classification" else self.metrics[-1]
         summary = self.summary()
         names = [s["model"] for s in summary]
-        fig = Figure(figsize=(7, 0.45 * len(names) + 1.2))
-        ax = fig.subplots()
+        fig, ax = new_figure(figsize=(7, 0.45 * len(names) + 1.2))
         colors = ["C1" if is_network(n) else "C0" for n in names]
         ax.barh(
             names,
