@@ -139,11 +139,6 @@ class DescriptorTransformer(BaseAudioTransformer):
         Octave bands of the spectral contrast (``n_bands + 1`` values per frame)."""
         + COMMON_PARAMETERS_DOC
         + """
-    Attributes
-    ----------
-    n_frames_ : int or None
-        Frames per output sequence when ``duration`` is set, else ``None``.
-
     See Also
     --------
     descriptor_names : The name of each output coefficient.
@@ -213,3 +208,6 @@ class DescriptorTransformer(BaseAudioTransformer):
             "n_mels": int(self.n_mels),
             "n_bands": int(self.n_bands),
         }
+
+    def _coefficient_names(self) -> list[str]:
+        return descriptor_names(int(self.n_mfcc), int(self.n_bands))

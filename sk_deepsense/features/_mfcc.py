@@ -78,12 +78,6 @@ class MFCCTransformer(BaseAudioTransformer):
         fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas."""
         + COMMON_PARAMETERS_DOC
         + """
-    Attributes
-    ----------
-    n_frames_ : int or None
-        Frames per output sequence when ``duration`` is set (a property of the parameters,
-        available before ``fit``), else ``None``.
-
     See Also
     --------
     LogMelTransformer : Log-mel bands, the frequency axis the hybrid filters slide along.
@@ -94,7 +88,8 @@ class MFCCTransformer(BaseAudioTransformer):
     -----"""
         + CONTRACT_DOC
         + """
-    ``n_coefficients = n_mfcc * (1 + deltas)``. The MFCCs are those of
+    ``n_coefficients = n_mfcc * (1 + deltas)``, named ``mfcc0 ..``, then ``delta_mfcc0 ..`` and
+    ``delta2_mfcc0 ..`` for the deltas. The MFCCs are those of
     :func:`librosa.feature.mfcc` with the same parameters.
 
     Examples
@@ -108,6 +103,8 @@ class MFCCTransformer(BaseAudioTransformer):
     ((2, 44, 20), dtype('float32'))
     >>> int(np.isnan(X[1]).all(axis=1).sum())  # padding frames of the half-second clip
     22
+    >>> MFCCTransformer(n_mfcc=13).get_feature_names_out()[:3]
+    array(['mfcc0', 'mfcc1', 'mfcc2'], dtype=object)
     """
     )
 
@@ -164,3 +161,7 @@ class MFCCTransformer(BaseAudioTransformer):
             "fmax": None if self.fmax is None else float(self.fmax),
             "deltas": int(self.deltas),
         }
+
+    def _coefficient_names(self) -> list[str]:
+        prefixes = ["mfcc", "delta_mfcc", "delta2_mfcc"][: 1 + int(self.deltas)]
+        return [f"{p}{i}" for p in prefixes for i in range(int(self.n_mfcc))]
