@@ -415,22 +415,3 @@ def _waveform_features(y: np.ndarray, **params: Any) -> np.ndarray:
     if y.size == 0:
         raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
     return _SEQUENCES[params["kind"]](y, **params)
-
-
-@functools.lru_cache(maxsize=16)
-def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None) -> np.ndarray:
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
-
-
-def mel_power(
-    y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int, fmin: float,
-    fmax: float | None,
-) -> np.ndarray:  # fmt: skip
-    """Mel power spectrogram ``(n_mels, n_frames)`` of a mono waveform, as librosa computes it.
-
-    The same numbers as :func:`librosa.feature.melspectrogram` (centred frames, Hann window,
-    power 2), but the filterbank is built once per setting, not once per clip, and every
-    heavy step (FFT, BLAS product) releases the GIL, so extraction threads scale.
-    """
-    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** 2
-    return _mel_basis(sr, n_fft, n_mels, fmin, fmax) @ power

@@ -11,7 +11,8 @@ import librosa
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, mel_power
+from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
+from ._spectral import mel_power
 
 __all__ = ["LogMelTransformer"]
 

@@ -9,10 +9,10 @@ from typing import Any
 import joblib
 import librosa
 import numpy as np
-import scipy.fft
 from sklearn.utils._param_validation import Interval
 
-from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, mel_power
+from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
+from ._spectral import delta, mel_power, mfcc_from_db
 
 __all__ = ["MFCCTransformer"]
 
@@ -35,15 +35,8 @@ def _mfcc_sequence(
     mel = mel_power(
         y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
     )
-    mfcc = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho")[:n_mfcc]
-    blocks = [mfcc]
-    n = mfcc.shape[1]
-    for order in range(1, deltas + 1):
-        if n >= 3:
-            width = min(9, n if n % 2 else n - 1)
-            blocks.append(librosa.feature.delta(mfcc, width=width, order=order))
-        else:  # too short for a derivative: the delta of a constant
-            blocks.append(np.zeros_like(mfcc))
+    mfcc = mfcc_from_db(librosa.power_to_db(mel), n_mfcc)
+    blocks = [mfcc, *(delta(mfcc, order) for order in range(1, deltas + 1))]
     return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
 
 
