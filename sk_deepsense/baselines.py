@@ -69,7 +69,8 @@ def make_baseline(
     -------
     pipeline : sklearn.pipeline.Pipeline
         Steps ``"stats"``, ``"scale"`` and ``"model"`` (after ``"features"`` when given);
-        unfitted.
+        unfitted. Once fitted, ``pipeline[:-1].get_feature_names_out()`` names the model's
+        inputs (``mfcc3_mean`` .. after an MFCC transformer, ``x3_mean`` .. otherwise).
 
     Raises
     ------

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import pickle
+
+import joblib
 import librosa
 import numpy as np
 import pytest
+from sklearn import config_context
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from sk_deepsense import (
@@ -21,9 +27,11 @@ from sk_deepsense import (
 from sk_deepsense.features import (
     BaseAudioTransformer,
     DescriptorTransformer,
+    FeatureSequences,
     _base,
     descriptor_names,
 )
+from sk_deepsense.features._named import coefficient_names
 from sk_deepsense.plotting import predict_timeline
 
 from .conftest import SEED
@@ -119,9 +127,9 @@ def test_descriptor_names_follow_the_parameters():
 def test_crops_and_pads_with_nan(Transformer):
     mt = Transformer(duration=1.0)
     X = mt.transform([tone(2.0), tone(0.5)])
-    assert X.shape == (2, mt.n_frames_, n_coefficients(mt))
+    assert X.shape == (2, mt.expected_n_frames(), n_coefficients(mt))
     short = 1 + (SR // 2) // mt.hop_length
-    assert sequence_lengths(X).tolist() == [mt.n_frames_, short]
+    assert sequence_lengths(X).tolist() == [mt.expected_n_frames(), short]
     assert np.isnan(X[1, short:]).all() and np.isfinite(X[1, :short]).all()
 
 
@@ -175,6 +183,65 @@ def test_fit_is_stateless(Transformer):
     mt = Transformer()
     assert mt.fit([tone(0.1)]) is mt
     assert vars(mt) == vars(Transformer())
+
+
+# --------------------------------------------------------------- names and set_output
+@pytest.mark.parametrize(
+    "transformer, first, last",
+    [
+        (MFCCTransformer(n_mfcc=13, deltas=2), "mfcc0", "delta2_mfcc12"),
+        (LogMelTransformer(n_mels=32), "logmel0", "logmel31"),
+        (DescriptorTransformer(n_mfcc=13, n_bands=4), "mfcc_0", "tempo"),
+    ],
+)
+def test_feature_names_name_the_last_axis(transformer, first, last):
+    names = transformer.get_feature_names_out()  # stateless: no fit needed
+    assert isinstance(names, np.ndarray) and names.dtype == object
+    assert (names[0], names[-1]) == (first, last)
+    assert (
+        len(set(names))
+        == len(names)
+        == n_coefficients(transformer) * (1 + getattr(transformer, "deltas", 0))
+    )
+    X = clone(transformer).set_params(duration=0.5).transform([tone(0.5)])
+    assert X.shape[2] == len(names)
+    if isinstance(transformer, DescriptorTransformer):
+        assert names.tolist() == descriptor_names(13, 4)
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_pandas_output_is_the_same_array_carrying_its_names(Transformer):
+    waves = [tone(0.5), tone(0.3, 880)]
+    plain = Transformer(duration=0.5).fit_transform(waves)
+    assert type(plain) is np.ndarray
+    mt = Transformer(duration=0.5).set_output(transform="pandas")
+    for named in (mt.fit_transform(waves), clone(mt).transform(waves)):
+        assert isinstance(named, FeatureSequences)
+        np.testing.assert_array_equal(named, plain)
+        assert named.feature_names.tolist() == mt.get_feature_names_out().tolist()
+    with config_context(transform_output="pandas"):  # the global setting too
+        assert isinstance(Transformer(duration=0.5).transform(waves), FeatureSequences)
+    assert type(mt.set_output(transform="default").transform(waves)) is np.ndarray
+    with pytest.raises(ValueError, match="transform must be"):
+        mt.set_output(transform="xarray")
+
+
+def test_feature_sequences_keep_their_names_through_indexing_and_pickle():
+    X = FeatureSequences(np.zeros((4, 3, 2), np.float32), ["a", "b"])
+    for Y in (X[[0, 2]], pickle.loads(pickle.dumps(X)), joblib.load(dump(X))):
+        assert isinstance(Y, FeatureSequences) and Y.feature_names.tolist() == ["a", "b"]
+    assert coefficient_names(X).tolist() == ["a", "b"]
+    assert coefficient_names(X[:, :, :1]) is None  # names of dropped coefficients: unusable
+    assert coefficient_names(np.zeros((4, 3, 2))) is None
+    with pytest.raises(ValueError, match="3-D array with 3 coefficients"):
+        FeatureSequences(np.zeros((4, 3, 2)), ["a", "b", "c"])
+
+
+def dump(X):
+    buffer = io.BytesIO()
+    joblib.dump(X, buffer)
+    buffer.seek(0)
+    return buffer
 
 
 # ------------------------------------------------------------------------ with the network

@@ -62,7 +62,7 @@ def test_duration_crops_and_pads_with_nan():
     assert lengths[1] == 1 + (SR // 2) // 512
     assert np.isnan(X[1, lengths[1] :]).all()
     assert np.isfinite(X[1, : lengths[1]]).all()
-    assert MFCCTransformer(duration=1.0).n_frames_ == n_frames
+    assert MFCCTransformer(duration=1.0).expected_n_frames() == n_frames
 
 
 def test_duration_none_pads_to_longest():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.pipeline import make_pipeline
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils import get_tags
 
 from sk_deepsense import MFCCTransformer, SequenceStatistics, make_baseline
 from sk_deepsense.baselines import BASELINES
@@ -69,10 +71,83 @@ def test_delta_statistics_are_those_of_frame_differences():
 def test_feature_names_follow_the_columns():
     X = padded()
     st = SequenceStatistics(statistics=("mean",), percentiles=(90,), deltas=True).fit(X)
-    names = st.get_feature_names_out()
-    assert list(names[:5]) == ["mean_0", "mean_1", "mean_2", "mean_3", "p90_0"]
-    assert names[8] == "delta_mean_0" and len(names) == st.transform(X).shape[1]
-    assert st.get_feature_names_out(list("abcd"))[0] == "mean_a"
+    names = st.get_feature_names_out()  # no names seen: x0 .. as in scikit-learn
+    assert list(names[:5]) == ["x0_mean", "x1_mean", "x2_mean", "x3_mean", "x0_p90"]
+    assert names[8] == "x0_delta_mean" and len(names) == st.transform(X).shape[1]
+    assert names[-1] == "x3_delta_p90"
+    assert st.get_feature_names_out(list("abcd"))[0] == "a_mean"
+    with pytest.raises(ValueError, match="input_features should have length equal"):
+        st.get_feature_names_out(list("abc"))
+
+
+def test_names_come_from_dataframe_columns():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(np.arange(8.0).reshape(2, 4), columns=list("abcd"), index=[7, 9])
+    st = SequenceStatistics().set_output(transform="pandas")
+    out = st.fit_transform(df)
+    assert list(out.columns[:2]) == ["a_mean", "b_mean"] and list(out.index) == [7, 9]
+    np.testing.assert_array_equal(out.to_numpy(), SequenceStatistics().fit_transform(df))
+
+
+def test_pandas_output_of_the_statistics_step():
+    pd = pytest.importorskip("pandas")
+    X = padded()
+    st = SequenceStatistics(percentiles=(90,)).set_output(transform="pandas").fit(X)
+    out = st.transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(st.get_feature_names_out())
+    assert out.columns[0] == "x0_mean"
+    np.testing.assert_array_equal(
+        out.to_numpy(), SequenceStatistics(percentiles=(90,)).fit_transform(X)
+    )
+
+
+def test_names_travel_from_the_audio_transformer_through_a_pipeline():
+    pd = pytest.importorskip("pandas")
+    t = np.arange(22050) / 22050
+    waves = [np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 220 * t[:11025])]
+    pipe = Pipeline(
+        [
+            ("features", MFCCTransformer(duration=1.0, n_mfcc=5, deltas=1)),
+            ("stats", SequenceStatistics(deltas=True)),
+        ]
+    ).fit(waves)
+    names = pipe.get_feature_names_out()
+    assert names[3] == "mfcc3_mean" and names[5] == "delta_mfcc0_mean"
+    assert names[10] == "mfcc0_std" and names[-1] == "delta_mfcc4_delta_std"
+    plain = pipe.transform(waves)
+    assert len(names) == plain.shape[1]
+
+    named = clone(pipe).set_output(transform="pandas")
+    out = named.fit_transform(waves)
+    assert isinstance(out, pd.DataFrame) and out.columns.tolist() == names.tolist()
+    np.testing.assert_array_equal(out.to_numpy(), plain)
+    assert named[-1].coefficient_names_in_[3] == "mfcc3"
+    assert "coefficient_names_in_" not in vars(pipe[-1])  # plain arrays carry no names
+    # refitting on unnamed sequences forgets the names
+    stats = named[-1]
+    stats.fit(pipe[0].transform(waves))
+    assert stats.get_feature_names_out()[0] == "x0_mean"
+
+
+def test_baseline_pipelines_name_their_statistics_and_output_pandas():
+    pd = pytest.importorskip("pandas")
+    X, y, _ = blobs()
+    pipe = make_baseline("logreg").set_output(transform="pandas").fit(X, y)
+    assert pipe[:-1].get_feature_names_out()[0] == "x0_mean"
+    assert isinstance(pipe[:-1].transform(X), pd.DataFrame)
+    assert pipe.score(X, y) > 0.9
+    t = np.arange(22050) / 22050
+    waves = [np.sin(2 * np.pi * f * t) for f in (220, 440, 880, 1760)]
+    audio = make_baseline("logreg", features=MFCCTransformer(duration=1.0, n_mfcc=4))
+    audio.set_output(transform="pandas").fit(waves, [0, 0, 1, 1])
+    assert audio[:-1].get_feature_names_out()[:2].tolist() == ["mfcc0_mean", "mfcc1_mean"]
+    assert audio[:-1].transform(waves).columns[0] == "mfcc0_mean"
+    assert audio.predict(waves).tolist() == [0, 0, 1, 1]
+
+
+def test_three_d_input_is_tagged():
+    tags = get_tags(SequenceStatistics())
+    assert tags.input_tags.three_d_array and tags.input_tags.two_d_array
 
 
 def test_two_dimensional_input_is_one_frame_per_sample():

@@ -11,6 +11,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "_descriptors": ["DescriptorTransformer", "descriptor_names"],
         "_logmel": ["LogMelTransformer"],
         "_mfcc": ["MFCCTransformer"],
+        "_named": ["FeatureSequences"],
         "_padding": ["pad_sequences", "sequence_lengths"],
         "_statistics": ["SequenceStatistics"],
     },
@@ -19,6 +20,7 @@ __getattr__, _dir, _ = _lazy.attach(
 __all__ = [
     "BaseAudioTransformer",
     "DescriptorTransformer",
+    "FeatureSequences",
     "LogMelTransformer",
     "MFCCTransformer",
     "SequenceStatistics",

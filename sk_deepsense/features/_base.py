@@ -22,11 +22,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_memory
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import AudioLoadError, AudioLoadErrors
 from ._audio_io import load_audio
+from ._named import FeatureSequences
 from ._padding import pad_sequences
 
 __all__ = ["BaseAudioTransformer"]
@@ -79,17 +81,30 @@ CONTRACT_DOC = """
     falling back to audioread; multichannel audio is averaged to mono and resampled with soxr.
     A file that cannot be read raises :class:`~sk_deepsense.exceptions.AudioLoadError` naming
     the file; nothing is silently dropped or zero-filled.
+
+    **Names and length.** :meth:`get_feature_names_out` names the coefficients (the last
+    axis), so names flow through ``Pipeline.get_feature_names_out``; under
+    ``set_output(transform="pandas")`` the output is a
+    :class:`~sk_deepsense.features.FeatureSequences` carrying them (no DataFrame is 3-D).
+    :meth:`expected_n_frames` gives the number of frames that ``duration`` implies.
 """
 
 
-class BaseAudioTransformer(TransformerMixin, BaseEstimator):
+class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Base class of the audio feature transformers.
 
     :class:`~sk_deepsense.MFCCTransformer` and :class:`~sk_deepsense.LogMelTransformer` share
     it. Stateless (``fit`` learns nothing). Subclasses set ``_kind`` (a name that is part of the
     cache key), ``_sequence`` (a module-level function of one mono waveform and the feature
     parameters, returning ``(n_frames, n_coefficients)``), their own parameter constraints,
-    and ``_extra_params`` (their parameters as plain Python values). Do not use directly.
+    ``_extra_params`` (their parameters as plain Python values) and ``_coefficient_names``
+    (the names of the output's last axis). Do not use directly.
+
+    Their output is 3-D, which no DataFrame holds, so they are excluded from scikit-learn's
+    automatic output wrapping (``auto_wrap_output_keys=None``); their own :meth:`set_output`
+    accepts ``"pandas"`` and ``"polars"`` (so that ``Pipeline.set_output`` reaches the steps
+    after them) and then returns a :class:`~sk_deepsense.features.FeatureSequences`: the same
+    array, carrying the names of its coefficients to the next step.
     """
 
     _kind: ClassVar[str]
@@ -108,7 +123,8 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
     }
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+        # every subclass stays out of sklearn's DataFrame wrapping: 3-D output (see set_output)
+        super().__init_subclass__(**{**kwargs, "auto_wrap_output_keys": None})
         kind = cls.__dict__.get("_kind")
         if kind is not None:
             _SEQUENCES[kind] = cls.__dict__["_sequence"]
@@ -120,12 +136,75 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
             if name != "self" and name not in self.__dict__:
                 setattr(self, name, param.default)  # e.g. verbose, on_error: older pickles
 
-    @property
-    def n_frames_(self) -> int | None:
-        """Frames per output sequence implied by ``duration`` (``None`` if unset)."""
+    def expected_n_frames(self) -> int | None:
+        """Frames per output sequence implied by the parameters.
+
+        A function of ``duration``, ``sr`` and ``hop_length`` only (no ``fit`` needed), hence a
+        method and no trailing underscore: it is not learned from data.
+
+        Returns
+        -------
+        n_frames : int or None
+            ``1 + round(duration * sr) // hop_length``; ``None`` when ``duration`` is
+            ``None`` (the output is then as long as the longest clip of each ``transform``).
+
+        Examples
+        --------
+        >>> from sk_deepsense.features import MFCCTransformer
+        >>> MFCCTransformer(duration=1.0).expected_n_frames()  # 22050 Hz, 512-sample hop
+        44
+        """
         if self.duration is None:
             return None
         return 1 + int(round(self.duration * self.sr)) // self.hop_length
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the coefficients: the last axis of the output sequences.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored: the input columns are audio samples, which name no output. Accepted so
+            that :meth:`sklearn.pipeline.Pipeline.get_feature_names_out` can call it.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects [shape=(n_coefficients,)]
+            One name per coefficient, in output order (e.g. ``mfcc0 .. mfcc19``).
+        """
+        return np.asarray(self._coefficient_names(), dtype=object)
+
+    def set_output(self, *, transform: str | None = None) -> BaseAudioTransformer:
+        """Choose the output container of ``transform`` and ``fit_transform``.
+
+        The output is 3-D and no DataFrame holds 3-D data, so ``"pandas"`` and ``"polars"``
+        give a :class:`~sk_deepsense.features.FeatureSequences`: the same NaN-padded array,
+        carrying the coefficient names (:meth:`get_feature_names_out`) to the next step. A
+        :class:`~sk_deepsense.SequenceStatistics` after it then outputs a DataFrame with
+        columns such as ``mfcc3_mean``. Rejecting ``"pandas"`` instead would make
+        ``Pipeline.set_output(transform="pandas")`` fail for every pipeline that starts from
+        audio.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"``: a plain ndarray; ``"pandas"``/``"polars"``: a
+            :class:`~sk_deepsense.features.FeatureSequences`; ``None``: unchanged.
+
+        Returns
+        -------
+        self : object
+            The transformer.
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(
+                f"transform must be 'default', 'pandas', 'polars' or None, got {transform!r}."
+            )
+        self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {})}
+        self._sklearn_output_config["transform"] = transform
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> BaseAudioTransformer:
@@ -220,10 +299,17 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
         if failures:
             raise AudioLoadErrors(failures, len(sequences))
-        return pad_sequences(sequences, n_frames=self.n_frames_)
+        X = pad_sequences(sequences, n_frames=self.expected_n_frames())
+        if _get_output_config("transform", self)["dense"] != "default":
+            return FeatureSequences(X, self.get_feature_names_out())
+        return X
 
     def _extra_params(self) -> dict[str, Any]:  # pragma: no cover - abstract
         """Return the subclass's own feature parameters, as plain Python values."""
+        raise NotImplementedError
+
+    def _coefficient_names(self) -> list[str]:  # pragma: no cover - abstract
+        """Return the name of each output coefficient, in order."""
         raise NotImplementedError
 
     def _feature_params(self) -> dict[str, Any]:
@@ -329,22 +415,3 @@ def _waveform_features(y: np.ndarray, **params: Any) -> np.ndarray:
     if y.size == 0:
         raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
     return _SEQUENCES[params["kind"]](y, **params)
-
-
-@functools.lru_cache(maxsize=16)
-def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None) -> np.ndarray:
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
-
-
-def mel_power(
-    y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int, fmin: float,
-    fmax: float | None,
-) -> np.ndarray:  # fmt: skip
-    """Mel power spectrogram ``(n_mels, n_frames)`` of a mono waveform, as librosa computes it.
-
-    The same numbers as :func:`librosa.feature.melspectrogram` (centred frames, Hann window,
-    power 2), but the filterbank is built once per setting, not once per clip, and every
-    heavy step (FFT, BLAS product) releases the GIL, so extraction threads scale.
-    """
-    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** 2
-    return _mel_basis(sr, n_fft, n_mels, fmin, fmax) @ power

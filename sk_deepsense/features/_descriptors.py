@@ -10,10 +10,10 @@ from typing import Any
 import joblib
 import librosa
 import numpy as np
-import scipy.fft
 from sklearn.utils._param_validation import Interval
 
-from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, _mel_basis
+from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
+from ._spectral import delta, mel_basis, mfcc_from_db
 
 __all__ = ["DescriptorTransformer"]
 
@@ -76,13 +76,9 @@ def _descriptor_sequence(
     """Frame descriptors of one mono waveform as ``(n_frames, n_coefficients)`` float32."""
     magnitude = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length))
     power = magnitude**2
-    mel_db = librosa.power_to_db(_mel_basis(sr, n_fft, n_mels, 0.0, None) @ power)
-    mfcc = scipy.fft.dct(mel_db, axis=-2, type=2, norm="ortho")[:n_mfcc]
+    mel_db = librosa.power_to_db(mel_basis(sr, n_fft, n_mels, 0.0, None) @ power)
+    mfcc = mfcc_from_db(mel_db, n_mfcc)
     n = mfcc.shape[1]
-    if n >= 3:
-        delta = librosa.feature.delta(mfcc, width=min(9, n if n % 2 else n - 1))
-    else:  # too short for a derivative
-        delta = np.zeros_like(mfcc)
     contrast = librosa.feature.spectral_contrast(
         S=magnitude, sr=sr, n_fft=n_fft, hop_length=hop_length, n_bands=n_bands
     )
@@ -100,7 +96,7 @@ def _descriptor_sequence(
     )
     onset = librosa.onset.onset_strength(S=mel_db, sr=sr)[None, :]
     tempo = librosa.feature.tempo(onset_envelope=onset[0], sr=sr, hop_length=hop_length)
-    blocks = [mfcc, delta, contrast, chroma, shape, onset, np.full((1, n), float(tempo[0]))]
+    blocks = [mfcc, delta(mfcc), contrast, chroma, shape, onset, np.full((1, n), float(tempo[0]))]
     return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
 
 
@@ -139,11 +135,6 @@ class DescriptorTransformer(BaseAudioTransformer):
         Octave bands of the spectral contrast (``n_bands + 1`` values per frame)."""
         + COMMON_PARAMETERS_DOC
         + """
-    Attributes
-    ----------
-    n_frames_ : int or None
-        Frames per output sequence when ``duration`` is set, else ``None``.
-
     See Also
     --------
     descriptor_names : The name of each output coefficient.
@@ -213,3 +204,6 @@ class DescriptorTransformer(BaseAudioTransformer):
             "n_mels": int(self.n_mels),
             "n_bands": int(self.n_bands),
         }
+
+    def _coefficient_names(self) -> list[str]:
+        return descriptor_names(int(self.n_mfcc), int(self.n_bands))

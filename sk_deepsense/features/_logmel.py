@@ -11,7 +11,8 @@ import librosa
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, mel_power
+from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
+from ._spectral import mel_power
 
 __all__ = ["LogMelTransformer"]
 
@@ -71,12 +72,6 @@ class LogMelTransformer(BaseAudioTransformer):
         :func:`librosa.power_to_db`); ``None`` keeps the full range down to -100 dB."""
         + COMMON_PARAMETERS_DOC
         + """
-    Attributes
-    ----------
-    n_frames_ : int or None
-        Frames per output sequence when ``duration`` is set (a property of the parameters,
-        available before ``fit``), else ``None``.
-
     See Also
     --------
     MFCCTransformer : The same contract with MFCCs.
@@ -86,7 +81,7 @@ class LogMelTransformer(BaseAudioTransformer):
     -----"""
         + CONTRACT_DOC
         + """
-    ``n_coefficients = n_mels``. The values are
+    ``n_coefficients = n_mels``, named ``logmel0 ..`` from low to high frequency. The values are
     ``librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr, ...), top_db=top_db).T``
     with the same parameters (power 2, Hann window, centred frames, ``ref=1``).
 
@@ -152,3 +147,6 @@ class LogMelTransformer(BaseAudioTransformer):
             "fmax": None if self.fmax is None else float(self.fmax),
             "top_db": None if self.top_db is None else float(self.top_db),
         }
+
+    def _coefficient_names(self) -> list[str]:
+        return [f"logmel{i}" for i in range(int(self.n_mels))]

@@ -9,10 +9,10 @@ from typing import Any
 import joblib
 import librosa
 import numpy as np
-import scipy.fft
 from sklearn.utils._param_validation import Interval
 
-from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, mel_power
+from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
+from ._spectral import delta, mel_power, mfcc_from_db
 
 __all__ = ["MFCCTransformer"]
 
@@ -35,15 +35,8 @@ def _mfcc_sequence(
     mel = mel_power(
         y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
     )
-    mfcc = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho")[:n_mfcc]
-    blocks = [mfcc]
-    n = mfcc.shape[1]
-    for order in range(1, deltas + 1):
-        if n >= 3:
-            width = min(9, n if n % 2 else n - 1)
-            blocks.append(librosa.feature.delta(mfcc, width=width, order=order))
-        else:  # too short for a derivative: the delta of a constant
-            blocks.append(np.zeros_like(mfcc))
+    mfcc = mfcc_from_db(librosa.power_to_db(mel), n_mfcc)
+    blocks = [mfcc, *(delta(mfcc, order) for order in range(1, deltas + 1))]
     return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
 
 
@@ -78,12 +71,6 @@ class MFCCTransformer(BaseAudioTransformer):
         fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas."""
         + COMMON_PARAMETERS_DOC
         + """
-    Attributes
-    ----------
-    n_frames_ : int or None
-        Frames per output sequence when ``duration`` is set (a property of the parameters,
-        available before ``fit``), else ``None``.
-
     See Also
     --------
     LogMelTransformer : Log-mel bands, the frequency axis the hybrid filters slide along.
@@ -94,7 +81,8 @@ class MFCCTransformer(BaseAudioTransformer):
     -----"""
         + CONTRACT_DOC
         + """
-    ``n_coefficients = n_mfcc * (1 + deltas)``. The MFCCs are those of
+    ``n_coefficients = n_mfcc * (1 + deltas)``, named ``mfcc0 ..``, then ``delta_mfcc0 ..`` and
+    ``delta2_mfcc0 ..`` for the deltas. The MFCCs are those of
     :func:`librosa.feature.mfcc` with the same parameters.
 
     Examples
@@ -108,6 +96,8 @@ class MFCCTransformer(BaseAudioTransformer):
     ((2, 44, 20), dtype('float32'))
     >>> int(np.isnan(X[1]).all(axis=1).sum())  # padding frames of the half-second clip
     22
+    >>> MFCCTransformer(n_mfcc=13).get_feature_names_out()[:3]
+    array(['mfcc0', 'mfcc1', 'mfcc2'], dtype=object)
     """
     )
 
@@ -164,3 +154,7 @@ class MFCCTransformer(BaseAudioTransformer):
             "fmax": None if self.fmax is None else float(self.fmax),
             "deltas": int(self.deltas),
         }
+
+    def _coefficient_names(self) -> list[str]:
+        prefixes = ["mfcc", "delta_mfcc", "delta2_mfcc"][: 1 + int(self.deltas)]
+        return [f"{p}{i}" for p in prefixes for i in range(int(self.n_mfcc))]

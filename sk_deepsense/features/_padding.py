@@ -219,9 +219,8 @@ def validate_sequences(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarr
             ensure_all_finite="allow-nan",
             ensure_min_samples=1,
         )
+        # no sample (or no frame) leaves `flat` without rows: validate_data has raised
         X = flat.reshape(n_samples, n_frames, -1)
-        if n_samples == 0:
-            raise ValueError("Found array with 0 sample(s); at least 1 is required.")
     else:  # 2-D: one frame per sample
         X = validate_data(
             estimator, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan"

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._named import coefficient_names
 from ._padding import validate_sequences
 
 __all__ = ["SequenceStatistics"]
@@ -44,6 +45,12 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
         Coefficients per frame seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame (2-D input only).
+    coefficient_names_in_ : ndarray of shape (`n_features_in_`,)
+        Coefficient names, when ``X`` was a
+        :class:`~sk_deepsense.features.FeatureSequences` (what the audio transformers return
+        under ``set_output(transform="pandas")``). A separate attribute because
+        ``feature_names_in_`` makes scikit-learn warn whenever a later ``X`` is a plain
+        array, which 3-D input always is.
 
     See Also
     --------
@@ -52,9 +59,19 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    ``fit`` learns nothing but the number of coefficients (to check ``transform``'s input and
-    name the output columns). 2-D input ``(n_samples, n_coefficients)`` is read as sequences of
-    one frame, where the standard deviation is 0.
+    ``fit`` learns nothing but the number of coefficients (to check ``transform``'s input) and
+    their names, if any (to name the output columns). 2-D input
+    ``(n_samples, n_coefficients)`` is read as sequences of one frame, where the standard
+    deviation is 0.
+
+    **Names.** Output columns are named after the coefficient and the statistic:
+    ``mfcc3_mean``, ``mfcc3_p90``, and ``mfcc3_delta_std`` for the statistics of the
+    differences. The coefficient names are, in order of preference, ``input_features``, those
+    seen in ``fit`` (a DataFrame's columns, or a
+    :class:`~sk_deepsense.features.FeatureSequences`' names), else ``x0 ..`` as in
+    scikit-learn. In a :class:`~sklearn.pipeline.Pipeline` after an audio transformer,
+    ``Pipeline.get_feature_names_out`` passes the transformer's names on, and
+    ``set_output(transform="pandas")`` on the pipeline gives a DataFrame with those columns.
 
     Examples
     --------
@@ -64,7 +81,9 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
     >>> SequenceStatistics().fit_transform(X)
     array([[ 2., 20.,  1., 10.]], dtype=float32)
     >>> SequenceStatistics().fit(X).get_feature_names_out()
-    array(['mean_0', 'mean_1', 'std_0', 'std_1'], dtype=object)
+    array(['x0_mean', 'x1_mean', 'x0_std', 'x1_std'], dtype=object)
+    >>> SequenceStatistics().fit(X).get_feature_names_out(["low", "high"])
+    array(['low_mean', 'high_mean', 'low_std', 'high_std'], dtype=object)
     """
 
     _parameter_constraints: dict = {
@@ -117,6 +136,11 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         validate_sequences(self, X, reset=True)
+        names = coefficient_names(X)
+        if names is not None:
+            self.coefficient_names_in_ = names
+        elif hasattr(self, "coefficient_names_in_"):  # refit on unnamed input
+            del self.coefficient_names_in_
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -144,39 +168,42 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
         return np.hstack(blocks).astype(np.float32, copy=False)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the output columns, e.g. ``mean_0``, ``p90_3``, ``delta_std_12``.
+        """Names of the output columns, e.g. ``mfcc3_mean``, ``mfcc3_p90``, ``x12_delta_std``.
 
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Coefficient names; default ``feature_names_in_`` or ``0 .. n_features_in_ - 1``.
+            Coefficient names. ``None``: ``coefficient_names_in_`` or ``feature_names_in_``
+            when ``fit`` saw names, else ``x0 .. x{n_features_in_ - 1}``.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
-            One name per output column.
+            One name per output column: ``{coefficient}_{statistic}``, statistic-major (all
+            means, then all standard deviations, ...), then ``{coefficient}_delta_{statistic}``
+            in the same order when ``deltas=True``.
+
+        Raises
+        ------
+        ValueError
+            If ``input_features`` does not have ``n_features_in_`` names, or differs from the
+            DataFrame columns seen in ``fit``.
         """
         check_is_fitted(self)
-        if input_features is None:
-            input_features = getattr(
-                self, "feature_names_in_", [str(i) for i in range(self.n_features_in_)]
-            )
-        input_features = [str(f) for f in input_features]
-        if len(input_features) != self.n_features_in_:
-            raise ValueError(
-                f"input_features has {len(input_features)} names, expected {self.n_features_in_}."
-            )
+        if input_features is None and hasattr(self, "coefficient_names_in_"):
+            input_features = self.coefficient_names_in_
+        features = [str(f) for f in _check_feature_names_in(self, input_features)]
         stats, percentiles = self._check_params()
         kinds = stats + [f"p{q:g}" for q in percentiles]
-        names = [f"{k}_{f}" for k in kinds for f in input_features]
         if self.deltas:
-            names += [f"delta_{n}" for n in names]
-        return np.asarray(names, dtype=object)
+            kinds += [f"delta_{k}" for k in kinds]
+        return np.asarray([f"{f}_{k}" for k in kinds for f in features], dtype=object)
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
         # NaN is accepted only as whole padding frames (3-D input), never as a missing value
         # inside a frame, so the estimator does not advertise allow_nan
+        tags.input_tags.three_d_array = True  # its main input: (n_samples, n_frames, n_coef)
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
