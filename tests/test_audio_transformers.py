@@ -32,7 +32,7 @@ from sk_deepsense.features import (
     descriptor_names,
 )
 from sk_deepsense.features._named import coefficient_names
-from sk_deepsense.plotting import predict_timeline
+from sk_deepsense.timeline import predict_timeline
 
 from .conftest import SEED
 
