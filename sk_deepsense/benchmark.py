@@ -18,14 +18,11 @@ you already have.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
-import platform
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +44,6 @@ __all__ = [
     "BenchmarkResult",
     "ccc",
     "default_models",
-    "main",
     "make_splits",
     "run_benchmark",
     "score_predictions",
@@ -517,154 +513,6 @@ def _format_speed(info: dict[str, Any], summary: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
-    """Command-line entry point (``python -m sk_deepsense.benchmark --help``).
-
-    Parameters
-    ----------
-    argv : sequence of str or None, default=None
-        Arguments; ``None`` reads ``sys.argv``.
-    prog : str or None, default=None
-        Program name shown in the usage (``sk-deepsense benchmark`` wraps this function).
-
-    Returns
-    -------
-    status : int
-        0 on success.
-    """
-    from .features import MFCCTransformer
-
-    ap = argparse.ArgumentParser(
-        prog=prog or "python -m sk_deepsense.benchmark",
-        description="Cross-validate the hybrid CNN+LSTM, its ablations and classical baselines "
-        "on identical (artist-grouped, stratified) folds of one dataset.",
-    )
-    ap.add_argument("--dataset", choices=DATASETS, default="synthetic")
-    ap.add_argument(
-        "--data-dir", type=Path, help="the dataset's folder (synthetic: where to write clips)"
-    )
-    ap.add_argument("--n-samples", type=int, default=160, help="synthetic clips (default 160)")
-    ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=0, help="seed of the splits (and synthetic data)")
-    ap.add_argument(
-        "--models",
-        nargs="+",
-        metavar="NAME",
-        help="subset of the models, by table name (default: all); e.g. svm hybrid",
-    )
-    ap.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="network hyperparameter for every network, e.g. --set max_epochs=5 (repeatable)",
-    )
-    ap.add_argument(
-        "--hop-length", type=int, default=None, help="hop of every feature (default: theirs)"
-    )
-    ap.add_argument("--n-mfcc", type=int, default=None, help="MFCCs per frame (default: 20)")
-    ap.add_argument("--n-jobs", type=int, default=1, help="parallel fits (processes)")
-    ap.add_argument("--cache", help="feature cache folder (joblib.Memory)")
-    ap.add_argument(
-        "--speed-files", type=int, default=20, help="files for the extraction timing (0: skip)"
-    )
-    ap.add_argument("--out", type=Path, help="write folds.csv, summary.csv, results.json, plot")
-    args = ap.parse_args(argv)
-
-    neural: dict[str, Any] = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--set {item!r}: expected KEY=VALUE")
-        try:
-            neural[key] = json.loads(value)
-        except json.JSONDecodeError:
-            neural[key] = value
-    with tempfile.TemporaryDirectory(prefix="sk_deepsense-bench-") as tmp:
-        paths, y, groups, task, target_names, desc = _load(
-            args.dataset, args.data_dir, args.n_samples, args.seed, Path(tmp)
-        )
-        feature_params = {
-            k: v
-            for k, v in {"hop_length": args.hop_length, "n_mfcc": args.n_mfcc}.items()
-            if v is not None
-        }
-        print(f"{desc}: {len(paths)} clips, task {task}, {args.folds} folds", flush=True)
-        cache = args.cache or str(Path(tmp) / "features")
-        models = default_models(
-            task, neural=neural, features=feature_params, memory=cache, n_jobs=args.n_jobs
-        )
-        if args.models:
-            unknown = sorted(set(args.models) - set(models))
-            if unknown:
-                ap.error(f"unknown --models {unknown}; choose from {list(models)}")
-            models = {name: models[name] for name in models if name in args.models}
-        # Extract every kind of feature the chosen models need once, into the cache, timed;
-        # the fits then read them from there.
-        extract_s: dict[str, float] = {}
-        kinds: dict[str, Any] = {}
-        for factory in models.values():
-            for transformer in _audio_steps(factory(0)):
-                kinds.setdefault(repr(transformer), transformer)
-        for name, transformer in kinds.items():
-            t0 = time.perf_counter()
-            shape = transformer.transform(paths).shape
-            extract_s[name] = time.perf_counter() - t0
-            print(f"{name}: {shape} in {extract_s[name]:.1f} s (cached, shared by all fits)")
-        mfcc = MFCCTransformer(n_jobs=args.n_jobs, **feature_params)
-        speed = None
-        if args.speed_files:
-            speed = _speed_section(paths, mfcc, args.speed_files, args.n_jobs)
-        X = np.asarray(paths, dtype=object)
-        result = run_benchmark(
-            X,
-            y,
-            groups=groups,
-            task=task,
-            models=models,
-            n_splits=args.folds,
-            random_state=args.seed,
-            target_names=target_names,
-            n_jobs=args.n_jobs,
-        )
-
-    import sklearn
-    import torch
-
-    from ._version import __version__
-
-    result.info = {
-        "dataset": desc,
-        "command": (prog or "python -m sk_deepsense.benchmark")
-        + " "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "n_clips": len(X),
-        "grouped": groups is not None,
-        "features": {name: {**t.get_params(), "memory": None} for name, t in kinds.items()},
-        "feature_seconds": extract_s,
-        "network_params": neural,
-        "speed": speed,
-        "main_process_peak_rss_mib": _peak_rss_mib(),
-        "environment": {
-            "sk_deepsense": __version__,
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "scikit-learn": sklearn.__version__,
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
-            "n_jobs": args.n_jobs,
-        },
-    }
-    print()
-    print(result.table())
-    print()
-    print(_format_speed(result.info, result.summary()))
-    if args.out:
-        written = result.save(args.out)
-        print("\nwrote " + ", ".join(str(p) for p in written))
-    return 0
-
-
 def _audio_steps(model: Any) -> list[Any]:
     """Return the audio transformers inside a pipeline or a fusion (nested ones included)."""
     from sklearn.ensemble import VotingClassifier
@@ -679,7 +527,3 @@ def _audio_steps(model: Any) -> list[Any]:
     if isinstance(model, VotingClassifier):
         return [t for _, est in model.estimators for t in _audio_steps(est)]
     return []
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
