@@ -249,7 +249,7 @@ class _FoldScorer:
 
 
 def _cross_validate(args, clf, X, y, groups, task, names) -> None:
-    """Print the ``--cv`` scores (mean +- std) from :func:`sklearn...cross_validate`."""
+    """Print the ``--cv`` scores (mean +- std) of ``sklearn`` ``cross_validate``."""
     import numpy as np
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
