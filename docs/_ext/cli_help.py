@@ -6,7 +6,6 @@ go stale.
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from docutils import nodes
@@ -20,16 +19,18 @@ class CLIHelp(Directive):
 
     def run(self):
         """Return the help text as a literal block."""
-        from sk_deepsense.cli import build_parser
+        from sk_deepsense.cli import COMMANDS, build_parser, command_parser
 
         command = self.arguments[0] if self.arguments else None
         os.environ["COLUMNS"] = "88"  # argparse wraps at the terminal width
         parser = build_parser()  # every command, benchmark included, is a sub-parser
         if command is not None:
-            sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-            if command not in sub.choices:
-                raise self.error(f"no sk-deepsense command {command!r}")
-            parser = sub.choices[command]
+            try:
+                parser = command_parser(parser, command)
+            except KeyError:
+                names = ", ".join(c.__name__.rsplit(".", 1)[-1] for c in COMMANDS)
+                message = f"no sk-deepsense command {command!r}; commands: {names}"
+                raise self.error(message) from None
         text = parser.format_help()
         node = nodes.literal_block(text, text)
         node["language"] = "text"

@@ -29,6 +29,7 @@ __all__ = [
     "MODELS",
     "CLIError",
     "build_parser",
+    "command_parser",
     "format_records",
     "main",
     "make_pipeline_for",
@@ -71,7 +72,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+def command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """Return the sub-parser of one command of a parser made by :func:`build_parser`.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        As :func:`build_parser` returns.
+    command : str
+        A command name, e.g. ``"train"``.
+
+    Returns
+    -------
+    subparser : argparse.ArgumentParser
+        The parser of ``sk-deepsense COMMAND``.
+
+    Raises
+    ------
+    KeyError
+        If there is no such command.
+
+    Examples
+    --------
+    >>> from sk_deepsense.cli import build_parser, command_parser
+    >>> command_parser(build_parser(), "benchmark").prog
+    'sk-deepsense benchmark'
+    """
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return action.choices[command]
 
@@ -99,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("sk-deepsense: interrupted", file=sys.stderr)
         return 130
     except UsageError as exc:
-        _subparser(parser, args.command).error(str(exc))  # exits with 2, as argparse does
+        command_parser(parser, args.command).error(str(exc))  # exits with 2, as argparse does
         raise  # pragma: no cover - error() exits
     except Exception as exc:  # noqa: BLE001 - every error becomes one line unless --debug
         if args.debug:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..datasets._registry import DATASETS
+from ..datasets import DATASETS
 from ._common import UsageError, add_common_options, add_set_option, load_dataset_arrays, parse_sets
 
 __all__ = ["add_parser", "run"]

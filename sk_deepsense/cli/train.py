@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .._choices import ARCHITECTURES, BASELINES, FEATURES
-from ..datasets._registry import DATASETS
+from ..datasets import DATASETS
 from ._common import (
     CLIError,
     add_common_options,
