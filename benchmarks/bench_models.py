@@ -1,6 +1,6 @@
 r"""Hybrid CNN+LSTM vs its ablations and classical baselines on identical folds.
 
-A thin wrapper around ``python -m sk_deepsense.benchmark`` (see ``--help``); e.g. the 4Q
+A thin wrapper around ``sk-deepsense benchmark`` (see ``--help``); e.g. the 4Q
 table of the docs::
 
     python benchmarks/bench_models.py --dataset 4q --data-dir ../shared/data/4q-dev \
@@ -9,7 +9,7 @@ table of the docs::
 
 import sys
 
-from sk_deepsense.benchmark import main
+from sk_deepsense.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["benchmark", *sys.argv[1:]]))

@@ -1,4 +1,4 @@
-"""The benchmark: shared splits, metrics, tables, files and the command line."""
+"""The benchmark: shared splits, metrics, tables and files (its command: test_cli_benchmark)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, make_baseline
-from sk_deepsense.benchmark import ccc, default_models, main, make_splits, run_benchmark
+from sk_deepsense.benchmark import ccc, default_models, make_splits, run_benchmark
 
 TINY = dict(
     n_filters=4, filter_size=3, lstm_hidden_size=8, max_epochs=2, early_stopping=False, n_ensemble=1
@@ -146,33 +146,3 @@ def test_default_models_are_pipelines_on_audio_paths():
     regression = default_models("regression", neural={"max_epochs": 1})
     assert "mean" in regression and "fusion" not in regression
     assert regression["hybrid"](0)[-1].max_epochs == 1
-
-
-def test_command_line_on_the_synthetic_default(tmp_path, capsys):
-    out = tmp_path / "out"
-    status = main(
-        [
-            "--n-samples", "12", "--folds", "2", "--models", "majority", "svm", "hybrid",
-            "--set", "max_epochs=1", "--set", "train_chunk=64",
-            "--speed-files", "2", "--out", str(out),
-        ]
-    )  # fmt: skip
-    assert status == 0
-    printed = capsys.readouterr().out
-    assert "| hybrid |" in printed and "naive librosa loop" in printed
-    assert printed.count("(cached, shared by all fits)") == 2  # MFCCs, log-mel bands
-    payload = json.loads((out / "results.json").read_text())
-    assert [s["model"] for s in payload["summary"]] == ["majority", "svm", "hybrid"]
-    assert payload["info"]["network_params"] == {"max_epochs": 1, "train_chunk": 64}
-    assert payload["info"]["speed"]["files"] == 2
-
-
-def test_command_line_rejects_unknown_models(capsys):
-    with pytest.raises(SystemExit):
-        main(["--n-samples", "4", "--models", "gpt", "--speed-files", "0"])
-    assert "unknown --models" in capsys.readouterr().err
-
-
-def test_real_datasets_need_their_folder():
-    with pytest.raises(ValueError, match="needs --data-dir"):
-        main(["--dataset", "4q"])

@@ -93,10 +93,71 @@ def test_console_script_is_registered_and_python_m_works():
         ("mean", "mean"),
         ('"7"', "7"),
         ("~/cache", "~/cache"),
+        ("-3", -3),
+        ("1e-3", 0.001),
+        ("(3, 5)", (3, 5)),
+        ("('a', 2.5)", ("a", 2.5)),
+        ("hybrid_nolstm", "hybrid_nolstm"),
+        ("", ""),
     ],
 )
 def test_set_values_are_read_as_json_then_python_literals_then_text(text, value):
     assert parse_value(text) == value and type(parse_value(text)) is type(value)
+
+
+def test_set_options_become_a_dict_and_every_command_reads_them_alike():
+    from sk_deepsense.cli import benchmark, train
+    from sk_deepsense.cli._common import CLIError, parse_sets
+
+    sets = [" clf__max_epochs = 20", "train_chunk=None", "a=(1, 2)", "a=x=y", "k="]
+    assert parse_sets(sets) == {"clf__max_epochs": 20, "train_chunk": None, "a": "x=y", "k": ""}
+    for bad in ("max_epochs", "=3"):
+        with pytest.raises(CLIError, match="expected KEY=VALUE"):
+            parse_sets([bad])
+    assert train.parse_sets is benchmark.parse_sets is parse_sets
+
+
+HEAVY = ("torch", "skorch", "librosa", "sklearn", "pandas", "matplotlib")
+
+
+def test_help_imports_no_heavy_library():
+    # `sk-deepsense --help` must answer at once: building the parser (every command's
+    # options included) imports none of the libraries the commands run on.
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['sk-deepsense', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('sk_deepsense', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "from sk_deepsense.cli import COMMANDS, build_parser, command_parser\n"
+        "parser = build_parser()\n"
+        "for c in COMMANDS:\n"
+        "    command_parser(parser, c.__name__.rsplit('.', 1)[1]).format_help()\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: sk-deepsense" in proc.stdout
+    assert proc.stdout.splitlines()[-1] == "[]"
+
+
+def test_make_pipeline_for_builds_every_model_on_every_feature():
+    from sk_deepsense._choices import ARCHITECTURES, BASELINES, FEATURES
+    from sk_deepsense.cli import MODELS, make_pipeline_for
+    from sk_deepsense.features import BaseAudioTransformer
+
+    assert MODELS == ARCHITECTURES + BASELINES
+    for features in FEATURES:
+        for model in MODELS:
+            pipe = make_pipeline_for(model, "classification", features=features, n_jobs=3)
+            assert [name for name, _ in pipe.steps] == [features, "clf"]
+            assert isinstance(pipe[0], BaseAudioTransformer) and pipe[0].n_jobs == 3
+            assert pipe[0].on_error == "raise_all"
+            if model in ARCHITECTURES:
+                assert pipe[-1].architecture == model
+    with pytest.raises(ValueError, match="features must be one of"):
+        make_pipeline_for("svm", "classification", features="chroma")
 
 
 def test_format_records_aligns_a_table_and_flattens_probabilities():
@@ -242,6 +303,16 @@ def test_baseline_model_predicts_labels_without_probabilities(
     assert code == 1 and "--timeline needs a network model" in err
 
 
+def test_train_on_descriptors(capsys, labels_csv, tmp_path):
+    out = tmp_path / "descriptors.joblib"
+    argv = ["train", labels_csv, "-o", out, "--model", "svm", "--features", "descriptors"]
+    code, _, err = run(capsys, *argv, "--set", "descriptors__duration=2.0", "-q")
+    assert code == 0, err
+    pipe = joblib.load(out)
+    assert [name for name, _ in pipe.steps] == ["descriptors", "clf"]
+    assert type(pipe[0]).__name__ == "DescriptorTransformer" and pipe[0].duration == 2.0
+
+
 def test_predict_a_folder_in_every_format(capsys, clf_model, audio_corpus):
     paths, _ = audio_corpus
     folder = Path(paths[0]).parent
@@ -294,6 +365,27 @@ def test_predict_timeline_plots_one_panel_per_file(capsys, clf_model, audio_corp
     assert code == 1 and "already exists" in err
 
 
+def test_plots_leave_matplotlib_global_state_alone(
+    capsys, clf_model, labels_csv, audio_corpus, tmp_path, monkeypatch
+):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("library code switched the matplotlib backend")
+
+    monkeypatch.setattr(matplotlib, "use", refuse)
+    before = plt.get_fignums()
+    code, _, err = run(capsys, "evaluate", clf_model, labels_csv, "--plot", tmp_path / "cm.png")
+    assert code == 0, err
+    paths, _ = audio_corpus
+    code, _, err = run(capsys, "predict", clf_model, paths[0], "--timeline", tmp_path / "t.png")
+    assert code == 0, err
+    assert plt.get_fignums() == before  # no pyplot figure left open
+    assert (tmp_path / "cm.png").stat().st_size > 5_000
+    assert (tmp_path / "t.png").stat().st_size > 5_000
+
+
 def test_evaluate_prints_scores_and_the_confusion_matrix(capsys, clf_model, labels_csv, tmp_path):
     code, stdout, _ = run(capsys, "evaluate", clf_model, labels_csv, "--format", "json", "-q")
     assert code == 0
@@ -312,19 +404,6 @@ def test_evaluate_prints_scores_and_the_confusion_matrix(capsys, clf_model, labe
     assert code == 0 and out.stat().st_size > 5_000
     assert "confusion matrix (rows: true, columns: predicted)" in text
     assert "per class" in text and f"{expected[0, 0]}" in text
-
-
-def test_benchmark_is_wrapped(capsys, tmp_path):
-    with pytest.raises(SystemExit) as info:
-        main(["benchmark", "--help"])
-    assert info.value.code == 0
-    assert "usage: sk-deepsense benchmark" in capsys.readouterr().out
-    code, stdout, _ = run(
-        capsys, "benchmark", "--n-samples", "16", "--folds", "2", "--models", "majority", "svm",
-        "--speed-files", "0", "--data-dir", tmp_path / "synthetic",
-    )  # fmt: skip
-    assert code == 0
-    assert "majority" in stdout and "svm" in stdout
 
 
 def test_demo_fast_writes_every_plot_and_protects_them(capsys, tmp_path):

@@ -6,9 +6,7 @@ go stale.
 
 from __future__ import annotations
 
-import io
 import os
-from contextlib import redirect_stdout, suppress
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
@@ -21,24 +19,19 @@ class CLIHelp(Directive):
 
     def run(self):
         """Return the help text as a literal block."""
-        from sk_deepsense.benchmark import main as benchmark_main
-        from sk_deepsense.cli import build_parser
+        from sk_deepsense.cli import COMMANDS, build_parser, command_parser
 
         command = self.arguments[0] if self.arguments else None
         os.environ["COLUMNS"] = "88"  # argparse wraps at the terminal width
-        buf = io.StringIO()
-        if command == "benchmark":
-            with redirect_stdout(buf), suppress(SystemExit):  # --help exits
-                benchmark_main(["--help"], prog="sk-deepsense benchmark")
-        else:
-            parser = build_parser()
-            if command is not None:
-                sub = next(a for a in parser._actions if a.dest == "command")
-                if command not in sub.choices:
-                    raise self.error(f"no sk-deepsense command {command!r}")
-                parser = sub.choices[command]
-            buf.write(parser.format_help())
-        text = buf.getvalue()
+        parser = build_parser()  # every command, benchmark included, is a sub-parser
+        if command is not None:
+            try:
+                parser = command_parser(parser, command)
+            except KeyError:
+                names = ", ".join(c.__name__.rsplit(".", 1)[-1] for c in COMMANDS)
+                message = f"no sk-deepsense command {command!r}; commands: {names}"
+                raise self.error(message) from None
+        text = parser.format_help()
         node = nodes.literal_block(text, text)
         node["language"] = "text"
         return [node]

@@ -1,0 +1,315 @@
+"""What every ``sk-deepsense`` command shares: errors, options, ``--set``, files and models.
+
+Importing this module is cheap (no numpy, scikit-learn, torch, librosa or matplotlib):
+building the parser must stay fast, so every heavy import is inside the function that
+needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CLIError",
+    "UsageError",
+    "add_common_options",
+    "add_extraction_options",
+    "add_set_option",
+    "atomic_dump",
+    "check_writable",
+    "configure_features",
+    "error_line",
+    "expand_files",
+    "feature_step",
+    "is_classifier",
+    "load_dataset_arrays",
+    "load_model",
+    "note",
+    "parse_sets",
+    "parse_value",
+    "save_figure",
+    "target_names",
+]
+
+
+class CLIError(Exception):
+    """An error the command line reports as one line (no traceback); exit status 1."""
+
+
+class UsageError(CLIError):
+    """A usage error found after parsing (e.g. an unknown ``--models`` name); exit status 2.
+
+    :func:`sk_deepsense.cli.main` reports it through the command's own parser, as argparse
+    reports its own usage errors.
+    """
+
+
+# ------------------------------------------------------------------------------- options
+def add_common_options(p: argparse.ArgumentParser) -> None:
+    """Add ``-q/--quiet`` and ``--debug``, which every command has."""
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars, epoch tables or notes"
+    )
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+
+
+def add_extraction_options(p: argparse.ArgumentParser, *, cache: bool = True) -> None:
+    """Add ``--n-jobs`` (files decoded in parallel) and, with ``cache``, ``--cache DIR``."""
+    p.add_argument(
+        "--n-jobs", type=int, default=2, metavar="N", help="files decoded in parallel (default 2)"
+    )
+    if cache:
+        p.add_argument("--cache", metavar="DIR", help="feature cache folder, reused by later runs")
+
+
+def add_set_option(p: argparse.ArgumentParser, help: str) -> None:
+    """Add the repeatable ``--set KEY=VALUE`` option, read by :func:`parse_sets`."""
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def note(args: argparse.Namespace, *parts: Any) -> None:
+    """Print a progress note to standard error unless ``--quiet``."""
+    if not args.quiet:
+        print(*parts, file=sys.stderr, flush=True)
+
+
+def error_line(command: str, exc: BaseException) -> str:
+    """Render an error as the one line the command line prints (without a newline)."""
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if not isinstance(exc, (CLIError, OSError, ValueError, LookupError, TypeError)):
+        # unexpected: say what it was and how to see more
+        message = f"{type(exc).__name__}: {message} (--debug shows the traceback)"
+    return f"sk-deepsense {command}: error: {message}"
+
+
+# ---------------------------------------------------------------------------------- --set
+def parse_value(text: str) -> Any:
+    """Read a ``--set`` value: JSON, else a Python literal, else the text itself.
+
+    Every command reads ``--set`` through this one function.
+
+    Parameters
+    ----------
+    text : str
+        The part after ``=``.
+
+    Returns
+    -------
+    value : object
+        ``20`` -> 20, ``0.5`` -> 0.5, ``true``/``True`` -> True, ``null``/``None`` -> None,
+        ``[3, 5]`` -> [3, 5], ``(3, 5)`` -> (3, 5), ``mean`` -> ``"mean"``.
+
+    Examples
+    --------
+    >>> from sk_deepsense.cli import parse_value
+    >>> parse_value("20"), parse_value("None"), parse_value("[3, 5]"), parse_value("mean")
+    (20, None, [3, 5], 'mean')
+    >>> parse_value("(3, 5)"), parse_value("1e-3")
+    ((3, 5), 0.001)
+    """
+    for reader in (json.loads, ast.literal_eval):
+        try:
+            return reader(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return text
+
+
+def parse_sets(items: Sequence[str]) -> dict[str, Any]:
+    """Read repeated ``--set KEY=VALUE`` options into a dict (values by :func:`parse_value`).
+
+    Parameters
+    ----------
+    items : sequence of str
+        The ``KEY=VALUE`` texts, in command-line order (a later key wins).
+
+    Returns
+    -------
+    params : dict
+        Key -> value.
+
+    Raises
+    ------
+    CLIError
+        If an item has no ``=`` or an empty key.
+
+    Examples
+    --------
+    >>> from sk_deepsense.cli._common import parse_sets
+    >>> parse_sets(["clf__max_epochs=20", "train_chunk=None", "logmel__fmax = 8000.0"])
+    {'clf__max_epochs': 20, 'train_chunk': None, 'logmel__fmax': 8000.0}
+    """
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CLIError(f"--set {item!r}: expected KEY=VALUE, e.g. clf__max_epochs=20")
+        params[key] = parse_value(value.strip())
+    return params
+
+
+# ---------------------------------------------------------------------------------- files
+def check_writable(path: Path, overwrite: bool, option: str) -> Path:
+    """Refuse to replace an existing file unless ``--overwrite``; check the folder exists."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise CLIError(f"{option} {str(path)!r} is a folder; give a file name")
+    if path.exists() and not overwrite:
+        raise CLIError(
+            f"{option} {str(path)!r} already exists; pass --overwrite to replace it "
+            "(nothing was changed)"
+        )
+    if not path.parent.is_dir():
+        raise CLIError(f"{option} {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def atomic_dump(obj: Any, path: Path) -> None:
+    """``joblib.dump`` to a temporary file beside ``path``, then rename it into place."""
+    import joblib
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        joblib.dump(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _new_figure(*, figsize: tuple[float, float] | None = None, **subplots_kw: Any) -> Any:
+    """Return ``(figure, axes)``: a :class:`~matplotlib.figure.Figure` built without pyplot.
+
+    No global state is touched (no backend switch, no pyplot figure manager), so nothing
+    needs closing. ``subplots_kw`` go to :meth:`~matplotlib.figure.Figure.subplots`.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(**subplots_kw)
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Write a figure the way every command does (120 dpi, tight bounding box)."""
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def expand_files(items: Sequence[Path]) -> list[str]:
+    """Files as given; a folder becomes the audio files under it (sorted)."""
+    from ..datasets._common import AUDIO_EXTENSIONS
+
+    files: list[str] = []
+    for item in items:
+        item = item.expanduser()
+        if item.is_dir():
+            found = sorted(
+                p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+            )
+            if not found:
+                raise CLIError(
+                    f"folder {str(item)!r} holds no audio file ({', '.join(AUDIO_EXTENSIONS)})"
+                )
+            files.extend(str(p) for p in found)
+        elif item.is_file():
+            files.append(str(item))
+        else:
+            raise CLIError(f"FILE {str(item)!r} does not exist")
+    return files
+
+
+def load_dataset_arrays(
+    name: str, data_dir: str | os.PathLike | None, **kwargs: Any
+) -> tuple[Any, Any, Any, str, list[str]]:
+    """Load a registered dataset (:func:`~sk_deepsense.datasets.load_dataset`) as arrays.
+
+    Returns ``(filenames, y, groups, task, target_names)``: ``target_names`` is empty for
+    classification, ``groups`` None when the dataset names no groups.
+    """
+    import numpy as np
+
+    from ..datasets import load_dataset
+
+    if data_dir is None:
+        raise CLIError(f"--dataset {name} needs --data-dir (the dataset's local folder)")
+    bunch = load_dataset(name, Path(data_dir).expanduser(), **kwargs)
+    names = [] if bunch.task == "classification" else [str(t) for t in bunch.target_names]
+    groups = bunch.get("groups")
+    groups = None if groups is None else np.asarray(groups)
+    return bunch.filenames, np.asarray(bunch.target), groups, bunch.task, names
+
+
+# --------------------------------------------------------------------------------- models
+def load_model(path: Path) -> Any:
+    """Load a model saved by ``train`` and check it is a fitted scikit-learn pipeline."""
+    import zipfile
+
+    import joblib
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.validation import check_is_fitted
+
+    path = path.expanduser()
+    if not path.is_file():
+        reason = "is a folder" if path.is_dir() else "does not exist"
+        raise CLIError(f"MODEL {str(path)!r} {reason}")
+    if zipfile.is_zipfile(path):  # the safe format of save_model: no code runs on load
+        from ..persistence import load_model as load_skds
+
+        model = load_skds(path)
+        if not isinstance(model, Pipeline) or not hasattr(model, "predict"):
+            raise CLIError(f"MODEL {str(path)!r} holds a {type(model).__name__}, not a pipeline")
+        return model
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not a model file"
+        raise CLIError(
+            f"MODEL {str(path)!r} could not be loaded as a joblib model file "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())})"
+        ) from exc
+    if not isinstance(model, Pipeline) or not hasattr(model, "predict"):
+        raise CLIError(
+            f"MODEL {str(path)!r} holds a {type(model).__name__}, not a pipeline saved by "
+            "'sk-deepsense train'"
+        )
+    check_is_fitted(model)
+    return model
+
+
+def feature_step(model: Any) -> Any:
+    """Return the pipeline's audio feature transformer (its first step), or None."""
+    from ..features import BaseAudioTransformer
+
+    step = model.steps[0][1] if hasattr(model, "steps") else None
+    return step if isinstance(step, BaseAudioTransformer) else None
+
+
+def configure_features(model: Any, args: argparse.Namespace) -> None:
+    """Apply ``--n-jobs``, progress and list-every-broken-file to the feature step."""
+    step = feature_step(model)
+    if step is not None:
+        step.set_params(n_jobs=args.n_jobs, verbose=int(not args.quiet), on_error="raise_all")
+
+
+def target_names(n_outputs: int) -> list[str]:
+    """Names of the regression targets: ``arousal, valence``, else ``output_0, ...``."""
+    # Every regression source of ``train`` (labels CSV and dataset loaders) orders the targets
+    # (arousal, valence).
+    if n_outputs == 2:
+        return ["arousal", "valence"]
+    return [f"output_{j}" for j in range(n_outputs)]
+
+
+def is_classifier(model: Any) -> bool:
+    """Tell whether ``model`` is a classifier (scikit-learn's test)."""
+    from sklearn.base import is_classifier as _is_classifier
+
+    return bool(_is_classifier(model))
