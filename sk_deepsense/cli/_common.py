@@ -187,18 +187,6 @@ def atomic_dump(obj: Any, path: Path) -> None:
         raise
 
 
-def _new_figure(*, figsize: tuple[float, float] | None = None, **subplots_kw: Any) -> Any:
-    """Return ``(figure, axes)``: a :class:`~matplotlib.figure.Figure` built without pyplot.
-
-    No global state is touched (no backend switch, no pyplot figure manager), so nothing
-    needs closing. ``subplots_kw`` go to :meth:`~matplotlib.figure.Figure.subplots`.
-    """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize)
-    return fig, fig.subplots(**subplots_kw)
-
-
 def save_figure(fig: Any, path: Path) -> None:
     """Write a figure the way every command does (120 dpi, tight bounding box)."""
     fig.savefig(path, dpi=120, bbox_inches="tight")

@@ -13,7 +13,6 @@ import os
 import platform
 import shlex
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +85,12 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..benchmark import (
-        _audio_steps,
-        _format_speed,
-        _peak_rss_mib,
-        _speed_section,
+        cache_features,
         default_models,
+        format_speed,
+        peak_rss_mib,
         run_benchmark,
+        time_extraction,
     )
     from ..features import MFCCTransformer
 
@@ -115,23 +114,12 @@ def run(args: argparse.Namespace) -> int:
             if unknown:
                 raise UsageError(f"unknown --models {unknown}; choose from {list(models)}")
             models = {name: models[name] for name in models if name in args.models}
-        # Extract every kind of feature the chosen models need once, into the cache, timed;
-        # the fits then read them from there.
-        extract_s: dict[str, float] = {}
-        kinds: dict[str, Any] = {}
-        for factory in models.values():
-            for transformer in _audio_steps(factory(0)):
-                kinds.setdefault(repr(transformer), transformer)
-        for name, transformer in kinds.items():
-            t0 = time.perf_counter()
-            shape = transformer.transform(paths).shape
-            extract_s[name] = time.perf_counter() - t0
-            if verbose:
-                print(f"{name}: {shape} in {extract_s[name]:.1f} s (cached, shared by all fits)")
+        # every kind of feature the chosen models need, extracted once into the cache, timed
+        kinds = cache_features(models, paths, verbose=verbose)
         speed = None
         if args.speed_files:
             mfcc = MFCCTransformer(n_jobs=args.n_jobs, **feature_params)
-            speed = _speed_section(paths, mfcc, args.speed_files, args.n_jobs)
+            speed = time_extraction(paths, mfcc, args.speed_files, args.n_jobs)
         X = np.asarray(paths, dtype=object)
         result = run_benchmark(
             X,
@@ -150,17 +138,17 @@ def run(args: argparse.Namespace) -> int:
         "command": shlex.join(["sk-deepsense", *getattr(args, "argv", ["benchmark"])]),
         "n_clips": len(X),
         "grouped": groups is not None,
-        "features": {name: {**t.get_params(), "memory": None} for name, t in kinds.items()},
-        "feature_seconds": extract_s,
+        "features": {name: kind["params"] for name, kind in kinds.items()},
+        "feature_seconds": {name: kind["seconds"] for name, kind in kinds.items()},
         "network_params": neural,
         "speed": speed,
-        "main_process_peak_rss_mib": _peak_rss_mib(),
+        "main_process_peak_rss_mib": peak_rss_mib(),
         "environment": _environment(args.n_jobs),
     }
     print()
     print(result.table())
     print()
-    print(_format_speed(result.info, result.summary()))
+    print(format_speed(result.info, result.summary()))
     if args.out:
         written = result.save(args.out)
         print("\nwrote " + ", ".join(str(p) for p in written))

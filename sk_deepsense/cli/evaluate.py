@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from ._common import (
-    _new_figure,
     add_common_options,
     add_extraction_options,
     check_writable,
@@ -97,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
             for name, row in zip(labels, result["confusion_matrix"], strict=True):
                 print(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))
     if plot is not None:
-        from ..plotting import plot_arousal_valence, plot_confusion_matrix
+        from ..plotting import new_figure, plot_arousal_valence, plot_confusion_matrix
 
-        fig, ax = _new_figure(figsize=(5.5, 5))
+        fig, ax = new_figure(figsize=(5.5, 5))
         if task == "classification":
             plot_confusion_matrix(y_true, y_pred, labels=labels, ax=ax)
         else:

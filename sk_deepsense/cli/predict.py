@@ -13,7 +13,6 @@ from typing import Any
 
 from ._common import (
     CLIError,
-    _new_figure,
     add_common_options,
     add_extraction_options,
     check_writable,
@@ -194,7 +193,8 @@ def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float |
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
-    from ..plotting import predict_timeline
+    from ..plotting import new_figure
+    from ..timeline import predict_timeline
 
     step = feature_step(model)
     if step is not None:
@@ -208,7 +208,7 @@ def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float |
     timelines = predict_timeline(model, files, window=window)
     how = "causal, since the start" if window is None else f"last {window:g} s"
     n = len(timelines)
-    fig, axes = _new_figure(figsize=(9, 2.6 * n), nrows=n, ncols=1, squeeze=False)
+    fig, axes = new_figure(n, 1, figsize=(9, 2.6 * n), squeeze=False)
     for ax, tl, source in zip(axes[:, 0], timelines, files, strict=True):
         tl.plot(ax=ax, title=f"{Path(source).name} ({how})")
     fig.tight_layout()
