@@ -224,28 +224,27 @@ def _validate_pipeline_params(pipe: Any) -> None:
             step._validate_params()
 
 
-class _FoldScorer:
-    """The scoring of ``cross_validate``: :func:`~sk_deepsense.metrics.score_predictions`.
+def _fold_scorer(args: argparse.Namespace, task: str, names: list[str]) -> Any:
+    """Return the scoring of ``cross_validate``: a :class:`~sk_deepsense.metrics.PredictionScorer`.
 
     It also prints one progress line per fold as the fold ends (folds run one after the
     other), with the time since the previous fold ended (fit + predict).
     """
+    from ..metrics import PredictionScorer
 
-    def __init__(self, args: argparse.Namespace, task: str, names: list[str]) -> None:
-        self.args, self.task, self.names = args, task, names
-        self.fold = 0
-        self.last = time.perf_counter()
+    class FoldScorer(PredictionScorer):
+        fold, last = 0, time.perf_counter()
 
-    def __call__(self, estimator: Any, X: Any, y: Any) -> dict[str, float]:
-        from ..metrics import score_predictions
+        def __call__(self, estimator: Any, X: Any, y: Any) -> dict[str, float]:
+            scores = super().__call__(estimator, X, y)
+            self.fold += 1
+            now = time.perf_counter()
+            seconds, self.last = now - self.last, now
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in list(scores.items())[:3])
+            note(args, f"  fold {self.fold}/{args.cv}: {shown} ({seconds:.0f} s)")
+            return scores
 
-        scores = score_predictions(y, estimator.predict(X), task=self.task, target_names=self.names)
-        self.fold += 1
-        now = time.perf_counter()
-        seconds, self.last = now - self.last, now
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in list(scores.items())[:3])
-        note(self.args, f"  fold {self.fold}/{self.args.cv}: {shown} ({seconds:.0f} s)")
-        return scores
+    return FoldScorer(task, names or None)
 
 
 def _cross_validate(args, clf, X, y, groups, task, names) -> None:
@@ -264,7 +263,7 @@ def _cross_validate(args, clf, X, y, groups, task, names) -> None:
     if isinstance(est, BaseHybridCNNLSTM):
         est.set_params(verbose=0)  # one line per fold, not an epoch table each
     result = cross_validate(
-        est, X, y, cv=splits, scoring=_FoldScorer(args, task, names), error_score="raise"
+        est, X, y, cv=splits, scoring=_fold_scorer(args, task, names), error_score="raise"
     )
     print(f"cross-validated scores ({args.cv} folds{grouped}, mean +- std):")
     for key in (k for k in result if k.startswith("test_")):
