@@ -158,7 +158,7 @@ def test_round_trip_identical(models, key, tmp_path):
     else:
         np.testing.assert_array_equal(net2.target_mean_, net.target_mean_)
         np.testing.assert_array_equal(net2.target_scale_, net.target_scale_)
-        assert net2._y_1d == net._y_1d and net2.n_outputs_ == net.n_outputs_
+        assert net2.y_ndim_ == net.y_ndim_ and net2.n_outputs_ == net.n_outputs_
     # the standardization statistics: buffers and constructor arguments, bit for bit
     for name in ("feature_mean", "feature_scale"):
         torch.testing.assert_close(
@@ -275,7 +275,7 @@ def test_archive_holds_json_and_tensors_only(models, tmp_path):
         assert sorted(zf.namelist()) == ["model.json", "weights.pt"]
         doc = json.loads(zf.read("model.json"))
         weights = zf.read("weights.pt")
-    assert doc["format_version"] == 1
+    assert doc["format_version"] == 2
     assert set(doc["versions"]) == {
         "sk_deepsense",
         "torch",
@@ -292,7 +292,7 @@ def test_archive_holds_json_and_tensors_only(models, tmp_path):
     ]
     fitted = steps[1]["fitted"]
     assert fitted["classes_"] == {"dtype": "<U4", "values": ["high", "low"]}
-    assert fitted["n_epochs"] == 2 and len(fitted["history_"]) == 2
+    assert len(fitted["history_"]) == 2
     assert fitted["n_features_in_"] == 8
     # tensors only: torch's restricted unpickler reads it
     state = torch.load(io.BytesIO(weights), weights_only=True)
@@ -434,9 +434,9 @@ def test_bad_files(models, tmp_path):
             load_model(bad)
 
     def future(doc):
-        doc["format_version"] = 2
+        doc["format_version"] = 3
 
-    with pytest.raises(ValueError, match=r"future\.skds.*unknown format version 2"):
+    with pytest.raises(ValueError, match=r"future\.skds.*unknown format version 3"):
         load_model(_rewrite(good, tmp_path / "future.skds", edit_json=future))
 
     def bad_param(doc):
