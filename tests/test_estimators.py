@@ -201,6 +201,8 @@ def test_clone_is_unfitted_and_persistence_round_trips(Est, data, tmp_path):
 
 
 def test_early_stopping_records_validation_and_restores_best(data):
+    from sk_deepsense.neural._data import valid_split
+
     X, y, _ = data
     y = np.random.default_rng(0).permutation(y)  # unlearnable: validation loss soon rises
     clf = HybridCNNLSTMClassifier(
@@ -214,7 +216,7 @@ def test_early_stopping_records_validation_and_restores_best(data):
     assert clf.history_[best_epoch - 1, "valid_loss"] == min(valid)
     seed = int(np.random.RandomState(SEED).randint(np.iinfo(np.int32).max))  # as fit does
     codes = np.searchsorted(clf.classes_, y)
-    _, held_out = clf._valid_split(codes, seed)
+    _, held_out = valid_split(codes, seed, clf.validation_fraction, stratify=True)
     proba = clf.predict_proba(X[held_out])
     loss = -np.mean(np.log(proba[np.arange(len(held_out)), codes[held_out]]))
     np.testing.assert_allclose(loss, min(valid), rtol=1e-4)
