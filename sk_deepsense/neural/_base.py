@@ -22,10 +22,12 @@ from ..features._padding import validate_sequences
 from ._data import net_input, training_data, valid_split
 from ._inference import _InferenceMixin
 from ._module import ARCHITECTURES, POOLINGS
-from ._net import make_net
+from ._net import _MixupNet, make_net
 from ._state import _FittedStateMixin
 
 __all__ = ["BaseHybridCNNLSTM"]
+
+_PICKLED_HERE = (_MixupNet,)  # joblib files of sk_deepsense 0.1 name the net's class here
 
 
 class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
@@ -148,11 +150,20 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
     def __setstate__(self, state: dict) -> None:
         """Restore a pickled estimator; a CUDA model on a machine without CUDA moves to CPU.
 
+        A pickle of an earlier version gets the parameters added since at their defaults.
+
         skorch's ``NeuralNet.__setstate__`` already maps the weights of a CUDA-trained net to
         the CPU when no GPU is present (with a ``DeviceWarning``); the estimator's ``device``
         parameter follows it, so that predicting, ``clone`` and refitting all work.
         """
         super().__setstate__(state)
+        # pickles of older versions: parameters added since take their defaults
+        for name, param in inspect.signature(type(self)).parameters.items():
+            self.__dict__.setdefault(name, param.default)
+        if "_y_1d" in self.__dict__:  # renamed y_ndim_ (a fitted attribute ends in "_")
+            self.y_ndim_ = 1 if self.__dict__.pop("_y_1d") else 2
+        if "classes_" in self.__dict__:
+            self.__dict__.setdefault("class_weight_", None)
         net = self.__dict__.get("net_")
         wanted = str(self.__dict__.get("device", "cpu"))
         if net is not None and wanted.startswith("cuda") and str(net.device) == "cpu":

@@ -18,8 +18,8 @@ Supported models: a fitted :class:`~sk_deepsense.HybridCNNLSTMClassifier` or
 made of those (e.g. an ``MFCCTransformer`` followed by one network). Use joblib for anything
 else.
 
-Layout: :mod:`._format` holds what the file is (names, version, the classes it may name,
-parameter encoding, reading files of format 1), :mod:`._save` and :mod:`._load` the two
+Layout: ``_format`` holds what the file is (names, version, the classes it may name,
+parameter encoding, reading files of format 1), ``_save`` and ``_load`` the two
 directions. Persistence knows nothing of a network's internals: it calls the estimator's
 ``_get_fitted_state()`` (JSON data and named tensors) and ``_set_fitted_state(state,
 tensors)`` (see :mod:`sk_deepsense.neural._state`), so a fitted attribute is saved by the
