@@ -111,16 +111,16 @@ _PARAMS_DOC = """
     net_params : dict or None, default=None
         Further arguments of the :class:`skorch.NeuralNet` (skorch's ``prefix__name``
         routing), which override the ones this estimator sets: e.g.
-        ``{"optimizer__betas": (0.9, 0.99), "iterator_train__num_workers": 2,
-        "criterion": torch.nn.HuberLoss}``. The defaults are AdamW (``lr``,
+        ``{"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9,
+        "iterator_train__num_workers": 2}``. The defaults are AdamW (``lr``,
         ``weight_decay``), ``max_epochs``, ``batch_size``, shuffled training batches and the
         module's hyperparameters as ``module__*``.
     warm_start : bool, default=False
         Whether a second ``fit`` trains the fitted networks further (for up to
         ``max_epochs`` more epochs, their optimizer state and ``history_`` carrying on;
-        early stopping on a new validation split) instead of training new ones. The
-        training data must have the same coefficients{warm_classes}; the standardization
-        statistics stay those of the first fit. Not with ``refit``.
+        early stopping on a new validation split) instead of training new ones. Not with
+        ``refit``. The standardization statistics stay those of the first fit, and the new
+        data must have the same coefficients{warm_classes}.
     device : str or torch.device, default="cpu"
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None

@@ -24,7 +24,7 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
         """Hybrid 1-D CNN + LSTM classifier of MFCC sequences (e.g. emotion quadrants).
 """
         + _PARAMS_DOC.replace("{stratified}", " (stratified by class)")
-        .replace("{warm_classes}", " and no class unseen by the first fit")
+        .replace("{warm_classes}", " (and no class unseen by the first)")
         .replace("{class_weight}", _CLASS_WEIGHT_DOC)
         + """
     Attributes
@@ -176,7 +176,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
     (statistics learned in ``fit``) and predictions are returned on the original scale.
 """
         + _PARAMS_DOC.replace("{stratified}", "")
-        .replace("{warm_classes}", " and targets")
+        .replace("{warm_classes}", " (and targets)")
         .replace("{class_weight}", "")
         + """
     Attributes
