@@ -586,6 +586,12 @@ def test_a_fitted_attribute_name_from_the_file_is_checked(models, tmp_path):
     with pytest.raises(ValueError, match=r"code\.skds.*classes_ is malformed"):
         load_model(_rewrite(good, tmp_path / "code.skds", edit_json=code))
 
+    def many(doc):  # more networks than the tensors hold: refused before building any
+        doc["model"]["steps"][0]["fitted"]["n_networks"] = 10**9
+
+    with pytest.raises(ValueError, match=r"many\.skds.*not those of 1000000000 networks"):
+        load_model(_rewrite(good, tmp_path / "many.skds", edit_json=many))
+
 
 def test_reads_format_1_files():
     """Files written by sk_deepsense 0.1 (format 1) load and predict as they did."""

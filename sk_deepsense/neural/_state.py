@@ -121,7 +121,11 @@ class _FittedStateMixin:
                 raise ValueError(f"{name} is rebuilt from the weights, not stored")
             setattr(self, name, decode(value, name))
         self._check_fitted_state()
-        if n_networks < 1:
+        if n_networks > 1:  # checked against the tensors before any loop over networks
+            found = {key.split(".", 2)[1] for key in tensors if key.startswith("ensemble.")}
+            if len(found) != n_networks or found != {str(i) for i in range(len(found))}:
+                raise ValueError(f"the tensors are not those of {n_networks} networks")
+        elif n_networks < 1:
             raise ValueError("n_networks must be at least 1")
         if n_networks == 1:
             members = [tensors]
