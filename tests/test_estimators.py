@@ -201,6 +201,8 @@ def test_clone_is_unfitted_and_persistence_round_trips(Est, data, tmp_path):
 
 
 def test_early_stopping_records_validation_and_restores_best(data):
+    from sk_deepsense.neural._data import valid_split
+
     X, y, _ = data
     y = np.random.default_rng(0).permutation(y)  # unlearnable: validation loss soon rises
     clf = HybridCNNLSTMClassifier(
@@ -214,7 +216,7 @@ def test_early_stopping_records_validation_and_restores_best(data):
     assert clf.history_[best_epoch - 1, "valid_loss"] == min(valid)
     seed = int(np.random.RandomState(SEED).randint(np.iinfo(np.int32).max))  # as fit does
     codes = np.searchsorted(clf.classes_, y)
-    _, held_out = clf._valid_split(codes, seed)
+    _, held_out = valid_split(codes, seed, clf.validation_fraction, stratify=True)
     proba = clf.predict_proba(X[held_out])
     loss = -np.mean(np.log(proba[np.arange(len(held_out)), codes[held_out]]))
     np.testing.assert_allclose(loss, min(valid), rtol=1e-4)
@@ -326,7 +328,7 @@ class TestTrainChunks:
         assert sum(clf.history_[0, "batches", :, "train_batch_size"]) == len(X)
 
     def test_random_chunking_draws_one_window_per_clip_and_epoch(self, data):
-        from sk_deepsense.neural._base import _RandomCropDataset
+        from sk_deepsense.neural._data import _RandomCropDataset
 
         X, y, _ = data
         params = {**FAST, "train_chunk": 4, "chunking": "random", "max_epochs": 2}
@@ -392,7 +394,7 @@ class TestRecipe:
         method = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
         windowed = clone(est).set_params(predict_window=5, predict_hop=2)
         windowed.net_, windowed.classes_ = est.net_, getattr(est, "classes_", None)
-        for attr in ("n_features_in_", "target_mean_", "target_scale_", "_y_1d"):
+        for attr in ("n_features_in_", "target_mean_", "target_scale_", "y_ndim_"):
             if hasattr(est, attr):
                 setattr(windowed, attr, getattr(est, attr))
         got = getattr(windowed, method)(X)
@@ -508,7 +510,7 @@ class TestRecipe:
         def member(net):  # the estimator with one of the networks alone
             alone = clone(ensemble).set_params(n_ensemble=1)
             alone.__dict__.update(
-                {k: v for k, v in vars(ensemble).items() if k.endswith("_") or k == "_y_1d"}
+                {k: v for k, v in vars(ensemble).items() if k.endswith("_") or k == "y_ndim_"}
             )
             alone.net_, alone.nets_ = net, [net]
             return getattr(alone, out)(X)

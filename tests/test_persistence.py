@@ -158,7 +158,7 @@ def test_round_trip_identical(models, key, tmp_path):
     else:
         np.testing.assert_array_equal(net2.target_mean_, net.target_mean_)
         np.testing.assert_array_equal(net2.target_scale_, net.target_scale_)
-        assert net2._y_1d == net._y_1d and net2.n_outputs_ == net.n_outputs_
+        assert net2.y_ndim_ == net.y_ndim_ and net2.n_outputs_ == net.n_outputs_
     # the standardization statistics: buffers and constructor arguments, bit for bit
     for name in ("feature_mean", "feature_scale"):
         torch.testing.assert_close(
@@ -275,7 +275,7 @@ def test_archive_holds_json_and_tensors_only(models, tmp_path):
         assert sorted(zf.namelist()) == ["model.json", "weights.pt"]
         doc = json.loads(zf.read("model.json"))
         weights = zf.read("weights.pt")
-    assert doc["format_version"] == 1
+    assert doc["format_version"] == 2
     assert set(doc["versions"]) == {
         "sk_deepsense",
         "torch",
@@ -292,7 +292,7 @@ def test_archive_holds_json_and_tensors_only(models, tmp_path):
     ]
     fitted = steps[1]["fitted"]
     assert fitted["classes_"] == {"dtype": "<U4", "values": ["high", "low"]}
-    assert fitted["n_epochs"] == 2 and len(fitted["history_"]) == 2
+    assert len(fitted["history_"]) == 2
     assert fitted["n_features_in_"] == 8
     # tensors only: torch's restricted unpickler reads it
     state = torch.load(io.BytesIO(weights), weights_only=True)
@@ -434,9 +434,9 @@ def test_bad_files(models, tmp_path):
             load_model(bad)
 
     def future(doc):
-        doc["format_version"] = 2
+        doc["format_version"] = 3
 
-    with pytest.raises(ValueError, match=r"future\.skds.*unknown format version 2"):
+    with pytest.raises(ValueError, match=r"future\.skds.*unknown format version 3"):
         load_model(_rewrite(good, tmp_path / "future.skds", edit_json=future))
 
     def bad_param(doc):
@@ -521,3 +521,124 @@ def test_joblib_file_of_cuda_model_on_cpu_machine(models, tmp_path):
     # ... so clone and refit work on this machine
     refit = clone(loaded).set_params(max_epochs=1).fit(X, np.where(SIGNAL > 0, "up", "down"))
     assert str(refit.net_.device) == "cpu"
+
+
+# ---------------------------------------------------------------------------- fitted state
+#: Fitted attributes rebuilt rather than stored as data (compared on their own below).
+_NETWORK_ATTRIBUTES = {"net_", "nets_", "history_"}
+
+
+def _assert_same_fitted_state(a, b) -> None:
+    """Every attribute of ``a`` (parameters and fitted state) is in ``b``, equal."""
+    assert set(vars(b)) == set(vars(a)), set(vars(a)) ^ set(vars(b))
+    for name, value in vars(a).items():
+        other = getattr(b, name)
+        if name in _NETWORK_ATTRIBUTES:
+            continue
+        if isinstance(value, np.ndarray):
+            assert other.dtype == value.dtype, name
+            np.testing.assert_array_equal(other, value, err_msg=name)
+        elif name != "device":
+            assert type(other) is type(value) and other == value, name
+    assert len(b.nets_) == len(a.nets_) and b.net_ is b.nets_[0]
+    for net_a, net_b in zip(a.nets_, b.nets_, strict=True):
+        sa, sb = net_a.module_.state_dict(), net_b.module_.state_dict()
+        assert sa.keys() == sb.keys()
+        for key in sa:
+            torch.testing.assert_close(sb[key], sa[key], rtol=0, atol=0)
+    assert [row["epoch"] for row in b.history_] == [row["epoch"] for row in a.history_]
+
+
+@pytest.mark.parametrize("key", ["clf_str", "clf_int", "reg_2d", "reg_1d", "pipe"])
+def test_every_fitted_attribute_round_trips(models, key, tmp_path):
+    """Fails when an estimator gains a fitted attribute that save/load loses."""
+    model = models[key]
+    loaded = load_model(save_model(model, tmp_path / "m.skds"))
+    net, net2 = (model[-1], loaded[-1]) if key == "pipe" else (model, loaded)
+    _assert_same_fitted_state(net, net2)
+
+
+def test_a_new_fitted_attribute_is_saved_or_refused(models, tmp_path):
+    clf = clone(models["clf_str"])
+    clf.__dict__.update(vars(models["clf_str"]))
+    clf.extra_ = np.array([[1.5, 2.0]], dtype=np.float32)  # data: saved with no code change
+    clf.count_ = 3
+    loaded = load_model(save_model(clf, tmp_path / "m.skds"))
+    _assert_same_fitted_state(clf, loaded)
+    clf.opaque_ = object()  # not data: saving fails and names it, never drops it silently
+    with pytest.raises(TypeError, match="opaque_"):
+        save_model(clf, tmp_path / "o.skds")
+    assert not (tmp_path / "o.skds").exists()
+
+
+def test_a_fitted_attribute_name_from_the_file_is_checked(models, tmp_path):
+    good = save_model(models["clf_str"], tmp_path / "good.skds")
+
+    def dunder(doc):
+        doc["model"]["steps"][0]["fitted"]["__class__"] = "x"
+
+    with pytest.raises(ValueError, match=r"dunder\.skds.*fitted state.*malformed"):
+        load_model(_rewrite(good, tmp_path / "dunder.skds", edit_json=dunder))
+
+    def code(doc):
+        doc["model"]["steps"][0]["fitted"]["classes_"] = {"dtype": "|O", "values": [{"a": 1}]}
+
+    with pytest.raises(ValueError, match=r"code\.skds.*classes_ is malformed"):
+        load_model(_rewrite(good, tmp_path / "code.skds", edit_json=code))
+
+    def many(doc):  # more networks than the tensors hold: refused before building any
+        doc["model"]["steps"][0]["fitted"]["n_networks"] = 10**9
+
+    with pytest.raises(ValueError, match=r"many\.skds.*not those of 1000000000 networks"):
+        load_model(_rewrite(good, tmp_path / "many.skds", edit_json=many))
+
+
+def test_reads_format_1_files():
+    """Files written by sk_deepsense 0.1 (format 1) load and predict as they did."""
+    import pandas as pd
+
+    data = REPO / "tests" / "data"
+    expected = np.load(data / "format1_expected.npz")
+    with zipfile.ZipFile(data / "format1_classifier.skds") as zf:
+        assert json.loads(zf.read("model.json"))["format_version"] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelVersionWarning)
+        clf = load_model(data / "format1_classifier.skds")
+        reg = load_model(data / "format1_regressor.skds")
+    assert len(clf.nets_) == 2 and clf.class_weight_ is None
+    np.testing.assert_allclose(clf.predict_proba(expected["X"]), expected["proba"], rtol=1e-5)
+    assert reg.y_ndim_ == 1 and reg.target_mean_.dtype == np.float64
+    assert list(reg.feature_names_in_) == ["a", "b", "c"]
+    X2 = pd.DataFrame(expected["X"][:, 0, :], columns=["a", "b", "c"])
+    np.testing.assert_allclose(reg.predict(X2), expected["pred"], rtol=1e-5, atol=1e-6)
+
+
+def test_net_params_round_trip_and_callbacks_are_refused(tmp_path):
+    from skorch.callbacks import EpochTimer
+
+    params = {"optimizer__betas": (0.8, 0.9), "iterator_valid__num_workers": 0}
+    clf = HybridCNNLSTMClassifier(**{**TINY, "max_epochs": 1}, net_params=params)
+    clf.fit(X, SIGNAL > 0)
+    loaded = load_model(save_model(clf, tmp_path / "m.skds"))
+    assert loaded.net_params == params  # the tuple comes back a tuple
+    assert loaded.net_.optimizer_.param_groups[0]["betas"] == (0.8, 0.9)
+    clf.set_params(callbacks=[("timer", EpochTimer())])
+    with pytest.raises(TypeError, match=r"callbacks.*set_params\(callbacks=None\)"):
+        save_model(clf, tmp_path / "c.skds")
+
+
+def test_joblib_files_of_0_1_still_load():
+    """A joblib file of sk_deepsense 0.1 (its net class in _base, ``_y_1d``) still predicts."""
+    import pandas as pd
+
+    data = REPO / "tests" / "data"
+    expected = np.load(data / "format1_expected.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's InconsistentVersionWarning, if any
+        models = joblib.load(data / "format1_models.joblib")
+    clf, reg = models["classifier"], models["regressor"]
+    np.testing.assert_allclose(clf.predict_proba(expected["X"]), expected["proba"], rtol=1e-5)
+    assert clf.class_weight is None and clf.class_weight_ is None and clf.warm_start is False
+    assert reg.y_ndim_ == 1 and "_y_1d" not in vars(reg)
+    X2 = pd.DataFrame(expected["X"][:, 0, :], columns=["a", "b", "c"])
+    np.testing.assert_allclose(reg.predict(X2), expected["pred"], rtol=1e-5, atol=1e-6)

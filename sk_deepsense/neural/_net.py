@@ -1,0 +1,147 @@
+"""The skorch net of an estimator, built from its hyperparameters; mixup training steps.
+
+One source of truth: the module's keyword arguments are the estimator parameters named in
+:data:`MODULE_PARAMS` (plus the sizes and statistics ``fit`` derives from the data); the
+built-in net options below are defaults that the estimator's ``callbacks`` and
+``net_params`` extend or override, in skorch's own ``prefix__name`` idiom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.dataset import unpack_data
+
+from ._module import HybridCNNLSTMModule
+
+__all__: list[str] = []
+
+#: Estimator parameters passed on unchanged as ``module__<name>`` to the torch module.
+MODULE_PARAMS = (
+    "architecture",
+    "n_filters",
+    "filter_size",
+    "n_conv_layers",
+    "pool_size",
+    "lstm_hidden_size",
+    "lstm_layers",
+    "pooling",
+    "dropout",
+    "freq_mask",
+    "time_mask",
+)
+
+#: Norm above which gradients are rescaled (the built-in ``"clip"`` callback).
+GRADIENT_CLIP = 5.0
+
+
+def resolve_device(device: str | torch.device) -> str | torch.device:
+    """``"auto"``: CUDA when available, else the CPU; any other device as given."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def merge_callbacks(builtin: list[tuple[str, Any]], extra: Sequence | None) -> list:
+    """Return the built-in ``(name, callback)`` pairs, then ``extra``'s.
+
+    An extra pair whose name is a built-in's replaces it in place (``None`` removes it); the
+    other pairs follow, in their order.
+    """
+    merged = dict(builtin)
+    for item in extra or ():
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+            raise TypeError(
+                f"callbacks must be a list of (name, callback) tuples, got the item {item!r}."
+            )
+        name, callback = item
+        merged[name] = callback
+    return [(name, cb) for name, cb in merged.items() if cb is not None]
+
+
+def make_net(
+    est: Any,
+    n_coefficients: int,
+    n_outputs: int,
+    feature_mean: np.ndarray,
+    feature_scale: np.ndarray,
+    *,
+    train_split: Any = None,
+    max_epochs: int | None = None,
+) -> NeuralNet:
+    """Build the (uninitialized) skorch net of estimator ``est``'s hyperparameters.
+
+    ``feature_mean`` and ``feature_scale`` become the module's standardization buffers (as
+    float32). ``max_epochs`` (the refit's epoch count) overrides the parameter and turns early
+    stopping off. ``est.callbacks`` are merged after the built-in ones (gradient clipping,
+    early stopping) and ``est.net_params`` override every option set here.
+    """
+    builtin: list[tuple[str, Any]] = [
+        ("clip", GradientNormClipping(gradient_clip_value=GRADIENT_CLIP))
+    ]
+    if est.early_stopping and max_epochs is None:
+        builtin.append(("early_stopping", EarlyStopping(patience=est.patience, load_best=True)))
+    options = {
+        **{f"module__{name}": getattr(est, name) for name in MODULE_PARAMS},
+        "module__n_coefficients": int(n_coefficients),
+        "module__n_outputs": int(n_outputs),
+        "module__feature_mean": np.asarray(feature_mean).astype(np.float32),
+        "module__feature_scale": np.asarray(feature_scale).astype(np.float32),
+        "mixup": float(est.mixup),
+        "criterion": est._criterion(),
+        **est._criterion_params(),
+        "optimizer": torch.optim.AdamW,
+        "optimizer__weight_decay": est.weight_decay,
+        "lr": est.lr,
+        "max_epochs": est.max_epochs if max_epochs is None else int(max_epochs),
+        "batch_size": est.batch_size,
+        "iterator_train__shuffle": True,
+        "train_split": train_split,
+        "callbacks": merge_callbacks(builtin, est.callbacks),
+        "device": resolve_device(est.device),
+        "verbose": int(est.verbose),
+    }
+    options.update(est.net_params or {})
+    return _MixupNet(module=HybridCNNLSTMModule, **options)
+
+
+class _MixupNet(NeuralNet):
+    """A skorch ``NeuralNet`` whose training steps can use mixup (Zhang et al., 2018).
+
+    With ``mixup=alpha > 0``, each training batch is mixed with a shuffled copy of itself:
+    inputs ``lam * x + (1 - lam) * x[perm]`` (``lam ~ Beta(alpha, alpha)``, drawn from torch's
+    random state), lengths the longer of the two, and the loss the same mix of the losses
+    against both targets (equivalent to mixed soft labels for cross-entropy). Validation and
+    prediction are untouched.
+    """
+
+    def __init__(self, *args: Any, mixup: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mixup = mixup
+
+    def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
+        """Perform one training step, mixing the batch when ``mixup > 0``."""
+        if self.mixup <= 0:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        lam = float(torch.distributions.Beta(self.mixup, self.mixup).sample())
+        perm = torch.randperm(len(yi))
+        x = torch.as_tensor(Xi["x"])
+        lengths = torch.as_tensor(Xi["lengths"])
+        mixed = {
+            "x": lam * x + (1.0 - lam) * x[perm],
+            "lengths": torch.maximum(lengths, lengths[perm]),
+        }
+        y_pred = self.infer(mixed, **fit_params)
+        yi = torch.as_tensor(yi)
+        loss = lam * self.get_loss(y_pred, yi, X=mixed, training=True) + (
+            1.0 - lam
+        ) * self.get_loss(y_pred, yi[perm], X=mixed, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}

@@ -1,0 +1,191 @@
+"""What a ``.skds`` file is: member names, format version, the classes it may name, encodings.
+
+Format 2 (this version) stores each network's fitted state as its estimator's
+``_get_fitted_state()`` returns it; format 1 (sk_deepsense 0.1) is still read:
+:func:`upgrade_fitted_state` turns its network entry into format 2's.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import joblib
+import librosa
+import numpy as np
+import sklearn
+import skorch
+import torch
+
+from ..features import LogMelTransformer, MFCCTransformer
+from ..neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+
+__all__ = ["FORMAT_VERSION", "ModelVersionWarning"]
+
+#: Version of the file layout that :func:`~sk_deepsense.save_model` writes.
+FORMAT_VERSION = 2
+#: Versions :func:`~sk_deepsense.load_model` reads; it refuses others.
+READABLE_VERSIONS = (1, 2)
+FORMAT_NAME = "sk_deepsense-model"
+JSON_MEMBER = "model.json"
+WEIGHTS_MEMBER = "weights.pt"
+
+#: The only classes a file can name. Loading never imports a class by a name from the file.
+ESTIMATORS: dict[str, type] = {
+    "MFCCTransformer": MFCCTransformer,
+    "LogMelTransformer": LogMelTransformer,
+    "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
+    "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
+}
+
+_JOBLIB_HINT = (
+    "Save other estimators with joblib.dump instead (and only ever load joblib files from "
+    "sources you trust: loading one can run arbitrary code)."
+)
+_SCALARS = (bool, int, float, str)
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file was saved with other library versions than the running ones.
+
+    Emitted by :func:`load_model` when sk_deepsense differs in any way, or torch,
+    scikit-learn, skorch, numpy, librosa or Python differ in their major or minor version.
+    The model is loaded anyway; check its predictions.
+    """
+
+
+def versions() -> dict[str, str]:
+    from .._version import __version__
+
+    return {
+        "sk_deepsense": __version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "skorch": skorch.__version__,
+        "numpy": np.__version__,
+        "librosa": librosa.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _major_minor(version: str) -> tuple[int, ...] | str:
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else version
+
+
+def check_versions(saved: Any, path: Path) -> None:
+    """Warn (:class:`ModelVersionWarning`) about every library whose version differs."""
+    saved = saved if isinstance(saved, dict) else {}
+    mismatches = []
+    for name, running in versions().items():
+        then = saved.get(name)
+        then = str(then) if then is not None else "an unknown version"
+        differs = then != running
+        if name != "sk_deepsense":
+            differs = _major_minor(then) != _major_minor(running)
+        if differs:
+            mismatches.append(f"{name} {then} (now {running})")
+    if mismatches:
+        warnings.warn(
+            f"{path} was saved with other library versions than the running ones: "
+            f"{'; '.join(mismatches)}. The model was loaded, but its predictions may differ; "
+            "re-save it with the current versions once checked.",
+            ModelVersionWarning,
+            stacklevel=3,
+        )
+
+
+def _json_param(value: Any, name: str, owner: str) -> Any:
+    """One parameter value as JSON data, or a TypeError saying why it cannot be stored."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, joblib.Memory):  # stored as its folder (or None: no caching)
+        location = value.location
+        return None if location is None else os.fspath(location)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):  # e.g. net_params
+        return {"dict": {k: _json_option(v, f"{name}[{k!r}]", owner) for k, v in value.items()}}
+    hint = ""
+    if isinstance(value, (np.random.RandomState, np.random.Generator)):
+        hint = f" Set it to an int or None first: {owner}.set_params({name}=0)."
+    elif name == "callbacks":
+        hint = f" Callbacks serve training only: {owner}.set_params(callbacks=None) first."
+    raise TypeError(
+        f"Cannot save parameter {name}={value!r} of {owner}: a {type(value).__name__} cannot "
+        f"be stored as data (only None, bool, int, float, str, paths, torch.device, "
+        f"joblib.Memory and str-keyed dicts of those can).{hint}"
+    )
+
+
+def json_params(estimator: Any, owner: str) -> dict[str, Any]:
+    params = estimator.get_params(deep=False)
+    params.pop("steps", None)  # a Pipeline's steps are stored as the structure
+    return {k: _json_param(v, k, owner) for k, v in params.items()}
+
+
+def _json_option(value: Any, name: str, owner: str) -> Any:
+    """Encode a value inside a dict parameter: a scalar, or a sequence of scalars (a list)."""
+    if isinstance(value, (list, tuple)) and all(
+        v is None or isinstance(v, _SCALARS) for v in value
+    ):
+        return list(value)
+    return _json_param(value, name, owner)
+
+
+def decode_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Undo :func:`json_params`' encoding of dicts (whose sequences come back as tuples)."""
+    return {
+        name: {k: tuple(v) if isinstance(v, list) else v for k, v in value["dict"].items()}
+        if isinstance(value, dict) and set(value) == {"dict"} and isinstance(value["dict"], dict)
+        else value
+        for name, value in params.items()
+    }
+
+
+def _unsupported(name: str, step: Any) -> TypeError:
+    return TypeError(
+        f"Cannot save {name} ({type(step).__name__}): save_model supports only "
+        f"{', '.join(ESTIMATORS)} and Pipelines made of them. {_JOBLIB_HINT}"
+    )
+
+
+def class_name(estimator: Any, name: str) -> str:
+    for known, cls in ESTIMATORS.items():
+        if type(estimator) is cls:  # exact: a subclass may behave differently
+            return known
+    raise _unsupported(name, estimator)
+
+
+def bad(path: Path, problem: str) -> ValueError:
+    return ValueError(f"{path} is not a valid sk_deepsense model file: {problem}")
+
+
+def upgrade_fitted_state(fitted: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite the fitted state of a network in a format-1 file as format 2 writes it.
+
+    Format 1 wrote fields it never read (``n_epochs``, ``n_outputs``), target statistics and
+    feature names as plain lists and the regressor's ``y_1d`` flag (now ``y_ndim_``).
+    """
+    state = {k: v for k, v in fitted.items() if k not in ("n_epochs", "n_outputs", "y_1d")}
+    for name in ("target_mean_", "target_scale_"):
+        if isinstance(state.get(name), list):
+            state[name] = {"dtype": "<f8", "values": state[name]}
+    if isinstance(state.get("feature_names_in_"), list):
+        state["feature_names_in_"] = {"dtype": "|O", "values": state["feature_names_in_"]}
+    if "y_1d" in fitted:
+        state["y_ndim_"] = 1 if fitted["y_1d"] else 2
+    state.setdefault("best_epoch_", None)  # absent from files of version 0.1.0.dev0
+    return state
