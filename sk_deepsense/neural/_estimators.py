@@ -185,7 +185,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
         Number of targets.
     y_ndim_ : int
         Dimensions of the ``y`` seen in ``fit``: 1 (predictions are then 1-D) or 2.
-    target_mean_, target_scale_ : ndarray of shape (n_outputs_,)
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
         Statistics that standardize the targets for training."""
         + _ATTRS_DOC
         + """
