@@ -38,8 +38,11 @@ _ATTRIBUTE = re.compile(r"[a-z][a-z0-9_]*_\Z")
 _ENSEMBLE = "ensemble.{}."
 
 
-def encode(value: Any, name: str) -> Any:
-    """Encode a fitted attribute's value as JSON data; ``TypeError`` if it is not data."""
+_DROP = object()  # what _json_data leaves out
+
+
+def _plain_scalar(value: Any) -> Any:
+    """Return a JSON scalar (None, bool, int, float, str) as Python's type, else ``_DROP``."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.bool_):
@@ -48,6 +51,14 @@ def encode(value: Any, name: str) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         return float(value)
+    return _DROP
+
+
+def encode(value: Any, name: str) -> Any:
+    """Encode a fitted attribute's value as JSON data; ``TypeError`` if it is not data."""
+    scalar = _plain_scalar(value)
+    if scalar is not _DROP:
+        return scalar
     if isinstance(value, np.ndarray) and value.dtype.kind in ARRAY_KINDS:
         values = value.tolist()
         flat = value.ravel().tolist()
@@ -159,14 +170,9 @@ class _FittedStateMixin:
 
 def _json_data(value: Any) -> Any:
     """Recursively keep what JSON holds (numbers, str, bool, None, lists, str-keyed dicts)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
+    scalar = _plain_scalar(value)
+    if scalar is not _DROP:
+        return scalar
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
@@ -178,6 +184,3 @@ def _json_data(value: Any) -> Any:
         items = [_json_data(v) for v in value]
         return [v for v in items if v is not _DROP]
     return _DROP
-
-
-_DROP = object()
