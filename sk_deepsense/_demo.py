@@ -162,7 +162,8 @@ def run_demo(
         f"MFCC {X.shape} and log-mel {X_logmel.shape} sequences in {time.perf_counter() - t0:.1f} s"
     )
 
-    net = {"max_epochs": max_epochs, "random_state": seed, "n_ensemble": 1}
+    # one fit at a time: the networks may use every core (n_threads=None)
+    net = {"max_epochs": max_epochs, "random_state": seed, "n_ensemble": 1, "n_threads": None}
     # name -> (short name, factory, input); the first hybrid is the one plotted and saved
     models = {
         "majority class": ("majority", lambda: make_baseline("majority"), X),

@@ -9,16 +9,17 @@ __all__ = ["limit_threads"]
 
 
 @contextmanager
-def limit_threads(n_threads: int) -> Iterator[None]:
+def limit_threads(n_threads: int | None) -> Iterator[None]:
     """Run a block with ``n_threads`` torch intra-op threads and BLAS/OpenMP threads.
 
     Library code must not change the caller's global state: torch's thread count and the
-    native thread pools are restored when the block ends, even on an exception.
+    native thread pools are restored when the block ends, even on an exception. This is the
+    one way the package sets threads (the networks' ``n_threads``, the benchmark's workers).
 
     Parameters
     ----------
-    n_threads : int
-        Threads inside the block (at least 1).
+    n_threads : int or None
+        Threads inside the block (at least 1); ``None`` changes nothing.
 
     Examples
     --------
@@ -31,6 +32,9 @@ def limit_threads(n_threads: int) -> Iterator[None]:
     >>> torch.get_num_threads() == before
     True
     """
+    if n_threads is None:
+        yield
+        return
     import torch
     from threadpoolctl import threadpool_limits
 

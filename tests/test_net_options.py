@@ -182,3 +182,58 @@ def test_each_parameter_is_declared_once_and_documented(Est):
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_tags_say_3d_input(Est):
     assert Est().__sklearn_tags__().input_tags.three_d_array is True
+
+
+class ThreadProbe(Callback):
+    """Record torch's thread count at the end of every training epoch."""
+
+    def initialize(self):
+        self.seen = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.seen.append(torch.get_num_threads())
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, None])
+def test_n_threads_holds_during_fit_and_predict_and_is_restored(data, n_threads, monkeypatch):
+    import sk_deepsense.neural._inference as inference
+
+    X, y, _ = data
+    before = torch.get_num_threads()
+    process = 3 if before != 3 else 2  # a setting the estimator must not keep or change
+    torch.set_num_threads(process)
+    try:
+        probe = ThreadProbe()
+        est = HybridCNNLSTMClassifier(**TINY, n_threads=n_threads, callbacks=[("probe", probe)])
+        est.fit(X, y)
+        want = process if n_threads is None else n_threads
+        probe = dict(est.net_.callbacks_)["probe"]
+        assert probe.seen == [want] * TINY["max_epochs"]
+        assert torch.get_num_threads() == process
+
+        seen = []
+        original = inference._InferenceMixin._net_outputs
+
+        def spy(self, *args, **kwargs):
+            seen.append(torch.get_num_threads())
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(inference._InferenceMixin, "_net_outputs", spy)
+        est.predict(X)
+        assert seen == [want] and torch.get_num_threads() == process
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_n_threads_does_not_change_a_seeded_fit_when_the_process_threads_change(data):
+    X, y, _ = data
+    before = torch.get_num_threads()
+    try:
+        outs = []
+        for process in (1, 2):
+            torch.set_num_threads(process)
+            outs.append(HybridCNNLSTMClassifier(**TINY).fit(X, y).predict_proba(X))
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(outs[0], outs[1])

@@ -75,7 +75,8 @@ def default_models(
     from ..features import DescriptorTransformer, LogMelTransformer, MFCCTransformer
     from ..fusion import make_fusion
 
-    neural = dict(neural or {})
+    # the runner gives each fit cpu_count // n_jobs threads: the networks use them
+    neural = {"n_threads": None, **dict(neural or {})}
     net = HybridCNNLSTMClassifier if task == "classification" else HybridCNNLSTMRegressor
 
     def transformer(cls, **defaults):

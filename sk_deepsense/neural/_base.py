@@ -18,6 +18,7 @@ from skorch import NeuralNet
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from .._threads import limit_threads
 from ..features._padding import validate_sequences
 from ._data import net_input, training_data, valid_split
 from ._inference import _InferenceMixin
@@ -73,6 +74,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         "net_params": [dict, None],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -109,6 +111,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         net_params: dict[str, Any] | None = None,
         warm_start: bool = False,
         device: str | torch.device = "cpu",
+        n_threads: int | None = 1,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
     ) -> None:
@@ -141,6 +144,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         self.net_params = net_params
         self.warm_start = warm_start
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -213,6 +217,10 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        with limit_threads(self.n_threads):
+            return self._fit(X, y)
+
+    def _fit(self, X: Any, y: Any) -> BaseHybridCNNLSTM:
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."

@@ -123,10 +123,19 @@ _PARAMS_DOC = """
         data must have the same coefficients{warm_classes}.
     device : str or torch.device, default="cpu"
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
+    n_threads : int or None, default=1
+        Torch intra-op (and BLAS) threads during ``fit`` and ``predict``, set for the call
+        and restored afterwards; ``None`` leaves the process's setting (by default, one
+        thread per core). One thread is the default because these networks are small: on 2
+        cores a second thread speeds one fit up by well under 2x, while two processes that
+        each use every core (two fits, a grid search with ``n_jobs=2`` beside anything
+        else) slow each other down many times over; with one thread per fit, parallel fits
+        scale with the cores and a seeded fit gives the same model whatever the number of
+        cores (see the user guide's thread policy).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling, dropout and the validation split. The
         same seed gives the same model on the same CPU with the same number of torch threads
-        (``torch.get_num_threads()``; summation order, hence rounding, depends on both, and
+        (``n_threads``; summation order, hence rounding, depends on both, and
         training amplifies rounding: on another CPU, expect a fit as different as one with
         another seed). Torch's global random state is left as it was.
     verbose : int, default=0

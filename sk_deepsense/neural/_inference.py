@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.dataset import Dataset, unpack_data
 
+from .._threads import limit_threads
 from ._data import net_input
 
 __all__: list[str] = []
@@ -41,7 +42,9 @@ class _InferenceMixin:
         nets = self.__dict__.get("nets_") or [self.net_]  # models fitted before n_ensemble
         order = _inference_order(X, lengths)
         dataset = Dataset(net_input(X[order], lengths[order]), None)
-        per_net = [self._net_outputs(net, dataset, frames=frames) for net in nets]
+        # models pickled before n_threads existed keep the process's setting
+        with limit_threads(self.__dict__.get("n_threads")):
+            per_net = [self._net_outputs(net, dataset, frames=frames) for net in nets]
         out = per_net[0]
         if len(per_net) > 1:
             averaged = np.mean([self._to_average(o) for o in per_net], axis=0)
