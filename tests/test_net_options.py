@@ -237,3 +237,31 @@ def test_n_threads_does_not_change_a_seeded_fit_when_the_process_threads_change(
     finally:
         torch.set_num_threads(before)
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_mixed_precision_runs_the_forward_passes_in_bfloat16(Est, data, monkeypatch):
+    X, y, av = data
+    target = y if Est is HybridCNNLSTMClassifier else av
+    full = Est(**TINY).fit(X, target)
+    mixed = Est(**TINY, mixed_precision=True).fit(X, target)
+    assert mixed.net_.mixed_precision and not full.net_.mixed_precision
+
+    dtypes = []
+    module = mixed.net_.module_
+    hook = module.lstm.register_forward_hook(lambda m, i, o: dtypes.append(o[0].dtype))
+    try:
+        out = mixed.predict(X)
+        frames = mixed.predict_frames(X) if Est is HybridCNNLSTMRegressor else None
+    finally:
+        hook.remove()
+    assert dtypes and set(dtypes) == {torch.bfloat16}
+    assert len(out) == len(X)
+    if frames is not None:  # per-frame outputs go through the same precision context
+        assert np.isfinite(frames[~np.isnan(frames)]).all() and len(set(dtypes)) == 1
+    # the same weights in float32 and in bfloat16 agree to bfloat16's precision
+    mixed.set_params(mixed_precision=False)
+    mixed.net_.mixed_precision = False
+    ref = mixed._forward(X)[0]
+    mixed.net_.mixed_precision = True
+    np.testing.assert_allclose(mixed._forward(X)[0], ref, atol=0.05)

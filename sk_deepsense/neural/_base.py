@@ -74,6 +74,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         "net_params": [dict, None],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "mixed_precision": ["boolean"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -111,6 +112,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         net_params: dict[str, Any] | None = None,
         warm_start: bool = False,
         device: str | torch.device = "cpu",
+        mixed_precision: bool = False,
         n_threads: int | None = 1,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -144,6 +146,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         self.net_params = net_params
         self.warm_start = warm_start
         self.device = device
+        self.mixed_precision = mixed_precision
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose

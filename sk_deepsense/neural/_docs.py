@@ -123,6 +123,12 @@ _PARAMS_DOC = """
         data must have the same coefficients{warm_classes}.
     device : str or torch.device, default="cpu"
         Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
+    mixed_precision : bool, default=False
+        Run the network's forward passes under bfloat16 autocast (convolutions, LSTM and
+        dense layers in bfloat16; the loss, the optimizer step and the outputs in float32).
+        Faster on GPUs with bfloat16 units (Ampere and later) and safe without loss scaling,
+        since bfloat16 keeps float32's range; outputs differ from float32 ones by about 1e-3.
+        On CPUs without bfloat16 instructions it is usually slower: keep it off there.
     n_threads : int or None, default=1
         Torch intra-op (and BLAS) threads during ``fit`` and ``predict``, set for the call
         and restored afterwards; ``None`` leaves the process's setting (by default, one

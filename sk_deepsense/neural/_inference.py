@@ -61,7 +61,7 @@ class _InferenceMixin:
         module = net.module_
         module.eval()
         outputs = []
-        with torch.no_grad():
+        with torch.no_grad(), net.autocast():
             for batch in net.get_iterator(dataset, training=False):
                 Xi, _ = unpack_data(batch)
                 x, lengths = torch.as_tensor(Xi["x"]), torch.as_tensor(Xi["lengths"])

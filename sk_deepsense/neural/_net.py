@@ -8,6 +8,7 @@ built-in net options below are defaults that the estimator's ``callbacks`` and
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,6 +94,7 @@ def make_net(
         "module__feature_mean": np.asarray(feature_mean).astype(np.float32),
         "module__feature_scale": np.asarray(feature_scale).astype(np.float32),
         "mixup": float(est.mixup),
+        "mixed_precision": bool(est.mixed_precision),
         "criterion": est._criterion(),
         **est._criterion_params(),
         "optimizer": torch.optim.AdamW,
@@ -120,9 +122,28 @@ class _MixupNet(NeuralNet):
     prediction are untouched.
     """
 
-    def __init__(self, *args: Any, mixup: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, mixup: float = 0.0, mixed_precision: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.mixup = mixup
+        self.mixed_precision = mixed_precision
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """Return the forward passes' precision context: bfloat16 autocast, or nothing.
+
+        bfloat16 keeps float32's exponent range, so gradients need no loss scaling (float16
+        would); the loss and the optimizer step stay in float32 (outputs are cast back).
+        """
+        if not getattr(self, "mixed_precision", False):  # nets pickled before the option
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=torch.device(self.device).type, dtype=torch.bfloat16)
+
+    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
+        """Run the module's forward pass (under :meth:`autocast`), returning float32."""
+        with self.autocast():
+            out = super().infer(x, **fit_params)
+        return out.float()
 
     def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
         """Perform one training step, mixing the batch when ``mixup > 0``."""
