@@ -57,7 +57,7 @@ def main() -> None:
     X = features.transform(paths)
     extract_s = time.perf_counter() - t0
 
-    clf = HybridCNNLSTMClassifier(random_state=0)
+    clf = HybridCNNLSTMClassifier(random_state=0, n_threads=args.threads)
     t0 = time.perf_counter()
     clf.fit(X[train], y[train])
     fit_s = time.perf_counter() - t0
