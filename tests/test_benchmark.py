@@ -113,7 +113,9 @@ def test_default_models_are_pipelines_on_audio_paths():
     assert all(isinstance(m[0], LogMelTransformer) for m in nets)
     design_card = models["hybrid, MFCC"](0)
     assert isinstance(design_card[0], MFCCTransformer) and design_card[0].n_mfcc == 13
-    assert design_card[-1].get_params() == HybridCNNLSTMClassifier(random_state=0).get_params()
+    # the defaults, but the runner's threads (cpu_count // n_jobs) instead of one
+    want = HybridCNNLSTMClassifier(random_state=0, n_threads=None).get_params()
+    assert design_card[-1].get_params() == want
     strongest = models["svm, descriptors"](0)
     assert isinstance(strongest[0], DescriptorTransformer) and strongest[0].hop_length == 1024
     assert all(t.memory == "cache" and t.duration == 5.0 for t in (nets[0][0], strongest[0]))
