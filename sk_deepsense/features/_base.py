@@ -33,9 +33,6 @@ from ._padding import pad_sequences
 
 __all__ = ["BaseAudioTransformer"]
 
-#: kind -> function(mono waveform, **feature params) -> (n_frames, n_coefficients) array.
-_SEQUENCES: dict[str, Callable[..., np.ndarray]] = {}
-
 #: Docstring fragment of the parameters every audio transformer shares, in order.
 COMMON_PARAMETERS_DOC = """
     duration : float or None, default=30.0
@@ -47,7 +44,9 @@ COMMON_PARAMETERS_DOC = """
         Seconds skipped at the start of each clip.
     n_jobs : int or None, default=None
         Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
-        ``None`` means 1, ``-1`` all cores.
+        ``None`` means 1, ``-1`` all cores. Inside ``joblib.parallel_backend("dask")`` the
+        files are processed by the workers of the Dask cluster instead, with the same results
+        (see :doc:`/distributed`).
     memory : str, os.PathLike, joblib.Memory or None, default=None
         Cache of per-file features (a leading ``~`` in a path means the home folder).
         Entries are keyed by the file's absolute path, size and modification time, the kind
@@ -125,9 +124,6 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # every subclass stays out of sklearn's DataFrame wrapping: 3-D output (see set_output)
         super().__init_subclass__(**{**kwargs, "auto_wrap_output_keys": None})
-        kind = cls.__dict__.get("_kind")
-        if kind is not None:
-            _SEQUENCES[kind] = cls.__dict__["_sequence"]
 
     def __setstate__(self, state: dict) -> None:
         """Restore a pickled transformer; parameters added since it was saved get defaults."""
@@ -254,7 +250,12 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         if isinstance(memory, (str, os.PathLike)):  # "~/.cache/mfcc" means the home folder
             memory = os.path.expanduser(os.fspath(memory))
         memory = check_memory(memory)
-        file_features = memory.cache(_file_features) if memory.location is not None else None
+        file_features = None
+        if memory.location is not None:  # `sequence` is named by params["kind"] in the key
+            file_features = memory.cache(_file_features, ignore=["sequence"])
+        # The function travels with the tasks, by reference: a fresh process (a Dask worker
+        # sent nothing but these closures) imports the module that defines it.
+        sequence = type(self)._sequence
 
         collect = self.on_error == "raise_all"
 
@@ -268,22 +269,27 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
 
         def features(item):
             if isinstance(item, np.ndarray):
-                return _waveform_features(item, **params)
+                return _waveform_features(item, sequence, **params)
             path = os.path.abspath(os.fspath(item))
             if file_features is None:
-                return _path_features(path, **params)
+                return _path_features(path, sequence, **params)
             try:
                 st = os.stat(path)
                 stamp = (st.st_size, st.st_mtime_ns)
             except OSError:  # missing: let the uncached path raise its clear error
-                return _path_features(path, **params)
-            return file_features(path, stamp, params, _code_versions())
+                return _path_features(path, sequence, **params)
+            return file_features(path, stamp, params, _code_versions(), sequence)
 
         n_jobs = 1 if self.n_jobs is None else self.n_jobs
         # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
         # running its own BLAS product, BLAS threads would fight over the cores (measured: no
         # gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
         # features bit-identical across n_jobs (summation order depends on BLAS threads).
+        # Inside joblib.parallel_backend("dask") the files go to the cluster's workers instead
+        # (an explicit backend overrides prefer="threads"). This limit does not reach them, and
+        # OpenBLAS (0.3.31, numpy's wheels) ignores a limit set from a thread other than the
+        # main one, where Dask tasks run: the workers' environment must give one BLAS thread,
+        # as dask's nanny does by default (docs/distributed.rst).
         with threadpool_limits(limits=1, user_api="blas"):
             if n_jobs == 1 or len(items) == 1:
                 results = (one(item) for item in items)
@@ -385,9 +391,9 @@ def _check_items(X: Any) -> list:
     return out
 
 
-def _path_features(path: str, **params: Any) -> np.ndarray:
+def _path_features(path: str, sequence: Callable[..., np.ndarray], **params: Any) -> np.ndarray:
     y = load_audio(path, sr=params["sr"], offset=params["offset"], duration=params["duration"])
-    return _SEQUENCES[params["kind"]](y, **params)
+    return sequence(y, **params)
 
 
 @functools.cache
@@ -398,20 +404,25 @@ def _code_versions() -> tuple[str, ...]:
     return (__version__, librosa.__version__, np.__version__)
 
 
-def _file_features(path: str, stamp: tuple, params: dict, versions: tuple) -> np.ndarray:
-    """Compute one file's features.
+def _file_features(
+    path: str, stamp: tuple, params: dict, versions: tuple, sequence: Callable[..., np.ndarray]
+) -> np.ndarray:
+    """Compute one file's features with ``sequence``.
 
     ``stamp`` (size, mtime) and ``versions`` are unused here: they are part of the cache key,
     so a changed file or an upgraded library is never answered from a stale entry.
+    ``sequence`` is left out of the key: ``params["kind"]`` names it.
     """
-    return _path_features(path, **params)
+    return _path_features(path, sequence, **params)
 
 
-def _waveform_features(y: np.ndarray, **params: Any) -> np.ndarray:
+def _waveform_features(
+    y: np.ndarray, sequence: Callable[..., np.ndarray], **params: Any
+) -> np.ndarray:
     sr = params["sr"]
     start = int(round(params["offset"] * sr))
     stop = None if params["duration"] is None else start + int(round(params["duration"] * sr))
     y = np.asarray(y[start:stop], dtype=np.float32)
     if y.size == 0:
         raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
-    return _SEQUENCES[params["kind"]](y, **params)
+    return sequence(y, **params)

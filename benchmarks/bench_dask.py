@@ -1,0 +1,106 @@
+"""GridSearchCV on a Dask LocalCluster against the same search with local n_jobs=2.
+
+Prints, measured in one run on this machine (issue 14's target: the Dask run within 1.3x of
+local ``n_jobs=2``, with the same scores):
+
+1. ``GridSearchCV`` of 4 hybrid fits (2 candidates x 2 folds, default hybrid but
+   ``--max-epochs``) with ``n_jobs=2`` (joblib's local process workers);
+2. the same search inside ``joblib.parallel_backend("dask")`` on a ``LocalCluster`` of 2
+   single-thread worker processes;
+3. their ratio and whether the scores are equal.
+
+Features (log-mel of ``--n-clips`` clips of 15 s from a 4Q folder, stratified by quadrant)
+are extracted once, before any timing. The cluster's start and a one-epoch warm-up search
+on each side (imports, first kernels) are not timed; sending the features to the workers
+is, as part of the search's cost. Run it with nothing else running::
+
+    python benchmarks/bench_dask.py --data-dir ../shared/data/4q-dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "4q-dev"
+
+
+def load_features(data_dir: Path, n_clips: int, duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """Log-mel sequences of the first ``n_clips`` clips (stratified by quadrant) and labels."""
+    from sk_deepsense import LogMelTransformer
+    from sk_deepsense.datasets import load_4q
+
+    data = load_4q(data_dir)
+    y_all = np.asarray(data.target)
+    per_class = max(1, n_clips // 4)
+    idx = np.concatenate([np.flatnonzero(y_all == q)[:per_class] for q in sorted(set(y_all))])
+    X = LogMelTransformer(duration=duration, n_jobs=2).transform(list(data.filenames[idx]))
+    return X, y_all[idx]
+
+
+def grid(X, y, max_epochs: int, n_jobs: int | None) -> tuple[float, np.ndarray]:
+    """Time the search; return its seconds and mean test scores."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from sk_deepsense import HybridCNNLSTMClassifier
+
+    search = GridSearchCV(
+        HybridCNNLSTMClassifier(max_epochs=max_epochs, random_state=0),
+        {"filter_size": [3, 5]},
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
+        scoring="f1_macro",
+        refit=False,
+        n_jobs=n_jobs,
+    )
+    t0 = time.perf_counter()
+    search.fit(X, y)
+    return time.perf_counter() - t0, search.cv_results_["mean_test_score"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--n-clips", type=int, default=48)
+    ap.add_argument("--duration", type=float, default=15.0)
+    ap.add_argument("--max-epochs", type=int, default=8)
+    args = ap.parse_args()
+    from distributed import Client, LocalCluster
+
+    X, y = load_features(args.data_dir, args.n_clips, args.duration)
+    print(
+        f"{len(y)} clips, features {X.shape} ({X.nbytes / 1e6:.1f} MB), "
+        f"max_epochs={args.max_epochs}, cpus {os.cpu_count()}"
+    )
+    grid(X, y, 1, n_jobs=2)  # warm-up: joblib's worker processes, imports
+    local_s, local_scores = grid(X, y, args.max_epochs, n_jobs=2)
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+        joblib.parallel_backend("dask"),
+    ):
+        torch_threads = client.run(lambda: __import__("torch").get_num_threads())
+        grid(X, y, 1, n_jobs=None)  # warm-up: the workers' imports
+        dask_s, dask_scores = grid(X, y, args.max_epochs, n_jobs=None)
+
+    print(f"GridSearchCV 4 fits, local n_jobs=2: {local_s:.1f} s")
+    print(
+        f"GridSearchCV 4 fits, Dask LocalCluster (2 workers x 1 thread, torch threads "
+        f"{sorted(torch_threads.values())}): {dask_s:.1f} s"
+    )
+    equal = np.array_equal(local_scores, dask_scores)
+    print(
+        f"Dask / local: {dask_s / local_s:.2f}x (target <= 1.3x); scores equal: {equal} "
+        f"(local {np.round(local_scores, 4).tolist()}, Dask {np.round(dask_scores, 4).tolist()})"
+    )
+
+
+if __name__ == "__main__":
+    main()
