@@ -21,45 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import joblib
 import numpy as np
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "4q-dev"
-
-
-def load_features(data_dir: Path, n_clips: int, duration: float) -> tuple[np.ndarray, np.ndarray]:
-    """Log-mel sequences of the first ``n_clips`` clips (stratified by quadrant) and labels."""
-    from sk_deepsense import LogMelTransformer
-    from sk_deepsense.datasets import load_4q
-
-    data = load_4q(data_dir)
-    y_all = np.asarray(data.target)
-    per_class = max(1, n_clips // 4)
-    idx = np.concatenate([np.flatnonzero(y_all == q)[:per_class] for q in sorted(set(y_all))])
-    X = LogMelTransformer(duration=duration, n_jobs=2).transform(list(data.filenames[idx]))
-    return X, y_all[idx]
-
-
-def grid(X, y, max_epochs: int, n_jobs: int | None) -> tuple[float, np.ndarray]:
-    """Time the search; return its seconds and mean test scores."""
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-    from sk_deepsense import HybridCNNLSTMClassifier
-
-    search = GridSearchCV(
-        HybridCNNLSTMClassifier(max_epochs=max_epochs, random_state=0),
-        {"filter_size": [3, 5]},
-        cv=StratifiedKFold(2, shuffle=True, random_state=0),
-        scoring="f1_macro",
-        refit=False,
-        n_jobs=n_jobs,
-    )
-    t0 = time.perf_counter()
-    search.fit(X, y)
-    return time.perf_counter() - t0, search.cv_results_["mean_test_score"]
+# the same data and the same search as bench_parallel.py (this folder is on sys.path when a
+# script here is run)
+from bench_parallel import DEFAULT_DATA, grid, load_features  # noqa: E402
 
 
 def main() -> None:

@@ -52,7 +52,8 @@ def timed_fit(X, y, max_epochs: int, **params) -> float:
     return time.perf_counter() - t0
 
 
-def grid(X, y, max_epochs: int, n_jobs: int) -> tuple[float, np.ndarray]:
+def grid(X, y, max_epochs: int, n_jobs: int | None) -> tuple[float, np.ndarray]:
+    """Time a GridSearchCV of 4 fits (2 candidates x 2 folds); return seconds and scores."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     search = GridSearchCV(
@@ -94,10 +95,12 @@ def main() -> None:
     )
 
     t1, s1 = grid(X, y, args.max_epochs, 1)
-    t2, s2 = grid(X, y, args.max_epochs, 2)
+    cold, s2 = grid(X, y, args.max_epochs, 2)  # joblib starts its worker processes
+    warm, _ = grid(X, y, args.max_epochs, 2)  # joblib reuses them
     print(
-        f"GridSearchCV 4 fits: n_jobs=1 {t1:.1f} s, n_jobs=2 {t2:.1f} s, "
-        f"speed-up {t1 / t2:.2f}x (target >= 1.6x); scores equal: {np.array_equal(s1, s2)}"
+        f"GridSearchCV 4 fits: n_jobs=1 {t1:.1f} s; n_jobs=2 {cold:.1f} s (first call, "
+        f"workers starting) and {warm:.1f} s (workers reused); speed-up {t1 / cold:.2f}x "
+        f"and {t1 / warm:.2f}x (target >= 1.6x); scores equal: {np.array_equal(s1, s2)}"
     )
 
     ctx = mp.get_context("spawn")
