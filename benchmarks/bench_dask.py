@@ -10,9 +10,13 @@ local ``n_jobs=2``, with the same scores):
 3. their ratio and whether the scores are equal.
 
 Features (log-mel of ``--n-clips`` clips of 15 s from a 4Q folder, stratified by quadrant)
-are extracted once, before any timing. The cluster's start and a one-epoch warm-up search
-on each side (imports, first kernels) are not timed; sending the features to the workers
-is, as part of the search's cost. Run it with nothing else running::
+are extracted once, before any timing. The cluster's start and a warm-up run of the same
+search on each side (imports, first kernels) are not timed; sending the features to the
+workers is, as part of the search's cost. Dask's default ``MALLOC_TRIM_THRESHOLD_=65536``
+for its workers is removed (``--keep-dask-malloc-trim`` keeps it), and the features are
+broadcast to every worker (``parallel_backend("dask", scatter=[X, y])``).
+
+Run it with nothing else running::
 
     python benchmarks/bench_dask.py --data-dir ../shared/data/4q-dev
 """
@@ -37,6 +41,11 @@ def main() -> None:
     ap.add_argument("--n-clips", type=int, default=48)
     ap.add_argument("--duration", type=float, default=15.0)
     ap.add_argument("--max-epochs", type=int, default=8)
+    ap.add_argument(
+        "--keep-dask-malloc-trim",
+        action="store_true",
+        help="start the workers with Dask's MALLOC_TRIM_THRESHOLD_=65536 (slower fits)",
+    )
     args = ap.parse_args()
     from distributed import Client, LocalCluster
 
@@ -45,18 +54,30 @@ def main() -> None:
         f"{len(y)} clips, features {X.shape} ({X.nbytes / 1e6:.1f} MB), "
         f"max_epochs={args.max_epochs}, cpus {os.cpu_count()}"
     )
-    grid(X, y, 1, n_jobs=2)  # warm-up: joblib's worker processes, imports
+    grid(X, y, args.max_epochs, n_jobs=2)  # warm-up: worker processes, imports, kernels
     local_s, local_scores = grid(X, y, args.max_epochs, n_jobs=2)
 
+    import dask
+
+    # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536 (to hand memory back to the
+    # OS sooner); torch's CPU training allocates and frees many small tensors, and with that
+    # setting the same fits ran 2.5x slower (docs/distributed.rst). --keep-dask-malloc-trim
+    # measures Dask's default.
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    if not args.keep_dask_malloc_trim:
+        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         Client(cluster) as client,
-        joblib.parallel_backend("dask"),
+        # scatter: every worker gets the features once (without it joblib sends them to one
+        # worker, and the scheduler places the fits next to them, then moves some late)
+        joblib.parallel_backend("dask", scatter=[X, y]),
     ):
         torch_threads = client.run(lambda: __import__("torch").get_num_threads())
-        grid(X, y, 1, n_jobs=None)  # warm-up: the workers' imports
+        grid(X, y, args.max_epochs, n_jobs=None)  # warm-up: imports, first kernels
         dask_s, dask_scores = grid(X, y, args.max_epochs, n_jobs=None)
 
     print(f"GridSearchCV 4 fits, local n_jobs=2: {local_s:.1f} s")
