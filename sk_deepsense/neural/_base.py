@@ -299,9 +299,10 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
             )
             valid_ds = Dataset(net_input(X[valid], lengths[valid]), y_train[valid])
             train_split = predefined_split(valid_ds)
-        data = self._training_data(X[train], lengths[train], y_train[train])
+        chunking = (self.train_chunk, self.chunking)
+        data = training_data(X[train], lengths[train], y_train[train], *chunking)
         if net is None:
-            net = self._make_net(X.shape[2], n_outputs, mean, scale, train_split=train_split)
+            net = make_net(self, X.shape[2], n_outputs, mean, scale, train_split=train_split)
             _seeded(seed, net.fit, *data)
         else:
             net.set_params(train_split=train_split, max_epochs=self.max_epochs)
@@ -315,37 +316,11 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         if self.refit and self.early_stopping:
             # The validation clips chose the epoch count; now every clip trains, from the
             # same initial weights and seed, for that many epochs.
-            data = self._training_data(X, lengths, y_train)
-            net = self._make_net(X.shape[2], n_outputs, mean, scale, max_epochs=best_epoch)
+            data = training_data(X, lengths, y_train, *chunking)
+            net = make_net(self, X.shape[2], n_outputs, mean, scale, max_epochs=best_epoch)
             _seeded(seed, net.fit, *data)
         net.train_split = None  # do not keep the validation clips inside the fitted model
         return net, history, best_epoch
-
-    def _training_data(
-        self, X: np.ndarray, lengths: np.ndarray, y: np.ndarray
-    ) -> tuple[Any, np.ndarray | None]:
-        return training_data(X, lengths, y, self.train_chunk, self.chunking)
-
-    def _make_net(
-        self,
-        n_coefficients: int,
-        n_outputs: int,
-        feature_mean: np.ndarray,
-        feature_scale: np.ndarray,
-        *,
-        train_split: Any = None,
-        max_epochs: int | None = None,
-    ) -> NeuralNet:
-        """Build the (uninitialized) skorch net: :func:`~sk_deepsense.neural._net.make_net`."""
-        return make_net(
-            self,
-            n_coefficients,
-            n_outputs,
-            feature_mean,
-            feature_scale,
-            train_split=train_split,
-            max_epochs=max_epochs,
-        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

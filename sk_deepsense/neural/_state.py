@@ -27,6 +27,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
+from ._net import make_net
+
 __all__: list[str] = []
 
 #: Fitted attributes rebuilt from the tensors and the history rather than stored as data.
@@ -150,7 +152,7 @@ class _FittedStateMixin:
             mean = member["feature_mean"].cpu().numpy()
             scale = member["feature_scale"].cpu().numpy()
             # the statistics also go to the constructor, so that net_.get_params() matches
-            net = self._make_net(self.n_features_in_, self._n_outputs(), mean, scale)
+            net = make_net(self, self.n_features_in_, self._n_outputs(), mean, scale)
             with torch.random.fork_rng(devices=[]):  # random init, overwritten: spare the RNG
                 net.initialize()
             net.module_.load_state_dict(member, strict=True)
