@@ -23,24 +23,18 @@ Run it with nothing else running::
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
 
 import joblib
 import numpy as np
 
 # the same data and the same search as bench_parallel.py (this folder is on sys.path when a
 # script here is run)
-from bench_parallel import DEFAULT_DATA, grid, load_features  # noqa: E402
+from bench_parallel import data_arguments, grid, load_features  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--n-clips", type=int, default=48)
-    ap.add_argument("--duration", type=float, default=15.0)
-    ap.add_argument("--max-epochs", type=int, default=8)
+    ap = data_arguments(__doc__.split("\n")[0])
     ap.add_argument(
         "--keep-dask-malloc-trim",
         action="store_true",

@@ -88,12 +88,18 @@ def beside_busy(X, y, max_epochs: int, n_threads: int | None) -> float:
     return seconds
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def data_arguments(description: str) -> argparse.ArgumentParser:
+    """Return a parser with the data and search options this script and bench_dask share."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--n-clips", type=int, default=48)
     ap.add_argument("--duration", type=float, default=15.0)
     ap.add_argument("--max-epochs", type=int, default=8)
+    return ap
+
+
+def main() -> None:
+    ap = data_arguments(__doc__.split("\n")[0])
     ap.add_argument("--skip-old", action="store_true", help="skip the n_threads=None run")
     args = ap.parse_args()
     X, y = load_features(args.data_dir, args.n_clips, args.duration)
