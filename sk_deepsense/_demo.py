@@ -30,6 +30,26 @@ DEMO_FILES = (
 )
 
 
+class _KeepPredictions:
+    """A ``cross_validate`` scorer that also keeps each fold's predictions, in fold order.
+
+    Folds must run in this process, one after the other (``n_jobs=None``), so that the list
+    lines up with ``cross_validate``'s ``indices``.
+    """
+
+    def __init__(self) -> None:
+        from .metrics import PredictionScorer
+
+        self.scorer = PredictionScorer()
+        self.predictions: list[np.ndarray] = []
+
+    def __call__(self, estimator: Any, X: Any, y: Any) -> dict[str, float]:
+        """Predict ``X`` once, keep the predictions and score them."""
+        pred = estimator.predict(X)
+        self.predictions.append(pred)
+        return self.scorer.score(y, pred)
+
+
 def run_demo(
     output_dir: str | os.PathLike = "sk-deepsense-demo",
     *,
@@ -108,7 +128,7 @@ def run_demo(
     from .baselines import make_baseline
     from .datasets import make_emotion_music
     from .features import LogMelTransformer, MFCCTransformer
-    from .metrics import PredictionScorer, score_predictions
+    from .metrics import score_predictions
     from .model_selection import make_splits
     from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
     from .plotting import (
@@ -176,12 +196,13 @@ def run_demo(
     oof = np.empty(len(y), dtype=object)
     hybrids = []
     for name, (short, factory, features) in models.items():
+        scorer = _KeepPredictions()
         cv = cross_validate(
             factory(),
             features,
             y,
             cv=splits,
-            scoring=PredictionScorer(),
+            scoring=scorer,
             return_estimator=name == HYBRID,
             return_indices=True,
         )
@@ -193,8 +214,9 @@ def run_demo(
         ]
         if name == HYBRID:
             hybrids = list(cv["estimator"])
-            for model, test in zip(hybrids, cv["indices"]["test"], strict=True):
-                oof[test] = model.predict(features[test])
+            # the predictions the scores were computed from (folds run here, in order)
+            for pred, test in zip(scorer.predictions, cv["indices"]["test"], strict=True):
+                oof[test] = pred
         note(
             f"{short}: accuracy per fold " + ", ".join(f"{r['accuracy']:.3f}" for r in scores[name])
         )

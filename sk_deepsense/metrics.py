@@ -131,6 +131,19 @@ class PredictionScorer:
 
     def __call__(self, estimator: Any, X: Any, y: Any) -> dict[str, float]:
         """Score ``estimator``'s predictions of ``X`` against ``y``."""
-        return score_predictions(
-            y, estimator.predict(X), task=self.task, target_names=self.target_names
-        )
+        return self.score(y, estimator.predict(X))
+
+    def score(self, y_true: Any, y_pred: Any) -> dict[str, float]:
+        """Score predictions already made (:func:`score_predictions` with these settings).
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like
+            Targets and predictions.
+
+        Returns
+        -------
+        scores : dict of str to float
+            Score name -> value.
+        """
+        return score_predictions(y_true, y_pred, task=self.task, target_names=self.target_names)
