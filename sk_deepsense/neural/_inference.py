@@ -42,8 +42,7 @@ class _InferenceMixin:
         nets = self.__dict__.get("nets_") or [self.net_]  # models fitted before n_ensemble
         order = _inference_order(X, lengths)
         dataset = Dataset(net_input(X[order], lengths[order]), None)
-        # models pickled before n_threads existed keep the process's setting
-        with limit_threads(self.__dict__.get("n_threads")):
+        with limit_threads(self.n_threads):  # older pickles get the default (__setstate__)
             per_net = [self._net_outputs(net, dataset, frames=frames) for net in nets]
         out = per_net[0]
         if len(per_net) > 1:
