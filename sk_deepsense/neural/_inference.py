@@ -13,6 +13,7 @@ from skorch.dataset import Dataset, unpack_data
 
 from .._threads import limit_threads
 from ._data import net_input
+from ._net import fitted_networks
 
 __all__: list[str] = []
 
@@ -39,7 +40,7 @@ class _InferenceMixin:
         """
         check_is_fitted(self, "net_")
         X, lengths = self._validate_X(X, reset=False)
-        nets = self.__dict__.get("nets_") or [self.net_]  # models fitted before n_ensemble
+        nets = fitted_networks(self)
         order = _inference_order(X, lengths)
         dataset = Dataset(net_input(X[order], lengths[order]), None)
         with limit_threads(self.n_threads):  # older pickles get the default (__setstate__)

@@ -65,6 +65,14 @@ def merge_callbacks(builtin: list[tuple[str, Any]], extra: Sequence | None) -> l
     return [(name, cb) for name, cb in merged.items() if cb is not None]
 
 
+def fitted_networks(est: Any) -> list[NeuralNet]:
+    """Return the fitted networks of ``est``: ``nets_``, else ``[net_]``.
+
+    Models fitted before ``n_ensemble`` existed (or given a net by hand) have ``net_`` only.
+    """
+    return est.__dict__.get("nets_") or [est.net_]
+
+
 def make_net(
     est: Any,
     n_coefficients: int,

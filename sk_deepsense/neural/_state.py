@@ -27,7 +27,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._net import make_net
+from ._net import fitted_networks, make_net
 
 __all__: list[str] = []
 
@@ -107,7 +107,7 @@ class _FittedStateMixin:
             if name.endswith("_") and not name.startswith("_") and name not in NETWORK_ATTRIBUTES
         }
         state["history_"] = _json_data(list(self.history_))
-        nets = self.__dict__.get("nets_") or [self.net_]
+        nets = fitted_networks(self)
         state["n_networks"] = len(nets)
         tensors = {
             (_ENSEMBLE.format(i) if len(nets) > 1 else "") + key: value.detach().cpu()
