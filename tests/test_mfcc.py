@@ -43,6 +43,21 @@ def test_parameters_reach_librosa():
     np.testing.assert_allclose(X[0], expected, rtol=1e-4, atol=1e-3)
 
 
+def test_top_db_reaches_librosa_and_none_makes_each_frame_its_own():
+    # a loud second then a quiet one: the 80 dB floor of the clip is set by the loud part
+    y = np.r_[tone(1.0), 1e-4 * tone(1.0)]
+    clipped = MFCCTransformer(duration=None).transform([y])[0]
+    free = MFCCTransformer(duration=None, top_db=None).transform([y])[0]
+    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR), top_db=None)
+    expected = librosa.feature.mfcc(S=mel_db, n_mfcc=20).T
+    np.testing.assert_allclose(free, expected, rtol=1e-4, atol=1e-3)
+    assert np.abs(clipped - free).max() > 1.0  # the floor changes the features
+    # without the clip-wide floor, the first second's frames do not depend on what follows
+    # (frames near the boundary see both parts through the FFT window)
+    alone = MFCCTransformer(duration=None, top_db=None).transform([y[:SR]])[0]
+    np.testing.assert_allclose(free[:30], alone[:30], rtol=1e-5, atol=1e-4)
+
+
 @pytest.mark.parametrize("deltas", [0, 1, 2])
 def test_deltas_append_coefficients(deltas):
     y = tone(1.0)

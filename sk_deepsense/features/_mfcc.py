@@ -28,6 +28,7 @@ def _mfcc_sequence(
     fmin: float,
     fmax: float | None,
     deltas: int,
+    top_db: float | None = 80.0,
     **_: Any,
 ) -> np.ndarray:
     """MFCCs of one mono waveform as ``(n_frames, n_coefficients)`` float32."""
@@ -35,7 +36,7 @@ def _mfcc_sequence(
     mel = mel_power(
         y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
     )
-    mfcc = mfcc_from_db(librosa.power_to_db(mel), n_mfcc)
+    mfcc = mfcc_from_db(librosa.power_to_db(mel, top_db=top_db), n_mfcc)
     blocks = [mfcc, *(delta(mfcc, order) for order in range(1, deltas + 1))]
     return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
 
@@ -68,7 +69,14 @@ class MFCCTransformer(BaseAudioTransformer):
         Orders of delta features appended to the MFCCs (``2`` gives MFCC, delta and
         delta-delta: ``3 * n_mfcc`` coefficients per frame). Deltas are computed on the real
         frames only, with a window of up to 9 frames shrunk to fit short clips; a clip of
-        fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas."""
+        fewer than 3 frames (under about 50 ms at the defaults) gets zero deltas.
+    top_db : float or None, default=80.0
+        Floor of each clip's mel bands before the DCT, in dB below its loudest band value
+        (as :func:`librosa.power_to_db` and :func:`librosa.feature.mfcc`). The floor depends
+        on the whole clip, so a model on such features cannot be streamed exactly;
+        ``None`` floors every value at -100 dB on its own (``amin=1e-10``), which makes each
+        frame's MFCCs depend on that frame only, as :class:`~sk_deepsense.EmotionStream`
+        needs (see :ref:`streaming`)."""
         + COMMON_PARAMETERS_DOC
         + """
     See Also
@@ -111,6 +119,7 @@ class MFCCTransformer(BaseAudioTransformer):
         "fmin": [Interval(Real, 0, None, closed="left")],
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
         "deltas": [Interval(Integral, 0, 2, closed="both")],
+        "top_db": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -124,6 +133,7 @@ class MFCCTransformer(BaseAudioTransformer):
         fmin: float = 0.0,
         fmax: float | None = None,
         deltas: int = 0,
+        top_db: float | None = 80.0,
         duration: float | None = 30.0,
         offset: float = 0.0,
         n_jobs: int | None = None,
@@ -139,6 +149,7 @@ class MFCCTransformer(BaseAudioTransformer):
         self.fmin = fmin
         self.fmax = fmax
         self.deltas = deltas
+        self.top_db = top_db
         self.duration = duration
         self.offset = offset
         self.n_jobs = n_jobs
@@ -153,6 +164,7 @@ class MFCCTransformer(BaseAudioTransformer):
             "fmin": float(self.fmin),
             "fmax": None if self.fmax is None else float(self.fmax),
             "deltas": int(self.deltas),
+            "top_db": None if self.top_db is None else float(self.top_db),
         }
 
     def _coefficient_names(self) -> list[str]:

@@ -11,8 +11,10 @@ each sequence (frames past it are padding and are never looked at).
 3. A unidirectional LSTM over the per-frame feature vectors: the only place where frames
    interact, in order, so the state at frame t depends on frames <= t only.
 4. A linear head: on the pooled LSTM states (mean over real frames, or the last real frame)
-   for one prediction per clip, or on the running pool at every frame for dynamic
-   predictions (causal as well).
+   for one prediction per clip, or on the running pool at every frame for causal per-frame
+   predictions of a clip-level model. With ``frame_outputs=True`` (the dynamic regressor,
+   trained on per-frame targets) the head reads each frame's own LSTM state instead, and
+   ``forward`` returns one output per frame.
 
 The same module also builds the ablations that the hybrid is measured against
 (``architecture``): a standard 1-D CNN whose filters span ``filter_size`` frames and all
@@ -103,8 +105,10 @@ class HybridCNNLSTMModule(nn.Module):
         feature_scale=None,
         freq_mask: float = 0.0,
         time_mask: float = 0.0,
+        frame_outputs: bool = False,
     ) -> None:
         super().__init__()
+        self.frame_outputs = bool(frame_outputs)
         self.freq_mask = float(freq_mask)
         self.time_mask = float(time_mask)
         if pooling not in POOLINGS:
@@ -279,7 +283,9 @@ class HybridCNNLSTMModule(nn.Module):
         return self.architecture in ("hybrid", "hybrid_nolstm", "lstm")
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """One output vector per sequence: ``(B, n_outputs)``."""
+        """One output vector per sequence, ``(B, n_outputs)``; per frame with ``frame_outputs``."""
+        if getattr(self, "frame_outputs", False):  # modules pickled before the option
+            return self.forward_frames(x, lengths)
         return self.pool_and_head(self.frame_states(x, lengths), lengths)
 
     def pool_and_head(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -302,9 +308,12 @@ class HybridCNNLSTMModule(nn.Module):
         sequence. For the causal architectures (:attr:`causal`) it is exactly what
         :meth:`forward` returns for the sequence cut after frame t, so it depends on frames
         ``0..t`` only; for ``"conv1d"`` and ``"conv2d"`` the convolutions also look a few
-        frames ahead. Values past a sequence's end are meaningless.
+        frames ahead. Values past a sequence's end are meaningless. With ``frame_outputs``,
+        output t is the head applied to frame t's own state (no pooling).
         """
         states = self.frame_states(x, lengths)
+        if getattr(self, "frame_outputs", False):
+            return self.head(states)
         if self.pooling != "last":
             steps = torch.arange(1, x.shape[1] + 1, device=states.device, dtype=states.dtype)
             mean = states.cumsum(dim=1) / steps[None, :, None]
