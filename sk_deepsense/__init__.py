@@ -26,6 +26,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "baselines",
         "benchmark",
         "datasets",
+        "dynamic",
         "exceptions",
         "features",
         "fusion",
@@ -48,7 +49,11 @@ __getattr__, _dir, _ = _lazy.attach(
             "sequence_lengths",
         ],
         "fusion": ["make_fusion"],
-        "neural": ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"],
+        "neural": [
+            "HybridCNNLSTMClassifier",
+            "HybridCNNLSTMDynamicRegressor",
+            "HybridCNNLSTMRegressor",
+        ],
         "persistence": ["ModelVersionWarning", "load_model", "save_model"],
     },
 )
@@ -57,6 +62,7 @@ __all__ = [
     "AudioLoadError",
     "AudioLoadErrors",
     "HybridCNNLSTMClassifier",
+    "HybridCNNLSTMDynamicRegressor",
     "HybridCNNLSTMRegressor",
     "LogMelTransformer",
     "MFCCTransformer",

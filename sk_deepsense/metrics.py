@@ -1,7 +1,13 @@
-"""Scores of music emotion recognition: classification, and arousal/valence regression.
+"""Scores of music emotion recognition: classification, arousal/valence regression, series.
 
 One scoring function, :func:`score_predictions`, is shared by the benchmark, the command
-line and the demo, so that every figure the package prints is computed the same way.
+line and the demo, so that every figure the package prints is computed the same way. For
+time-varying predictions (:class:`~sk_deepsense.HybridCNNLSTMDynamicRegressor`),
+:func:`dynamic_scores` follows the MediaEval "Emotion in Music" protocol: each score is
+computed per song over its annotated steps, then averaged over the songs;
+:func:`make_dynamic_scorer` and ``PredictionScorer(task="dynamic")`` make them ``scoring``
+arguments of :func:`~sklearn.model_selection.cross_validate` and
+:class:`~sklearn.model_selection.GridSearchCV`.
 """
 
 from __future__ import annotations
@@ -12,7 +18,13 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-__all__ = ["PredictionScorer", "ccc", "score_predictions"]
+__all__ = [
+    "PredictionScorer",
+    "ccc",
+    "dynamic_scores",
+    "make_dynamic_scorer",
+    "score_predictions",
+]
 
 
 def ccc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -56,13 +68,15 @@ def score_predictions(
 
     Classification: ``accuracy`` and ``macro_f1``. Regression, per target column ``name``:
     ``{name}_rmse``, ``{name}_r`` (Pearson; 0 for a constant prediction) and ``{name}_ccc``
-    (:func:`ccc`).
+    (:func:`ccc`). Dynamic (series per clip): the same names, per song then averaged
+    (:func:`dynamic_scores`).
 
     Parameters
     ----------
     y_true, y_pred : array-like [shape=(n_samples,) or (n_samples, n_targets)]
-        Targets and predictions.
-    task : {"classification", "regression"}, default="classification"
+        Targets and predictions; for ``task="dynamic"``, series
+        ``(n_clips, n_steps[, n_targets])`` with NaN where a step is not annotated.
+    task : {"classification", "regression", "dynamic"}, default="classification"
         Which scores.
     target_names : sequence of str or None, default=None
         Regression target names, one per column (default ``"y0"``, ``"y1"``, ...).
@@ -78,6 +92,8 @@ def score_predictions(
     >>> score_predictions(["Q1", "Q2", "Q1"], ["Q1", "Q1", "Q1"])
     {'accuracy': 0.666..., 'macro_f1': 0.4}
     """
+    if task == "dynamic":
+        return dynamic_scores(y_true, y_pred, target_names=target_names)
     if task == "classification":
         return {
             "accuracy": float(accuracy_score(y_true, y_pred)),
@@ -85,15 +101,133 @@ def score_predictions(
         }
     truth = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
     pred = np.asarray(y_pred, dtype=np.float64).reshape(len(truth), -1)
-    names = list(target_names) if target_names else [f"y{j}" for j in range(truth.shape[1])]
-    if len(names) != truth.shape[1]:
-        raise ValueError(f"target_names has {len(names)} names for {truth.shape[1]} targets")
+    names = _target_names(target_names, truth.shape[1])
     scores: dict[str, float] = {}
     for j, target in enumerate(names):
         scores[f"{target}_rmse"] = float(np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2)))
         scores[f"{target}_r"] = _pearson(truth[:, j], pred[:, j])
         scores[f"{target}_ccc"] = ccc(truth[:, j], pred[:, j])
     return scores
+
+
+def _target_names(target_names: Sequence[str] | None, k: int) -> list[str]:
+    names = list(target_names) if target_names else [f"y{j}" for j in range(k)]
+    if len(names) != k:
+        raise ValueError(f"target_names has {len(names)} names for {k} targets")
+    return names
+
+
+def dynamic_scores(
+    y_true: Any, y_pred: Any, *, target_names: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Per-song RMSE, Pearson r and CCC of series predictions, averaged over songs.
+
+    The MediaEval "Emotion in Music" protocol (Aljanaki, Yang & Soleymani, 2017): for each
+    song and target, the RMSE, Pearson's r and Lin's CCC between its annotated steps and the
+    predictions at those steps; then the mean over songs. A song's r and CCC need two
+    annotated steps: songs with fewer count in the RMSE only. As in
+    :func:`score_predictions`, r is 0 where either series is constant within a song (a
+    clip-level model's prediction repeated at every step has no correlation to measure).
+
+    Parameters
+    ----------
+    y_true : array-like [shape=(n_clips, n_steps) or (n_clips, n_steps, n_targets)]
+        Annotated series, NaN where a step has no annotation.
+    y_pred : array-like [shape=(n_clips, n_steps') or (n_clips, n_steps', n_targets)]
+        Predicted series (e.g. ``HybridCNNLSTMDynamicRegressor.predict``); every annotated
+        step needs a finite prediction.
+    target_names : sequence of str or None, default=None
+        One name per target (default ``"y0"``, ``"y1"``, ...).
+
+    Returns
+    -------
+    scores : dict of str to float
+        ``{name}_rmse``, ``{name}_r``, ``{name}_ccc`` for each target.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, or an annotated step has no finite prediction (naming the
+        clip).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_deepsense.metrics import dynamic_scores
+    >>> y_true = np.array([[0.1, 0.2, 0.3, np.nan], [0.5, 0.4, 0.3, 0.2]])
+    >>> y_pred = np.array([[0.1, 0.2, 0.5, 0.0], [0.5, 0.5, 0.5, 0.5]])
+    >>> {k: round(v, 3) for k, v in dynamic_scores(y_true, y_pred).items()}
+    {'y0_rmse': 0.151, 'y0_r': 0.48, 'y0_ccc': 0.333}
+    """
+    from .dynamic import paired_steps
+
+    t = np.asarray(y_true, dtype=np.float64)
+    t = t.reshape(*t.shape[:2], -1)
+    names = _target_names(target_names, t.shape[2])
+    paired_steps(t, y_pred)  # checks every clip first, so that an error names the clip
+    per_song: dict[str, list[float]] = {f"{n}_{m}": [] for n in names for m in ("rmse", "r", "ccc")}
+    for i in range(len(t)):
+        truth, pred = paired_steps(t[i : i + 1], np.asarray(y_pred)[i : i + 1])
+        if len(truth) == 0:
+            continue
+        for j, name in enumerate(names):
+            rmse = np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2))
+            per_song[f"{name}_rmse"].append(float(rmse))
+            if len(truth) >= 2:
+                per_song[f"{name}_r"].append(_pearson(truth[:, j], pred[:, j]))
+                per_song[f"{name}_ccc"].append(ccc(truth[:, j], pred[:, j]))
+    if not per_song[f"{names[0]}_rmse"]:
+        raise ValueError("y_true has no annotated step.")
+    return {k: float(np.mean(v)) if v else float("nan") for k, v in per_song.items()}
+
+
+def _dynamic_metric(y_true: Any, y_pred: Any, *, metric: str, target: int | None) -> float:
+    t = np.asarray(y_true, dtype=np.float64)
+    k = 1 if t.ndim == 2 else t.shape[2]
+    scores = dynamic_scores(y_true, y_pred)
+    targets = range(k) if target is None else [target]
+    return float(np.mean([scores[f"y{j}_{metric}"] for j in targets]))
+
+
+def make_dynamic_scorer(metric: str = "ccc", *, target: int | None = None) -> Any:
+    """Make a scikit-learn scorer of series predictions: one :func:`dynamic_scores` metric.
+
+    For ``scoring=`` of :class:`~sklearn.model_selection.GridSearchCV` and
+    :func:`~sklearn.model_selection.cross_validate` (several at once:
+    ``PredictionScorer(task="dynamic")``).
+
+    Parameters
+    ----------
+    metric : {"rmse", "r", "ccc"}, default="ccc"
+        Per-song RMSE (negated: greater is better, as scikit-learn's ``neg_*`` scorers),
+        Pearson r or CCC, averaged over songs.
+    target : int or None, default=None
+        Score this target column only (0: arousal, 1: valence for the loaders' order);
+        ``None`` averages the targets.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``, as :func:`sklearn.metrics.make_scorer` returns.
+
+    Examples
+    --------
+    >>> from sk_deepsense.metrics import make_dynamic_scorer
+    >>> import numpy as np
+    >>> from sk_deepsense.dynamic import FrameRidgeRegressor
+    >>> X = np.random.default_rng(0).normal(size=(4, 6, 2))
+    >>> y = X[:, :, :1] + 1.0  # one target per frame
+    >>> reg = FrameRidgeRegressor(alpha=1e-9).fit(X, y)
+    >>> round(make_dynamic_scorer("rmse", target=0)(reg, X, y), 6)
+    -0.0
+    """
+    from sklearn.metrics import make_scorer
+
+    if metric not in ("rmse", "r", "ccc"):
+        raise ValueError(f"metric must be 'rmse', 'r' or 'ccc', got {metric!r}.")
+    return make_scorer(
+        _dynamic_metric, greater_is_better=metric != "rmse", metric=metric, target=target
+    )
 
 
 class PredictionScorer:
@@ -106,8 +240,8 @@ class PredictionScorer:
 
     Parameters
     ----------
-    task : {"classification", "regression"}, default="classification"
-        Which scores.
+    task : {"classification", "regression", "dynamic"}, default="classification"
+        Which scores (``"dynamic"``: per-song series scores, :func:`dynamic_scores`).
     target_names : sequence of str or None, default=None
         Regression target names (see :func:`score_predictions`).
 

@@ -154,6 +154,22 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
             return None
         return 1 + int(round(self.duration * self.sr)) // self.hop_length
 
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second of the output: ``sr / hop_length``.
+
+        Frame ``t`` is centred on ``offset + t / frame_rate`` seconds of the file. The
+        dynamic estimators take it as their ``frame_rate`` to align target series with the
+        frames (:mod:`sk_deepsense.dynamic`).
+
+        Examples
+        --------
+        >>> from sk_deepsense.features import MFCCTransformer
+        >>> round(MFCCTransformer().frame_rate, 2)  # 22050 Hz, 512-sample hop
+        43.07
+        """
+        return float(self.sr) / float(self.hop_length)
+
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the coefficients: the last axis of the output sequences.
 

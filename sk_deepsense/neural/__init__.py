@@ -9,6 +9,7 @@ __getattr__, _dir, _ = _lazy.attach(
     __name__,
     submod_attrs={
         "_base": ["BaseHybridCNNLSTM"],
+        "_dynamic": ["HybridCNNLSTMDynamicRegressor"],
         "_estimators": ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"],
         "_module": ["HybridCNNLSTMModule"],
     },
@@ -19,6 +20,7 @@ __all__ = [
     "CAUSAL_ARCHITECTURES",
     "BaseHybridCNNLSTM",
     "HybridCNNLSTMClassifier",
+    "HybridCNNLSTMDynamicRegressor",
     "HybridCNNLSTMModule",
     "HybridCNNLSTMRegressor",
 ]

@@ -197,6 +197,14 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         """
         raise NotImplementedError  # pragma: no cover
 
+    def _align_target(self, y_train: np.ndarray, lengths: np.ndarray, n_frames: int) -> np.ndarray:
+        """Map the training target onto the frames (per-frame targets); unchanged here."""
+        return y_train
+
+    def _module_options(self) -> dict[str, Any]:
+        """Return the module arguments fixed by the estimator's kind (beyond ``MODULE_PARAMS``)."""
+        return {}
+
     # ------------------------------------------------------------------ input handling
     def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         """Validate 2-D or 3-D ``X``; return zero-filled float32 3-D data and lengths."""
@@ -247,6 +255,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         X, lengths = self._validate_X(X, reset=not warm)
         check_consistent_length(X, y)
         y_train, n_outputs = self._prepare_target(y, reset=not warm)
+        y_train = self._align_target(y_train, lengths, X.shape[1])
 
         real = X[np.arange(X.shape[1])[None, :] < lengths[:, None]]  # (n_real_frames, C)
         mean = real.mean(axis=0, dtype=np.float64)

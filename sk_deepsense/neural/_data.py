@@ -21,12 +21,27 @@ def net_input(X: np.ndarray, lengths: np.ndarray) -> dict[str, np.ndarray]:
 def training_data(
     X: np.ndarray, lengths: np.ndarray, y: np.ndarray, train_chunk: int | None, chunking: str
 ) -> tuple[Any, np.ndarray | None]:
-    """Return what the skorch net trains on: whole clips, chunks or random crops."""
+    """Return what the skorch net trains on: whole clips, chunks or random crops.
+
+    A 3-D ``y`` ``(n_samples, n_frames, n_outputs)`` holds per-frame targets (NaN where a
+    frame has none): chunks and crops cut it with the frames they keep.
+    """
     if train_chunk is not None and chunking == "random":
         return _RandomCropDataset(X, lengths, y, train_chunk), None
     if train_chunk is not None:
-        X, lengths, y = chunk_sequences(X, lengths, y, train_chunk)
+        if _per_frame(X, y):  # cut the targets with the frames: chunk them as extra columns
+            c = X.shape[2]
+            X, lengths, y = chunk_sequences(np.concatenate([X, y], axis=2), lengths, y, train_chunk)
+            X, y = np.ascontiguousarray(X[:, :, :c]), np.ascontiguousarray(X[:, :, c:])
+            y[np.arange(y.shape[1])[None, :] >= lengths[:, None]] = np.nan  # zero-filled
+        else:
+            X, lengths, y = chunk_sequences(X, lengths, y, train_chunk)
     return net_input(X, lengths), y
+
+
+def _per_frame(X: np.ndarray, y: np.ndarray) -> bool:
+    """Whether ``y`` holds a target per frame of ``X`` (3-D, as many frames)."""
+    return y.ndim == 3 and y.shape[1] == X.shape[1]
 
 
 def valid_split(
@@ -53,13 +68,15 @@ def valid_split(
 class _RandomCropDataset(torch.utils.data.Dataset):
     """One random window of ``size`` frames per clip each time a clip is drawn.
 
-    Clips no longer than ``size`` are used whole. Offsets come from torch's random state, which
+    Per-frame targets (3-D ``y``, one row per frame) are cropped with their frames. Clips no
+    longer than ``size`` are used whole. Offsets come from torch's random state, which
     ``fit`` has seeded, so training stays reproducible.
     """
 
     def __init__(self, X: np.ndarray, lengths: np.ndarray, y: np.ndarray, size: int) -> None:
         self.X, self.lengths, self.y = X, lengths, y
         self.size = min(int(size), X.shape[1])
+        self.per_frame = _per_frame(X, y)  # per-frame targets are cropped with the frames
 
     def __len__(self) -> int:
         return len(self.X)
@@ -68,4 +85,5 @@ class _RandomCropDataset(torch.utils.data.Dataset):
         n = int(self.lengths[i])
         start = int(torch.randint(n - self.size + 1, ()).item()) if n > self.size else 0
         x = self.X[i, start : start + self.size]
-        return {"x": x, "lengths": np.int64(min(n, self.size))}, self.y[i]
+        y = self.y[i, start : start + self.size] if self.per_frame else self.y[i]
+        return {"x": x, "lengths": np.int64(min(n, self.size))}, y

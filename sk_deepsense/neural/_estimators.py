@@ -208,6 +208,8 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
     """
     )
 
+    _Y_NDIMS = (1, 2)  # the y a fitted model may have seen
+
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.MSELoss
 
@@ -236,8 +238,8 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
         shape = (self.n_outputs_,)
         if self.target_mean_.shape != shape or self.target_scale_.shape != shape:
             raise ValueError("target_mean_ / target_scale_ do not match n_outputs_")
-        if self.y_ndim_ not in (1, 2):
-            raise ValueError("y_ndim_ is neither 1 nor 2")
+        if self.y_ndim_ not in self._Y_NDIMS:
+            raise ValueError(f"y_ndim_ is not one of {self._Y_NDIMS}")
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict the targets of each clip.

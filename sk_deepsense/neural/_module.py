@@ -173,7 +173,8 @@ class HybridCNNLSTMModule(nn.Module):
                 batch_first=True,
                 dropout=dropout if lstm_layers > 1 else 0.0,
             )
-        pooled_size = 2 * lstm_hidden_size if pooling == "meanstd" else lstm_hidden_size
+        meanstd = pooling == "meanstd" and not self.frame_outputs  # frame outputs: no pooling
+        pooled_size = 2 * lstm_hidden_size if meanstd else lstm_hidden_size
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(pooled_size, n_outputs))
 
     @property

@@ -101,6 +101,7 @@ def make_net(
         "module__n_outputs": int(n_outputs),
         "module__feature_mean": np.asarray(feature_mean).astype(np.float32),
         "module__feature_scale": np.asarray(feature_scale).astype(np.float32),
+        **{f"module__{name}": value for name, value in est._module_options().items()},
         "mixup": float(est.mixup),
         "mixed_precision": bool(est.mixed_precision),
         "criterion": est._criterion(),

@@ -22,7 +22,11 @@ import skorch
 import torch
 
 from ..features import LogMelTransformer, MFCCTransformer
-from ..neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+from ..neural import (
+    HybridCNNLSTMClassifier,
+    HybridCNNLSTMDynamicRegressor,
+    HybridCNNLSTMRegressor,
+)
 
 __all__ = ["FORMAT_VERSION", "ModelVersionWarning"]
 
@@ -40,6 +44,7 @@ ESTIMATORS: dict[str, type] = {
     "LogMelTransformer": LogMelTransformer,
     "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
     "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
+    "HybridCNNLSTMDynamicRegressor": HybridCNNLSTMDynamicRegressor,
 }
 
 _JOBLIB_HINT = (
