@@ -131,6 +131,10 @@ class SeriesTargetMixin:
 
     def _validate_series(self, y: Any, *, reset: bool) -> np.ndarray:
         """Check ``y`` (2-D or 3-D, NaN where missing); return it as ``(n, n_steps, n_out)``."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         try:
             y = np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -355,7 +359,7 @@ class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):
         targets = self._frame_targets(y3, lengths, X.shape[1])
         rows = np.isfinite(targets).all(axis=2)
         self.model_ = make_pipeline(StandardScaler(), Ridge(alpha=self.alpha))
-        self.model_.fit(X[rows], targets[rows])
+        self.model_.fit(X[rows].astype(np.float64), targets[rows])
         return self
 
     def predict_frames(self, X: Any) -> np.ndarray:
@@ -377,7 +381,8 @@ class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         X, lengths = validate_sequences(self, X, reset=False)
         n, t, c = X.shape
-        pred = self.model_.predict(X.reshape(n * t, c)).reshape(n, t, -1)
+        # float64: a frame's prediction does not depend on the other rows of the product
+        pred = self.model_.predict(X.reshape(n * t, c).astype(np.float64)).reshape(n, t, -1)
         pred[np.arange(t)[None, :] >= lengths[:, None]] = np.nan
         return pred, lengths
 
@@ -400,7 +405,6 @@ class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = False
         return tags

@@ -269,3 +269,36 @@ def test_the_rmse_scorer_is_negated_and_the_others_are_not():
     assert 0 < make_dynamic_scorer("ccc")(reg, X, y) <= 1
     with pytest.raises(ValueError, match="metric must be"):
         make_dynamic_scorer("mae")
+
+
+# ------------------------------------------------------------------------- real annotations
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("folder", "loader", "offset"),
+    [("emomusic-sample", "load_emomusic", 15.0), ("pmemo-sample", "load_pmemo", None)],
+)
+def test_dynamic_model_on_real_annotated_clips(folder, loader, offset):
+    """emoMusic (every 0.5 s from 15 s of 45 s clips) and PMEmo: series, fit, predict, score."""
+    from sk_deepsense import datasets
+
+    from .conftest import shared_data
+
+    data = getattr(datasets, loader)(shared_data(folder))
+    times = np.concatenate(data.dynamic_times)
+    start = float(times.min()) if offset is None else offset
+    y = series_targets(data.dynamic, data.dynamic_times, hop=0.5, offset=start)
+    assert y.shape[0] == len(data.filenames) and y.shape[2] == 2
+    assert np.isfinite(y).any(axis=(1, 2)).all()  # every clip has annotations
+    features = MFCCTransformer(top_db=None, duration=None, n_jobs=2)
+    X = features.transform(data.filenames)
+    reg = HybridCNNLSTMDynamicRegressor(
+        frame_rate=features.frame_rate, target_hop=0.5, target_offset=start,
+        max_epochs=3, **{**TINY, "train_chunk": 256},
+    )  # fmt: skip
+    reg.fit(X, y)
+    pred = reg.predict(X)
+    scores = dynamic_scores(y, pred, target_names=["arousal", "valence"])
+    assert np.isfinite(list(scores.values())).all()
+    # every annotated step has a prediction at the frame nearest its time
+    annotated = np.isfinite(y).all(axis=2)
+    assert np.isfinite(pred[:, : y.shape[1]][annotated[:, : pred.shape[1]]]).all()

@@ -53,8 +53,10 @@ class HybridCNNLSTMDynamicRegressor(SeriesTargetMixin, HybridCNNLSTMRegressor):
 
     Where :class:`HybridCNNLSTMRegressor` learns one (arousal, valence) per clip, this model
     learns the annotation series of dynamic datasets (MediaEval "Emotion in Music", DEAM,
-    PMEmo, emoMusic): the output at each frame is read from that frame's own LSTM state, so
-    it depends on the frames heard so far only, and it is trained with a squared error
+    PMEmo, emoMusic): the output at each frame is read from that frame's own LSTM state
+    joined with the running pool (``pooling``) of the states since the start (the state
+    alone with ``pooling="last"``), so it depends on the frames heard so far only, and it
+    is trained with a squared error
     averaged over the annotated steps (missing annotations, NaN in ``y``, are left out of
     the loss, never filled in). ``y`` and the predictions are arrays of series (see
     :mod:`sk_deepsense.dynamic` for why this shape): ``(n_clips, n_steps, n_outputs)`` or
@@ -62,8 +64,9 @@ class HybridCNNLSTMDynamicRegressor(SeriesTargetMixin, HybridCNNLSTMRegressor):
     Targets are standardized internally (over the annotated steps).
 
     Random crops (``train_chunk``) and chunks cut the targets with their frames; mixup mixes
-    the losses against both series. ``pooling``, ``predict_window`` and ``predict_hop`` are
-    not used: every output is read from its own frame, causally, over the whole clip.
+    the losses against both series. ``predict_window`` and ``predict_hop`` are not used:
+    every output is read from its own frame, causally, over the whole clip. See
+    :doc:`/dynamic`.
 """
         + _PARAMS_DOC.replace("{stratified}", "")
         .replace("{warm_classes}", " (and targets)")

@@ -13,8 +13,8 @@ each sequence (frames past it are padding and are never looked at).
 4. A linear head: on the pooled LSTM states (mean over real frames, or the last real frame)
    for one prediction per clip, or on the running pool at every frame for causal per-frame
    predictions of a clip-level model. With ``frame_outputs=True`` (the dynamic regressor,
-   trained on per-frame targets) the head reads each frame's own LSTM state instead, and
-   ``forward`` returns one output per frame.
+   trained on per-frame targets) the head reads each frame's own LSTM state (and the running
+   pool beside it), and ``forward`` returns one output per frame.
 
 The same module also builds the ablations that the hybrid is measured against
 (``architecture``): a standard 1-D CNN whose filters span ``filter_size`` frames and all
@@ -173,8 +173,9 @@ class HybridCNNLSTMModule(nn.Module):
                 batch_first=True,
                 dropout=dropout if lstm_layers > 1 else 0.0,
             )
-        meanstd = pooling == "meanstd" and not self.frame_outputs  # frame outputs: no pooling
-        pooled_size = 2 * lstm_hidden_size if meanstd else lstm_hidden_size
+        pooled_size = 2 * lstm_hidden_size if pooling == "meanstd" else lstm_hidden_size
+        if self.frame_outputs and pooling != "last":  # each frame's state + the running pool
+            pooled_size += lstm_hidden_size
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(pooled_size, n_outputs))
 
     @property
@@ -310,16 +311,27 @@ class HybridCNNLSTMModule(nn.Module):
         :meth:`forward` returns for the sequence cut after frame t, so it depends on frames
         ``0..t`` only; for ``"conv1d"`` and ``"conv2d"`` the convolutions also look a few
         frames ahead. Values past a sequence's end are meaningless. With ``frame_outputs``,
-        output t is the head applied to frame t's own state (no pooling).
+        output t is the head applied to frame t's own state, joined (unless ``pooling`` is
+        ``"last"``) with the running pool of the states of frames ``0..t``.
         """
         states = self.frame_states(x, lengths)
-        if getattr(self, "frame_outputs", False):
+        if self.pooling == "last":
             return self.head(states)
-        if self.pooling != "last":
-            steps = torch.arange(1, x.shape[1] + 1, device=states.device, dtype=states.dtype)
-            mean = states.cumsum(dim=1) / steps[None, :, None]
-            if self.pooling == "meanstd":
-                var = states.square().cumsum(dim=1) / steps[None, :, None] - mean.square()
-                mean = torch.cat([mean, torch.sqrt(var.clamp_min(0.0) + _EPS)], dim=2)
-            states = mean
-        return self.head(states)
+        pooled = self.running_pool(states)
+        if getattr(self, "frame_outputs", False):
+            return self.head(torch.cat([states, pooled], dim=2))
+        return self.head(pooled)
+
+    def running_pool(self, states: torch.Tensor) -> torch.Tensor:
+        """Pool of the states of frames ``0..t`` at every frame t (``pooling`` "mean"/"meanstd").
+
+        ``(B, T, H)`` states give ``(B, T, H)`` running means, or ``(B, T, 2H)`` means and
+        standard deviations: at frame t, what :meth:`pool_and_head` pools for a sequence cut
+        after t.
+        """
+        steps = torch.arange(1, states.shape[1] + 1, device=states.device, dtype=states.dtype)
+        mean = states.cumsum(dim=1) / steps[None, :, None]
+        if self.pooling == "meanstd":
+            var = states.square().cumsum(dim=1) / steps[None, :, None] - mean.square()
+            mean = torch.cat([mean, torch.sqrt(var.clamp_min(0.0) + _EPS)], dim=2)
+        return mean
