@@ -31,7 +31,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.model_selection import GroupKFold
 
-from sk_deepsense import HybridCNNLSTMDynamicRegressor, HybridCNNLSTMRegressor, MFCCTransformer
+from sk_deepsense import (
+    HybridCNNLSTMDynamicRegressor,
+    HybridCNNLSTMRegressor,
+    LogMelTransformer,
+    MFCCTransformer,
+)
 from sk_deepsense.cli import parse_value
 from sk_deepsense.datasets import make_emotion_music
 from sk_deepsense.dynamic import FrameRidgeRegressor
@@ -95,6 +100,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--max-folds", type=int, default=None, help="run only the first K folds")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--models", nargs="+", default=None)
+    parser.add_argument("--features", choices=["mfcc", "logmel"], default="mfcc")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an option of the dynamic model, e.g. train_chunk=None")  # fmt: skip
     args = parser.parse_args(argv)
@@ -103,13 +109,14 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         name, _, value = item.partition("=")
         options[name] = parse_value(value)
 
-    rows = []
+    rows, by_step = [], {}
     for seed in args.seeds:
         music = make_emotion_music(
             args.n_samples, duration=args.duration, dynamic=True, random_state=seed
         )
         y = np.stack([music.dynamic_arousal, music.dynamic_valence], axis=-1)
-        features = MFCCTransformer(top_db=None, duration=None)
+        kind = MFCCTransformer if args.features == "mfcc" else LogMelTransformer
+        features = kind(top_db=None, duration=None)  # per-frame floor: streamable
         X = features.transform(music.data)
         groups = np.arange(len(X))  # each clip its own group: its steps stay together
         folds = list(GroupKFold(args.folds).split(X, y, groups))[: args.max_folds]
@@ -119,7 +126,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                 start = time.perf_counter()
                 model = clone(models[name]).fit(X[train], y[train])
                 seconds = time.perf_counter() - start
-                scores = dynamic_scores(y[test], model.predict(X[test]), target_names=NAMES)
+                pred = model.predict(X[test])
+                scores = dynamic_scores(y[test], pred, target_names=NAMES)
+                n = min(pred.shape[1], y.shape[1])
+                squared = (pred[:, :n] - y[test][:, :n]) ** 2  # (clips, steps, 2)
+                by_step.setdefault(name, []).append(np.nanmean(squared, axis=0))
                 rows.append({"model": name, "seed": seed, "fold": k, "fit_s": seconds, **scores})
                 print(f"seed {seed} fold {k} {name:12s} " + " ".join(
                     f"{key}={value:.3f}" for key, value in scores.items()
@@ -129,8 +140,16 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     summary = table.groupby("model", sort=False)[metrics].agg(["mean", "std"])
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(f"\n{len(table) // table['model'].nunique()} folds (seeds {args.seeds}); "
-              f"options {options or 'default'}")  # fmt: skip
+              f"{args.features}; options {options or 'default'}")  # fmt: skip
         print(summary.round(3).to_string())
+        # where in the clip the errors are: a causal model has heard little at the start
+        steps = {name: np.sqrt(np.mean(v, axis=0)) for name, v in by_step.items()}
+        n_steps = min(len(v) for v in steps.values())
+        picked = sorted({0, 1, 2, 4, n_steps // 2, n_steps - 1} & set(range(n_steps)))
+        print("\nRMSE by step (arousal / valence), step k at k * 0.5 s:")
+        print(f"{'':12s}" + "".join(f"{k * HOP:>12.1f}s" for k in picked))
+        for name, v in steps.items():
+            print(f"{name:12s}" + "".join(f"{v[k, 0]:>6.3f}/{v[k, 1]:.3f}" for k in picked))
     return table
 
 
