@@ -96,9 +96,9 @@ class EmotionStream:
     >>> part = stream.push(waves[0][:5000])  # frames 0..7 are complete
     >>> part.times[:3], part.names, part.values.shape
     (array([0.        , 0.02321995, 0.04643991]), ['arousal', 'valence'], (8, 2))
-    >>> rest = stream.flush()
+    >>> rest = stream.flush()  # the last 2 frames, with the zero padding offline uses
     >>> stream.n_frames, round(stream.latency, 4)
-    (22, 0.0464)
+    (10, 0.0464)
     """
 
     def __init__(self, model: Any, *, input_sr: int | None = None) -> None:
