@@ -54,7 +54,9 @@ class EmotionStream:
     sr : int
         The model's sampling rate (the transformer's ``sr``).
     input_sr : int
-        The rate of the pushed audio.
+        The rate of the pushed audio (to change it, set it, then call :meth:`reset`).
+    source : str
+        The ``source`` of the returned timelines: ``"stream"``, or what you set.
 
     Raises
     ------

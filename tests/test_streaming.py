@@ -252,5 +252,8 @@ def test_realdata_twenty_seconds_of_an_mp3(regressor):
             break
     values, times = joined(parts)
     assert np.isfinite(values).all() and values.shape[1] == 2
+    # the first 20 s offline: the same decoding, resampling and frames
+    first = clone(regressor[0]).set_params(duration=20.0).transform([str(path)])
+    np.testing.assert_allclose(values, regressor[-1].predict_frames(first)[0], atol=TOL, rtol=0)
     assert times[-1] == pytest.approx(stream.n_frames * 512 / SR - 512 / SR)
     assert 20.0 <= times[-1] + 512 / SR < 21.0
