@@ -79,8 +79,8 @@ class EmotionStream:
     ``n_fft - n_fft // 2`` samples after its centre, so it is returned by the push that
     brings that sample (:attr:`latency` seconds later); :meth:`flush` computes the last
     frames with the zero padding the offline features use. The stream runs under the
-    networks' ``n_threads`` and, with ``mixed_precision``, their bfloat16 autocast (the
-    equality then holds to bfloat16 precision only).
+    networks' ``n_threads`` and, with ``mixed_precision``, their bfloat16 autocast, as
+    offline (equal within 1e-5 on the CPU; on a GPU expect bfloat16 precision only).
 
     Examples
     --------

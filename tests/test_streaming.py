@@ -126,6 +126,11 @@ def test_frame_outputs_heads_read_each_frames_own_state(music, long_wave):
     assert np.abs(values - pooled).max() > 1e-3  # the option changed what is streamed
 
 
+def test_mixed_precision_runs_under_the_nets_autocast(music, long_wave):
+    pipe = fit(music, HybridCNNLSTMRegressor(mixed_precision=True, **NET))
+    assert_streams_like_offline(pipe, long_wave[: 3 * SR], seed=9)  # same autocast offline
+
+
 def test_logmel_features_stream(music, long_wave):
     features = LogMelTransformer(top_db=None, n_mels=16, hop_length=512, duration=None)
     pipe = fit(music, HybridCNNLSTMClassifier(**NET), features)
