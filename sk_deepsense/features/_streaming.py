@@ -76,6 +76,7 @@ class FeatureStream:
     """
 
     def __init__(self, transformer: Any) -> None:
+        transformer._validate_params()  # the errors transform would give
         name = type(transformer).__name__
         reasons = []
         if int(getattr(transformer, "deltas", 0)) > 0:
