@@ -10,6 +10,8 @@ The public names:
   classical baselines built on them.
 - :func:`make_fusion`: the hybrid and the strongest classical model, soft-voting.
 - :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load.
+- :class:`EmotionStream`, :func:`stream_file`: a fitted causal model fed audio chunk by
+  chunk, per-frame emotion out (equal to the offline per-frame predictions).
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
@@ -35,11 +37,17 @@ __getattr__, _dir, _ = _lazy.attach(
         "neural",
         "persistence",
         "plotting",
+        "streaming",
         "timeline",
     ],
     submod_attrs={
         "baselines": ["make_baseline"],
-        "exceptions": ["AudioLoadError", "AudioLoadErrors", "SkDeepsenseError"],
+        "exceptions": [
+            "AudioLoadError",
+            "AudioLoadErrors",
+            "NotStreamableError",
+            "SkDeepsenseError",
+        ],
         "features": [
             "LogMelTransformer",
             "MFCCTransformer",
@@ -55,18 +63,21 @@ __getattr__, _dir, _ = _lazy.attach(
             "HybridCNNLSTMRegressor",
         ],
         "persistence": ["ModelVersionWarning", "load_model", "save_model"],
+        "streaming": ["EmotionStream", "stream_file"],
     },
 )
 
 __all__ = [
     "AudioLoadError",
     "AudioLoadErrors",
+    "EmotionStream",
     "HybridCNNLSTMClassifier",
     "HybridCNNLSTMDynamicRegressor",
     "HybridCNNLSTMRegressor",
     "LogMelTransformer",
     "MFCCTransformer",
     "ModelVersionWarning",
+    "NotStreamableError",
     "SequenceStatistics",
     "SkDeepsenseError",
     "__version__",
@@ -77,6 +88,7 @@ __all__ = [
     "pad_sequences",
     "save_model",
     "sequence_lengths",
+    "stream_file",
 ]
 
 

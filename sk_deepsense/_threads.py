@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 __all__ = ["limit_threads"]
 
 
 @contextmanager
-def limit_threads(n_threads: int | None) -> Iterator[None]:
+def limit_threads(n_threads: int | None, *, controller: Any = None) -> Iterator[None]:
     """Run a block with ``n_threads`` torch intra-op threads and BLAS/OpenMP threads.
 
     Library code must not change the caller's global state: torch's thread count and the
@@ -20,6 +21,10 @@ def limit_threads(n_threads: int | None) -> Iterator[None]:
     ----------
     n_threads : int or None
         Threads inside the block (at least 1); ``None`` changes nothing.
+    controller : threadpoolctl.ThreadpoolController or None, default=None
+        The native thread pools, found once by the caller: finding them costs about 1 ms
+        (a scan of the loaded libraries), too much for a block run many times a second
+        (streaming inference). ``None`` finds them anew.
 
     Examples
     --------
@@ -42,7 +47,8 @@ def limit_threads(n_threads: int | None) -> Iterator[None]:
     previous = torch.get_num_threads()
     torch.set_num_threads(n_threads)
     try:
-        with threadpool_limits(n_threads):
+        pools = threadpool_limits if controller is None else controller.limit
+        with pools(limits=n_threads):
             yield
     finally:
         torch.set_num_threads(previous)

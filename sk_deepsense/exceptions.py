@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["AudioLoadError", "AudioLoadErrors", "SkDeepsenseError"]
+__all__ = ["AudioLoadError", "AudioLoadErrors", "NotStreamableError", "SkDeepsenseError"]
 
 
 class SkDeepsenseError(Exception):
@@ -98,3 +98,22 @@ class AudioLoadErrors(SkDeepsenseError, OSError):
 
     def __reduce__(self):
         return (type(self), (self.failures, self.n_items))
+
+
+class NotStreamableError(SkDeepsenseError, ValueError):
+    """A model cannot be run chunk by chunk with outputs equal to its offline ones.
+
+    Raised by :class:`~sk_deepsense.EmotionStream` (and ``sk-deepsense listen``) for models
+    whose per-frame output at time t depends on audio after t or on the whole clip: a
+    non-causal network (``architecture="conv1d"`` or ``"conv2d"``), MFCC deltas (a centred
+    window), a relative dB floor (``top_db`` not ``None``: it depends on the loudest value
+    of the whole clip), features other than MFCC or log-mel, or a pipeline that is not a
+    feature transformer followed by a network. The message names what, why and the fix
+    (e.g. train with ``top_db=None``).
+
+    Examples
+    --------
+    >>> from sk_deepsense.exceptions import NotStreamableError
+    >>> issubclass(NotStreamableError, ValueError)
+    True
+    """

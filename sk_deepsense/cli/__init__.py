@@ -1,4 +1,4 @@
-"""The ``sk-deepsense`` command line: demo, train, predict, evaluate, benchmark.
+"""The ``sk-deepsense`` command line: demo, train, predict, listen, evaluate, benchmark.
 
 Run ``sk-deepsense --help`` or ``sk-deepsense COMMAND --help``. Every command exits with 0 on
 success, 1 on an error (one line on standard error naming the file or option; ``--debug``
@@ -7,10 +7,11 @@ per cross-validation fold) goes to standard error and skorch's epoch table to st
 output; ``-q`` silences all of it, so that ``predict -q`` writes nothing but the predictions
 to standard output.
 
-One module per command (``train``, ``predict``, ``evaluate``, ``demo``, ``benchmark``), each
-with ``add_parser(subparsers)`` and ``run(args) -> int``; what they share lives in
-``_common``. Building the parser imports none of torch, skorch, librosa, scikit-learn,
-pandas or matplotlib: each command imports them in its ``run``, so ``--help`` is instant.
+One module per command (``train``, ``predict``, ``listen``, ``evaluate``, ``demo``,
+``benchmark``), each with ``add_parser(subparsers)`` and ``run(args) -> int``; what they
+share lives in ``_common``. Building the parser imports none of torch, skorch, librosa,
+scikit-learn, pandas or matplotlib: each command imports them in its ``run``, so ``--help``
+is instant.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import benchmark, demo, evaluate, predict, train
+from . import benchmark, demo, evaluate, listen, predict, train
 from ._common import CLIError, UsageError, error_line, parse_value
 from .predict import format_records, predict_records
 from .train import FEATURES, MODELS, make_pipeline_for
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (demo, train, predict, evaluate, benchmark)
+COMMANDS = (demo, train, predict, listen, evaluate, benchmark)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
 from ._spectral import mel_power
+from ._streaming import StreamableFeaturesMixin
 
 __all__ = ["LogMelTransformer"]
 
@@ -33,11 +34,16 @@ def _logmel_sequence(
     mel = mel_power(
         y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
     )
+    return _logmel_from_mel(mel, top_db=top_db)
+
+
+def _logmel_from_mel(mel: np.ndarray, *, top_db: float | None, **_: Any) -> np.ndarray:
+    """Log-mel bands ``(n_frames, n_mels)`` float32 of mel power frames (offline and streaming)."""
     db = librosa.power_to_db(mel, ref=1.0, top_db=top_db)
     return np.ascontiguousarray(db.T, dtype=np.float32)
 
 
-class LogMelTransformer(BaseAudioTransformer):
+class LogMelTransformer(StreamableFeaturesMixin, BaseAudioTransformer):
     __doc__ = (
         """Turn audio files (or waveforms) into log-mel sequences, one row per time frame.
 
@@ -100,6 +106,7 @@ class LogMelTransformer(BaseAudioTransformer):
 
     _kind = "logmel"
     _sequence = staticmethod(_logmel_sequence)
+    _stream_frames = staticmethod(_logmel_from_mel)
 
     _parameter_constraints: dict = {
         **BaseAudioTransformer._parameter_constraints,

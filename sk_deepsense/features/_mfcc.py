@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer
 from ._spectral import delta, mel_power, mfcc_from_db
+from ._streaming import StreamableFeaturesMixin
 
 __all__ = ["MFCCTransformer"]
 
@@ -36,12 +37,22 @@ def _mfcc_sequence(
     mel = mel_power(
         y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
     )
-    mfcc = mfcc_from_db(librosa.power_to_db(mel, top_db=top_db), n_mfcc)
+    mfcc = _mfcc_from_mel(mel, n_mfcc=n_mfcc, top_db=top_db)
     blocks = [mfcc, *(delta(mfcc, order) for order in range(1, deltas + 1))]
     return np.ascontiguousarray(np.concatenate(blocks, axis=0).T, dtype=np.float32)
 
 
-class MFCCTransformer(BaseAudioTransformer):
+def _mfcc_from_mel(mel: np.ndarray, *, n_mfcc: int, top_db: float | None, **_: Any) -> np.ndarray:
+    """MFCCs ``(n_mfcc, n_frames)`` of a mel power spectrogram (no deltas)."""
+    return mfcc_from_db(librosa.power_to_db(mel, top_db=top_db), n_mfcc)
+
+
+def _mfcc_stream_frames(mel: np.ndarray, **params: Any) -> np.ndarray:
+    """``(n_frames, n_mfcc)`` float32 of mel power frames: the streaming features (no deltas)."""
+    return np.ascontiguousarray(_mfcc_from_mel(mel, **params).T, dtype=np.float32)
+
+
+class MFCCTransformer(StreamableFeaturesMixin, BaseAudioTransformer):
     __doc__ = (
         """Turn audio files (or waveforms) into MFCC sequences, one row per time frame.
 
@@ -111,6 +122,7 @@ class MFCCTransformer(BaseAudioTransformer):
 
     _kind = "mfcc"
     _sequence = staticmethod(_mfcc_sequence)
+    _stream_frames = staticmethod(_mfcc_stream_frames)
 
     _parameter_constraints: dict = {
         **BaseAudioTransformer._parameter_constraints,

@@ -24,15 +24,17 @@ def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None)
 
 def mel_power(
     y: np.ndarray, *, sr: int, n_fft: int, hop_length: int, n_mels: int, fmin: float,
-    fmax: float | None,
+    fmax: float | None, center: bool = True,
 ) -> np.ndarray:  # fmt: skip
     """Mel power spectrogram ``(n_mels, n_frames)`` of a mono waveform, as librosa computes it.
 
     The same numbers as :func:`librosa.feature.melspectrogram` (centred frames, Hann window,
     power 2), but the filterbank is built once per setting, not once per clip, and every
-    heavy step (FFT, BLAS product) releases the GIL, so extraction threads scale.
+    heavy step (FFT, BLAS product) releases the GIL, so extraction threads scale. With
+    ``center=False`` the frames start at sample 0 with no padding: the streaming features
+    (:mod:`._streaming`) pad the stream themselves and get the centred frames' numbers.
     """
-    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)) ** 2
+    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length, center=center)) ** 2
     return mel_basis(sr, n_fft, n_mels, fmin, fmax) @ power
 
 
