@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sk_deepsense import (
     EmotionStream,
     HybridCNNLSTMClassifier,
+    HybridCNNLSTMDynamicRegressor,
     HybridCNNLSTMRegressor,
     LogMelTransformer,
     MFCCTransformer,
@@ -117,13 +118,18 @@ def test_other_causal_architectures_stream(music, long_wave, architecture):
     assert_streams_like_offline(pipe, long_wave[: 4 * SR], seed=3)
 
 
-def test_frame_outputs_heads_read_each_frames_own_state(music, long_wave):
-    pipe = fit(music, HybridCNNLSTMRegressor(pooling="mean", **NET))  # head of H inputs
-    pooled = joined(stream_all(EmotionStream(pipe), long_wave[: 4 * SR]))[0]
-    for net in pipe[-1].nets_:
-        net.module_.frame_outputs = True
-    values = assert_streams_like_offline(pipe, long_wave[: 4 * SR], seed=4)
-    assert np.abs(values - pooled).max() > 1e-3  # the option changed what is streamed
+@pytest.mark.parametrize("pooling", ["meanstd", "last"])
+def test_dynamic_regressor_streams_like_offline(music, long_wave, pooling):
+    waves, _, _ = music
+    features = MFCCTransformer(top_db=None, n_mfcc=8, duration=None)
+    y = np.stack([np.full(3, 0.5), np.linspace(-1, 1, 3)], axis=1)  # 3 steps of 0.5 s
+    y = np.repeat(y[None], len(waves), axis=0) * np.linspace(0.5, 1, len(waves))[:, None, None]
+    network = HybridCNNLSTMDynamicRegressor(
+        frame_rate=features.frame_rate, target_hop=0.5, pooling=pooling, **NET
+    )
+    pipe = Pipeline([("features", features), ("net", network)]).fit(waves, y)
+    assert pipe[-1].net_.module_.frame_outputs
+    assert_streams_like_offline(pipe, long_wave[: 4 * SR], seed=4)
 
 
 def test_mixed_precision_runs_under_the_nets_autocast(music, long_wave):

@@ -127,7 +127,7 @@ class NetworkStream:
             else:
                 states, self._hx[i] = module.lstm(feats, self._hx[i])
                 states = states[0]
-            if getattr(module, "frame_outputs", False) or module.pooling == "last":
+            if module.pooling == "last":  # the frame's own state (clip-level or dynamic)
                 return module.head(states).float().cpu().numpy()
             steps = steps.to(states.device, states.dtype)[:, None]
             sums, self._sums[i] = _running_sum(states, self._sums[i])
@@ -136,6 +136,8 @@ class NetworkStream:
                 squares, self._squares[i] = _running_sum(states.square(), self._squares[i])
                 var = squares / steps - mean.square()
                 mean = torch.cat([mean, torch.sqrt(var.clamp_min(0.0) + _EPS)], dim=1)
+            if getattr(module, "frame_outputs", False):  # dynamic: the state and the pool
+                mean = torch.cat([states, mean], dim=1)
             return module.head(mean).float().cpu().numpy()
 
 
