@@ -6,7 +6,9 @@ split between training and test) of:
 
 - ``dynamic``: :class:`~sk_deepsense.HybridCNNLSTMDynamicRegressor` on the per-step targets;
 - ``clip-level``: :class:`~sk_deepsense.HybridCNNLSTMRegressor` trained on each clip's mean
-  target, its one prediction repeated at every step (what a clip-level model can say);
+  target, its one prediction repeated at every step (what a clip-level model can say; it has
+  heard the whole clip, the future included), and ``clip-level causal``: the same model's
+  causal per-frame output (``predict_frames``) read at each step;
 - ``frame ridge``: :class:`~sk_deepsense.dynamic.FrameRidgeRegressor`, a ridge regression of
   each annotated frame's features (frames never interact);
 - ``train mean``: the training targets' mean at every step.
@@ -62,6 +64,12 @@ class RepeatedClipPrediction(RegressorMixin, BaseEstimator):
         """Repeat each clip's prediction at every step."""
         pred = self.regressor_.predict(X).reshape(len(X), 1, -1)
         return np.repeat(pred, self.n_steps_, axis=1)
+
+    def predict_causal(self, X, frame_rate):
+        """Read the clip-level model's causal per-frame output at every step's frame."""
+        frames = self.regressor_.predict_frames(X)
+        index = np.round(np.arange(self.n_steps_) * HOP * frame_rate).astype(int)
+        return frames[:, np.minimum(index, frames.shape[1] - 1)]
 
 
 class TrainMean(RegressorMixin, BaseEstimator):
@@ -132,6 +140,13 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                 squared = (pred[:, :n] - y[test][:, :n]) ** 2  # (clips, steps, 2)
                 by_step.setdefault(name, []).append(np.nanmean(squared, axis=0))
                 rows.append({"model": name, "seed": seed, "fold": k, "fit_s": seconds, **scores})
+                if name == "clip-level":  # the same model, causally: what it knows at step k
+                    pred = model.predict_causal(X[test], features.frame_rate)
+                    scores = dynamic_scores(y[test], pred, target_names=NAMES)
+                    causal = "clip-level causal"
+                    rows.append({"model": causal, "seed": seed, "fold": k, "fit_s": 0.0, **scores})
+                    squared = (pred - y[test]) ** 2
+                    by_step.setdefault(causal, []).append(np.nanmean(squared, axis=0))
                 print(f"seed {seed} fold {k} {name:12s} " + " ".join(
                     f"{key}={value:.3f}" for key, value in scores.items()
                 ), flush=True)  # fmt: skip

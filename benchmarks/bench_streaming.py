@@ -2,10 +2,11 @@
 
     OMP_NUM_THREADS=1 python benchmarks/bench_streaming.py [--audio FILE] [--seconds 60]
 
-Trains the default regressor (``MFCCTransformer(top_db=None)`` + a default
-``HybridCNNLSTMRegressor``, 3 networks) and the default classifier briefly on 16 synthetic
-clips (accuracy is irrelevant to speed), then streams ``--seconds`` of audio (synthetic
-music, or the start of ``--audio``) in ``--chunk``-second chunks and prints, per model: the
+Trains the default dynamic regressor (``MFCCTransformer(top_db=None)`` + a default
+``HybridCNNLSTMDynamicRegressor`` on 0.5 s arousal/valence series, 3 networks), the default
+clip-level regressor and the default classifier briefly on 16 synthetic clips (accuracy is
+irrelevant to speed), then streams ``--seconds`` of audio (synthetic music, or the start of
+``--audio``) in ``--chunk``-second chunks and prints, per model: the
 largest |streaming - offline| difference over every frame and output, the streaming speed as
 a multiple of real time, the per-chunk latency (median, p90, p99, max, in ms) and the
 offline per-frame path's speed in the same run (features of the whole audio, then
@@ -25,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from sk_deepsense import (
     EmotionStream,
     HybridCNNLSTMClassifier,
+    HybridCNNLSTMDynamicRegressor,
     HybridCNNLSTMRegressor,
     MFCCTransformer,
     load_audio,
@@ -35,9 +37,15 @@ SR = 22050
 
 
 def train(network, epochs):
-    music = make_emotion_music(16, duration=5.0, sr=SR, random_state=0)
-    is_clf = isinstance(network, HybridCNNLSTMClassifier)
-    target = music.target if is_clf else np.c_[music.arousal, music.valence]
+    """Fit ``network`` behind MFCCs for ``epochs`` on 16 synthetic clips of 5 s."""
+    music = make_emotion_music(16, duration=5.0, sr=SR, dynamic=True, random_state=0)
+    if isinstance(network, HybridCNNLSTMClassifier):
+        target = music.target
+    elif isinstance(network, HybridCNNLSTMDynamicRegressor):
+        target = np.stack([music.dynamic_arousal, music.dynamic_valence], axis=-1)
+        network.set_params(frame_rate=MFCCTransformer().frame_rate, target_hop=0.5)
+    else:
+        target = np.c_[music.arousal, music.valence]
     network.set_params(max_epochs=epochs, early_stopping=False, random_state=0)
     return Pipeline([("mfcc", MFCCTransformer(top_db=None)), ("net", network)]).fit(
         music.data, target
@@ -94,6 +102,7 @@ def main():
         )
         print(header)
         for name, network in (
+            ("dynamic", HybridCNNLSTMDynamicRegressor()),
             ("regressor", HybridCNNLSTMRegressor()),
             ("classifier", HybridCNNLSTMClassifier()),
         ):

@@ -1,7 +1,8 @@
 """Emotion as the music plays: a fitted causal model, fed audio chunk by chunk.
 
 :class:`EmotionStream` wraps a fitted ``Pipeline([(name, MFCCTransformer or
-LogMelTransformer), (name, HybridCNNLSTMClassifier or HybridCNNLSTMRegressor)])`` and takes
+LogMelTransformer), (name, a hybrid network)])`` (classifier, regressor or dynamic
+regressor) and takes
 audio in chunks of any size (a file read block by block, a sound card's callback). Each
 :meth:`~EmotionStream.push` returns the frames that the chunk completed, as an
 :class:`~sk_deepsense.timeline.EmotionTimeline`; :meth:`~EmotionStream.flush` ends the audio.
@@ -35,8 +36,9 @@ class EmotionStream:
     model : Pipeline
         A fitted two-step pipeline: an :class:`~sk_deepsense.MFCCTransformer` or
         :class:`~sk_deepsense.LogMelTransformer` with ``top_db=None`` (and, for MFCCs,
-        ``deltas=0``), then a :class:`~sk_deepsense.HybridCNNLSTMClassifier` or
-        :class:`~sk_deepsense.HybridCNNLSTMRegressor` of a causal architecture (``"hybrid"``,
+        ``deltas=0``), then a :class:`~sk_deepsense.HybridCNNLSTMClassifier`,
+        :class:`~sk_deepsense.HybridCNNLSTMRegressor` or
+        :class:`~sk_deepsense.HybridCNNLSTMDynamicRegressor` of a causal architecture (``"hybrid"``,
         ``"lstm"``, ``"hybrid_nolstm"``). Its ``duration`` and ``offset`` are ignored: the
         stream starts at its first sample and lasts as long as the audio.
     input_sr : int or None, default=None
