@@ -99,6 +99,12 @@ def make_models(frame_rate: float, seed: int, options: dict) -> dict[str, BaseEs
     }
 
 
+def report(seed: int, fold: int, name: str, scores: dict) -> None:
+    """Print one fold's scores of one model."""
+    values = " ".join(f"{key}={value:.3f}" for key, value in scores.items())
+    print(f"seed {seed} fold {fold} {name:17s} {values}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     """Run the benchmark; print and return the per-fold table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -140,16 +146,15 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                 squared = (pred[:, :n] - y[test][:, :n]) ** 2  # (clips, steps, 2)
                 by_step.setdefault(name, []).append(np.nanmean(squared, axis=0))
                 rows.append({"model": name, "seed": seed, "fold": k, "fit_s": seconds, **scores})
+                report(seed, k, name, scores)
                 if name == "clip-level":  # the same model, causally: what it knows at step k
                     pred = model.predict_causal(X[test], features.frame_rate)
                     scores = dynamic_scores(y[test], pred, target_names=NAMES)
                     causal = "clip-level causal"
                     rows.append({"model": causal, "seed": seed, "fold": k, "fit_s": 0.0, **scores})
+                    report(seed, k, causal, scores)
                     squared = (pred - y[test]) ** 2
                     by_step.setdefault(causal, []).append(np.nanmean(squared, axis=0))
-                print(f"seed {seed} fold {k} {name:12s} " + " ".join(
-                    f"{key}={value:.3f}" for key, value in scores.items()
-                ), flush=True)  # fmt: skip
     table = pd.DataFrame(rows)
     metrics = [c for c in table.columns if c.split("_")[-1] in ("rmse", "r", "ccc")] + ["fit_s"]
     summary = table.groupby("model", sort=False)[metrics].agg(["mean", "std"])

@@ -104,8 +104,10 @@ def test_module_kwargs_come_from_the_estimator_parameters(data):
     for name in MODULE_PARAMS:
         assert params[f"module__{name}"] == getattr(clf, name), name
     derived = {"n_coefficients", "n_outputs", "feature_mean", "feature_scale"}
+    by_kind = {"frame_outputs"}  # set by the estimator class (_module_options), not a parameter
     module_args = set(inspect.signature(HybridCNNLSTMModule).parameters)
-    assert module_args == set(MODULE_PARAMS) | derived
+    assert module_args == set(MODULE_PARAMS) | derived | by_kind
+    assert params.get("module__frame_outputs", False) is False  # a clip-level model
 
 
 # ---------------------------------------------------------------------------- warm_start
