@@ -164,15 +164,17 @@ class SeriesTargetMixin:
     def _step_frames(self, n_steps: int) -> np.ndarray:
         """Feature frame of each target step: ``round((offset + k * hop) * frame_rate)``."""
         k = np.arange(n_steps)
-        if self.target_hop is None:
-            return k + int(round(self.target_offset * (self.frame_rate or 0.0)))
         if self.frame_rate is None:
+            if self.target_hop is None and not self.target_offset:
+                return k  # one step per frame, from the first
             raise ValueError(
-                f"target_hop={self.target_hop} s needs frame_rate (feature frames per second, "
-                "e.g. MFCCTransformer().frame_rate) to align the targets with the frames."
+                f"target_hop={self.target_hop} and target_offset={self.target_offset} are in "
+                "seconds: they need frame_rate (feature frames per second, e.g. "
+                "MFCCTransformer().frame_rate) to align the targets with the frames."
             )
-        times = self.target_offset + k * float(self.target_hop)
-        return np.round(times * float(self.frame_rate)).astype(np.int64)
+        rate = float(self.frame_rate)
+        hop = 1.0 / rate if self.target_hop is None else float(self.target_hop)
+        return np.round((self.target_offset + k * hop) * rate).astype(np.int64)
 
     def _frame_targets(self, y3: np.ndarray, lengths: np.ndarray, n_frames: int) -> np.ndarray:
         """Targets per feature frame, ``(n, n_frames, n_out)``: NaN but at annotated frames.
@@ -200,6 +202,7 @@ class SeriesTargetMixin:
         return out
 
     def _step_time(self, k: int) -> float:
+        """Time of step ``k`` in seconds (in frames without ``frame_rate``)."""
         hop = 1.0 / self._rate() if self.target_hop is None else float(self.target_hop)
         return float(self.target_offset) + k * hop
 

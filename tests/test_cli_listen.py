@@ -134,3 +134,24 @@ def test_bad_arguments(capsys, reg_model, wav, tmp_path):
         main(["listen", str(reg_model)])  # neither AUDIO nor --mic
     assert exit_info.value.code == 2
     assert "AUDIO or --mic" in capsys.readouterr().err
+
+
+def test_a_dynamic_model_is_listened_to_and_refused_by_per_file_commands(
+    music, tmp_path_factory, wav, tmp_path, capsys
+):
+    from sk_deepsense import HybridCNNLSTMDynamicRegressor
+
+    mfcc = MFCCTransformer(top_db=None, n_mfcc=8)
+    net = HybridCNNLSTMDynamicRegressor(frame_rate=mfcc.frame_rate, target_hop=0.5, **NET)
+    series = np.repeat(np.c_[music.arousal, music.valence][:, None], 3, axis=1)  # 3 steps
+    path = tmp_path_factory.mktemp("models") / "dynamic.joblib"
+    joblib.dump(Pipeline([("mfcc", mfcc), ("dyn", net)]).fit(music.data, series), path)
+    code, out, _ = run(capsys, "listen", path, wav, "--no-wait", "--format", "jsonl")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) >= 6 and {"arousal", "valence"} <= set(lines[-1])
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"path,arousal,valence\n{wav},0.1,0.2\n")
+    for argv in (["predict", path, wav], ["evaluate", path, labels]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and "predicts a series per clip" in err and "listen" in err

@@ -93,10 +93,14 @@ def test_a_step_past_the_clip_end_is_an_error_naming_the_clip():
     np.testing.assert_array_equal(reg._frame_targets(y[:1], np.array([48]), 50)[0, 47], [7.0])
 
 
-def test_target_hop_without_frame_rate_is_an_error():
+def test_times_in_seconds_without_frame_rate_are_an_error():
     X, y = running_data(8)
-    with pytest.raises(ValueError, match="needs frame_rate"):
+    with pytest.raises(ValueError, match="need frame_rate"):
         HybridCNNLSTMDynamicRegressor(target_hop=0.5, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="need frame_rate"):
+        FrameRidgeRegressor(target_offset=1.0).fit(X, y)
+    # without frame_rate or offset: one step per frame, from the first
+    assert FrameRidgeRegressor().fit(X, y[:, :24]).predict(X).shape == (8, 24, 1)
 
 
 @pytest.mark.parametrize("y_shape", [(48,), (48, 12, 2, 1)])

@@ -237,6 +237,17 @@ def load_dataset_arrays(
 
 
 # --------------------------------------------------------------------------------- models
+def refuse_series_model(model: Any, command: str) -> None:
+    """Stop ``command`` (one prediction per file) on a model that predicts a series per clip."""
+    final = model.steps[-1][1]
+    if hasattr(final, "target_hop"):  # the dynamic estimators (sk_deepsense.dynamic)
+        raise CLIError(
+            f"'{command}' gives one prediction per file, but the model's "
+            f"{type(final).__name__} predicts a series per clip: stream it with "
+            "'sk-deepsense listen MODEL AUDIO', or use it from Python (docs: dynamic.rst)"
+        )
+
+
 def load_model(path: Path) -> Any:
     """Load a model saved by ``train`` and check it is a fitted scikit-learn pipeline."""
     import zipfile

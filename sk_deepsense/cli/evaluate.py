@@ -15,6 +15,7 @@ from ._common import (
     is_classifier,
     load_model,
     note,
+    refuse_series_model,
     save_figure,
     target_names,
 )
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from ..metrics import score_predictions
 
     model = load_model(args.model)
+    refuse_series_model(model, "evaluate")
     plot = check_writable(args.plot, args.overwrite, "--plot") if args.plot else None
     task = "classification" if is_classifier(model) else "regression"
     data = datasets.load_labels(args.labels, task=task)

@@ -22,6 +22,7 @@ from ._common import (
     is_classifier,
     load_model,
     note,
+    refuse_series_model,
     save_figure,
     target_names,
 )
@@ -167,6 +168,7 @@ def _cell(value: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``sk-deepsense predict``; return the exit status."""
     model = load_model(args.model)
+    refuse_series_model(model, "predict")
     timeline = None
     if args.window is not None and args.window < 0:
         raise CLIError(f"--window {args.window}: must be >= 0 seconds")
