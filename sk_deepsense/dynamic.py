@@ -9,10 +9,10 @@ array ``(n_clips, n_frames, n_coefficients)`` whose clips are NaN-padded at the 
 the same kind of array: ``(n_clips, n_steps, n_outputs)`` (or ``(n_clips, n_steps)`` for one
 output), **NaN where a step has no annotation** (missing, or past the clip's end). This is
 the convention of tslearn (``to_time_series_dataset``: variable-length series NaN-padded in
-one 3-D array) applied to the target; sktime passes series as pandas objects with a time
-index, which cannot be indexed by scikit-learn's cross-validation and search without
-adapters. With arrays, ``y[train]`` is what ``cross_validate`` and ``GridSearchCV`` already
-do, and ``X`` and ``y`` stay aligned clip by clip. The time axis of ``y`` is a regular grid,
+one 3-D array) applied to the target. sktime's series-to-series form, a DataFrame with an
+(instance, time) MultiIndex, has one row per time point, which scikit-learn's splitters would
+cut by time point rather than by clip. With arrays, ``y[train]`` is what ``cross_validate``
+and ``GridSearchCV`` already do, and ``X`` and ``y`` stay aligned clip by clip. The time axis of ``y`` is a regular grid,
 stated once on the estimator: step ``k`` is at ``target_offset + k * target_hop`` seconds of
 the clip, and feature frame ``t`` at ``t / frame_rate`` seconds (the centre of the frame,
 ``frame_rate = sr / hop_length`` of the feature transformer: ``transformer.frame_rate``).
