@@ -12,6 +12,8 @@ The public names:
 - :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load.
 - :class:`EmotionStream`, :func:`stream_file`: a fitted causal model fed audio chunk by
   chunk, per-frame emotion out (equal to the offline per-frame predictions).
+- :func:`predict_files`: a whole music library predicted batch by batch in bounded memory,
+  one record per file as it comes (unreadable files become error records).
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
@@ -26,6 +28,7 @@ __getattr__, _dir, _ = _lazy.attach(
     __name__,
     submodules=[
         "baselines",
+        "batch",
         "benchmark",
         "datasets",
         "dynamic",
@@ -42,6 +45,7 @@ __getattr__, _dir, _ = _lazy.attach(
     ],
     submod_attrs={
         "baselines": ["make_baseline"],
+        "batch": ["predict_files"],
         "exceptions": [
             "AudioLoadError",
             "AudioLoadErrors",
@@ -86,6 +90,7 @@ __all__ = [
     "make_baseline",
     "make_fusion",
     "pad_sequences",
+    "predict_files",
     "save_model",
     "sequence_lengths",
     "stream_file",

@@ -275,7 +275,9 @@ def test_regression_csv_trains_a_regressor_and_predicts_arousal_valence(
     paths, _ = audio_corpus
     code, stdout, _ = run(capsys, "predict", out, *paths[:3], "--format", "csv", "-q")
     rows = list(csv.DictReader(io.StringIO(stdout)))
-    assert list(rows[0]) == ["path", "arousal", "valence"]
+    # a streamed CSV has its error column from the start (empty unless a file failed)
+    assert list(rows[0]) == ["path", "arousal", "valence", "error"]
+    assert all(r["error"] == "" for r in rows)
     pred = joblib.load(out).predict(paths[:3])
     np.testing.assert_allclose([[float(r["arousal"]), float(r["valence"])] for r in rows], pred,
                                atol=1e-4)  # fmt: skip

@@ -7,10 +7,11 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..batch import predict_files
 from ._common import (
     CLIError,
     add_common_options,
@@ -19,18 +20,20 @@ from ._common import (
     configure_features,
     expand_files,
     feature_step,
-    is_classifier,
     load_model,
     note,
     refuse_series_model,
     save_figure,
-    target_names,
 )
+from ._records import STREAMED, RecordWriter, flatten, read_finished
 
-__all__ = ["FORMATS", "add_parser", "format_records", "predict_records", "run"]
+__all__ = ["FORMATS", "SOME_FAILED", "add_parser", "format_records", "predict_records", "run"]
 
 #: Output formats of ``predict --format``.
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "jsonl")
+
+#: Exit status of a run that finished with some files unreadable (their error records written).
+SOME_FAILED = 3
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -40,13 +43,36 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="predict the emotion of audio files with a saved model",
         description="One record per audio file: the predicted label and class probabilities "
         "(classification) or arousal and valence (regression). A folder stands for the audio "
-        "files under it.",
+        "files under it. Files are extracted and predicted in batches; jsonl and csv records "
+        "are written as they come. An unreadable file gives an error record and the run goes "
+        "on; exit status 3 then says that some failed.",
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files or folders")
     p.add_argument(
-        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (default: table); jsonl and csv are written record by record, "
+        "table and json once at the end (for small runs)",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write the records to FILE, not stdout"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with -o FILE in jsonl or csv: skip the files FILE already has predictions for "
+        "and append the others (error records are retried)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=64,
+        metavar="N",
+        help="files extracted and predicted together (default 64; memory grows with N, not "
+        "with the number of files); 0: all at once (the behaviour before batches)",
     )
     p.add_argument(
         "--timeline",
@@ -63,7 +89,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "start (the causal per-frame predictions)",
     )
     add_extraction_options(p, cache=False)
-    p.add_argument("--overwrite", action="store_true", help="replace an existing timeline file")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --output or --timeline file"
+    )
     p.set_defaults(func=run)
     return p
 
@@ -85,37 +113,13 @@ def predict_records(model: Any, X: Any, sources: Sequence[str]) -> list[dict[str
     records : list of dict
         Classification: ``{"path", "label", "probabilities": {class: p}}`` (probabilities
         only when the model has ``predict_proba``); regression: ``{"path", name: value}``
-        for each target name.
+        for each target name. Values are rounded to 4 decimals. A network's label and
+        probabilities come from one forward pass
+        (:func:`sk_deepsense.batch.prediction_records`).
     """
-    import numpy as np
+    from ..batch import prediction_records
 
-    records: list[dict[str, Any]] = []
-    if is_classifier(model):
-        labels = model.predict(X)
-        proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
-        for i, source in enumerate(sources):
-            label = labels[i]
-            label = label.item() if isinstance(label, np.generic) else label
-            rec: dict[str, Any] = {"path": str(source), "label": label}
-            if proba is not None:
-                pairs = zip(model.classes_, proba[i], strict=True)
-                rec["probabilities"] = {str(c): round(float(p), 4) for c, p in pairs}
-            records.append(rec)
-        return records
-    pred = np.asarray(model.predict(X), dtype=float).reshape(len(sources), -1)
-    names = target_names(pred.shape[1])
-    for i, source in enumerate(sources):
-        rec = {"path": str(source)}
-        rec.update({n: round(float(v), 4) for n, v in zip(names, pred[i], strict=True)})
-        records.append(rec)
-    return records
-
-
-def _flatten(record: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in record.items() if k != "probabilities"}
-    for c, p in record.get("probabilities", {}).items():
-        flat[f"p_{c}"] = p
-    return flat
+    return prediction_records(model, X, sources, decimals=4)
 
 
 def format_records(records: list[dict[str, Any]], fmt: str) -> str:
@@ -125,7 +129,7 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
     ----------
     records : list of dict
         As :func:`predict_records` returns.
-    fmt : {"table", "json", "csv"}
+    fmt : {"table", "json", "csv", "jsonl"}
         The format.
 
     Returns
@@ -143,7 +147,9 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
     """
     if fmt == "json":
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
-    rows = [_flatten(r) for r in records]
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    rows = [flatten(r) for r in records]
     columns = list(dict.fromkeys(k for row in rows for k in row))
     if fmt == "csv":
         buf = io.StringIO()
@@ -166,12 +172,14 @@ def _cell(value: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``sk-deepsense predict``; return the exit status."""
+    """Run ``sk-deepsense predict``; return the exit status (0, 1, or 3: some files failed)."""
     model = load_model(args.model)
     refuse_series_model(model, "predict")
     timeline = None
     if args.window is not None and args.window < 0:
         raise CLIError(f"--window {args.window}: must be >= 0 seconds")
+    if args.batch_size < 0:
+        raise CLIError(f"--batch-size {args.batch_size}: must be >= 1 (or 0: all at once)")
     if args.timeline is not None:
         timeline = check_writable(args.timeline, args.overwrite, "--timeline")
         final = model.steps[-1][1]
@@ -180,15 +188,91 @@ def run(args: argparse.Namespace) -> int:
                 f"--timeline needs a network model with per-frame predictions; {args.model} "
                 f"ends with a {type(final).__name__}"
             )
+    done, header = _check_output(args)
     files = expand_files(args.files)
     configure_features(model, args)
-    X = model[:-1].transform(files)
-    records = predict_records(model[-1], X, files)
-    sys.stdout.write(format_records(records, args.format))
+    todo = [f for f in files if f not in done]
+    if done:
+        note(args, f"--resume: {len(files) - len(todo)} files already in {args.output}")
+    counts = {"predicted": 0, "failed": 0}
+    errors: list[str] = []  # the first few, for the message when every file failed
+    records = _count(
+        predict_files(
+            model,
+            todo,
+            batch_size=args.batch_size or None,
+            decimals=4,
+            progress=not args.quiet and bool(todo),
+        ),
+        counts,
+        errors,
+    )
+    _write(records, args, header)
+    predicted, failed = counts["predicted"], counts["failed"]
+    if failed and not predicted and not done:
+        more = f"; ... and {failed - len(errors)} more" if failed > len(errors) else ""
+        raise CLIError(
+            f"{failed} of {len(todo)} audio files could not be read: {'; '.join(errors)}{more}"
+        )
+    summary = f"{len(todo)} files: {predicted} predicted, {failed} failed"
+    if failed:
+        print(summary + " (error records in the output)", file=sys.stderr, flush=True)
+    else:
+        note(args, summary)
     if timeline is not None:
         _write_timeline(model, files, timeline, args.window)
         note(args, f"timeline written to {timeline}")
-    return 0
+    return SOME_FAILED if failed else 0
+
+
+def _check_output(args: argparse.Namespace) -> tuple[set[str], list[str] | None]:
+    """Check ``-o``/``--resume``; return the paths ``--resume`` skips and a CSV's header."""
+    if args.resume and (args.output is None or args.format not in STREAMED):
+        raise CLIError("--resume needs -o FILE and --format jsonl or csv")
+    if args.output is None:
+        return set(), None
+    args.output = args.output.expanduser()
+    if args.resume and args.output.is_file():
+        return read_finished(args.output, args.format)
+    check_writable(args.output, args.overwrite, "--output")
+    return set(), None
+
+
+def _count(
+    records: Iterator[dict[str, Any]], counts: dict[str, int], errors: list[str]
+) -> Iterator[dict[str, Any]]:
+    for record in records:
+        if "error" in record:
+            counts["failed"] += 1
+            if len(errors) < 20:
+                errors.append(record["error"])
+        else:
+            counts["predicted"] += 1
+        yield record
+
+
+def _write(
+    records: Iterator[dict[str, Any]], args: argparse.Namespace, header: list[str] | None
+) -> None:
+    """Stream jsonl/csv record by record; collect table/json and write them at the end."""
+    out = None
+    if args.output is not None:
+        mode = "a" if args.resume else "w"
+        out = open(args.output, mode, encoding="utf-8", newline="")  # noqa: SIM115
+    stream = out if out is not None else sys.stdout
+    try:
+        if args.format in STREAMED:
+            writer = RecordWriter(stream, args.format, header)
+            try:
+                for record in records:
+                    writer.write(record)
+            finally:
+                writer.close()
+        else:
+            stream.write(format_records(list(records), args.format))
+    finally:
+        if out is not None:
+            out.close()
 
 
 def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float | None) -> None:

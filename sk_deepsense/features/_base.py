@@ -317,6 +317,8 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
                 from tqdm.auto import tqdm
 
                 results = tqdm(results, total=len(items), desc=self._kind, unit="clip", leave=False)
+            if (on_clip := self.__dict__.get("_on_clip")) is not None:  # predict_files' bar
+                results = (on_clip() or r for r in results)  # on_clip() returns None
             sequences = list(results)
         failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
         if failures:

@@ -1,0 +1,228 @@
+"""Predict over a large collection of audio files in bounded memory: :func:`predict_files`.
+
+A fitted pipeline on audio paths (feature transformer, then an estimator) extracts and
+predicts ``batch_size`` files at a time, and one record per file comes out as soon as its
+batch is done. Nothing per file is kept beyond the current batch, so memory does not grow
+with the size of the collection, and an unreadable file becomes an error record instead of
+stopping the run.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+__all__ = ["predict_files", "prediction_records"]
+
+
+def predict_files(
+    model: Any,
+    files: Iterable[Any],
+    *,
+    batch_size: int | None = 64,
+    on_error: str = "record",
+    decimals: int | None = None,
+    progress: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Predict audio files batch by batch, yielding one record per file in input order.
+
+    Each batch of ``batch_size`` files is extracted with the pipeline's own steps
+    (``model[:-1].transform(batch)``, with the feature transformer's ``n_jobs`` threads),
+    then predicted in one forward pass: a network classifier's label is the argmax of the
+    probabilities it returns, exactly as its ``predict`` does. Only the current batch is in
+    memory, so a collection of any size runs in the memory of one batch.
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        A fitted pipeline on audio paths: an audio feature transformer
+        (:class:`~sk_deepsense.MFCCTransformer`, :class:`~sk_deepsense.LogMelTransformer`,
+        ...) first, optionally more transformers, then a classifier or a regressor. It is
+        not modified.
+    files : iterable of str or os.PathLike
+        The audio files; a generator is read lazily, one batch at a time.
+    batch_size : int or None, default=64
+        Files extracted and predicted together. ``None`` extracts every file at once (the
+        memory then grows with the number of files).
+    on_error : {"record", "raise"}, default="record"
+        A file that cannot be read: ``"record"`` yields ``{"path", "error"}`` for it (the
+        :class:`~sk_deepsense.exceptions.AudioLoadError` message) and goes on; ``"raise"``
+        lets the error propagate. Only a batch with a broken file is extracted twice (once
+        to find the broken files, once without them).
+    decimals : int or None, default=None
+        Round the probabilities or targets to this many decimals (the command line uses 4);
+        ``None`` keeps full precision.
+    progress : bool, default=False
+        Show a progress bar over the files (tqdm, on standard error), updated as each file
+        is extracted.
+
+    Yields
+    ------
+    record : dict
+        Classifier: ``{"path", "label", "probabilities": {class: p}}`` (``probabilities``
+        only when it has ``predict_proba``); regressor: ``{"path", "arousal", "valence"}``
+        (``output_0, ...`` unless it has two targets); unreadable file: ``{"path",
+        "error"}``. ``path`` is ``str(file)``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a pipeline of at least two steps, or ``batch_size`` or
+        ``on_error`` is invalid.
+    AudioLoadError
+        With ``on_error="raise"``, for the first file that cannot be read.
+
+    See Also
+    --------
+    prediction_records : The records of clips already turned into features.
+
+    Examples
+    --------
+    >>> import json
+    >>> from sk_deepsense import predict_files
+    >>> from sk_deepsense._demo import demo_model  # doctest: +SKIP
+    >>> model, files = demo_model()  # doctest: +SKIP
+    >>> with open("music.jsonl", "w") as out:  # doctest: +SKIP
+    ...     for record in predict_files(model, files, batch_size=32):
+    ...         print(json.dumps(record), file=out, flush=True)
+    """
+    from .exceptions import AudioLoadErrors
+
+    if not hasattr(model, "steps") or len(model.steps) < 2:
+        raise ValueError(
+            f"model must be a fitted Pipeline of a feature transformer and an estimator, "
+            f"got {type(model).__name__}"
+        )
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if on_error not in ("record", "raise"):
+        raise ValueError(f"on_error must be 'record' or 'raise', got {on_error!r}")
+    total = len(files) if hasattr(files, "__len__") else None
+    bar = _progress_bar(total) if progress else None
+    features, estimator = _feature_steps(model, on_error, bar), model[-1]
+    it = iter(files)
+    try:
+        while batch := list(itertools.islice(it, batch_size) if batch_size else it):
+            sources = [str(f) for f in batch]
+            failed: dict[int, str] = {}
+            try:
+                X = features.transform(batch)
+            except AudioLoadErrors as exc:
+                if on_error == "raise":
+                    raise
+                failed = {i: str(e) for i, e in exc.failures}
+                good = [f for i, f in enumerate(batch) if i not in failed]
+                if bar is not None:
+                    bar.update(-len(good))  # those are extracted once more
+                X = features.transform(good) if good else None
+            kept = [s for i, s in enumerate(sources) if i not in failed]
+            predicted = iter(
+                prediction_records(estimator, X, kept, decimals=decimals) if kept else ()
+            )
+            del X, batch
+            for i, source in enumerate(sources):
+                yield {"path": source, "error": failed[i]} if i in failed else next(predicted)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def prediction_records(
+    estimator: Any, X: Any, sources: Sequence[str], *, decimals: int | None = None
+) -> list[dict[str, Any]]:
+    """One record per clip from one prediction pass: ``path`` and label or targets.
+
+    A network classifier (and a soft-voting ensemble) predicts the class of highest
+    probability, so its label and probabilities come from one ``predict_proba`` call; any
+    other classifier with ``predict_proba`` (e.g. an SVM, whose ``predict`` may disagree
+    with its calibrated probabilities) is asked both.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A classifier or regressor accepting ``X``.
+    X : array-like
+        Its input (e.g. feature sequences).
+    sources : sequence of str
+        The name of each clip, reported as ``path``.
+    decimals : int or None, default=None
+        Round probabilities and targets to this many decimals; ``None``: full precision.
+
+    Returns
+    -------
+    records : list of dict
+        Classification: ``{"path", "label", "probabilities": {class: p}}``
+        (``probabilities`` only when ``estimator`` has ``predict_proba``); regression:
+        ``{"path", name: value}`` for each target name.
+    """
+    import numpy as np
+
+    from .cli._common import is_classifier, target_names
+
+    def num(v: Any) -> float:
+        return float(v) if decimals is None else round(float(v), decimals)
+
+    if is_classifier(estimator):
+        proba = estimator.predict_proba(X) if hasattr(estimator, "predict_proba") else None
+        if proba is not None and _label_is_argmax(estimator):
+            labels = np.asarray(estimator.classes_)[np.argmax(proba, axis=1)]
+        else:
+            labels = estimator.predict(X)
+        records = []
+        for i, source in enumerate(sources):
+            label = labels[i]
+            rec: dict[str, Any] = {
+                "path": str(source),
+                "label": label.item() if isinstance(label, np.generic) else label,
+            }
+            if proba is not None:
+                pairs = zip(estimator.classes_, proba[i], strict=True)
+                rec["probabilities"] = {str(c): num(p) for c, p in pairs}
+            records.append(rec)
+        return records
+    pred = np.asarray(estimator.predict(X), dtype=float).reshape(len(sources), -1)
+    names = target_names(pred.shape[1])
+    return [
+        {"path": str(s), **{n: num(v) for n, v in zip(names, row, strict=True)}}
+        for s, row in zip(sources, pred, strict=True)
+    ]
+
+
+def _label_is_argmax(estimator: Any) -> bool:
+    """Whether ``predict`` is ``classes_[argmax(predict_proba)]`` (then one pass is enough)."""
+    while hasattr(estimator, "steps"):  # a nested pipeline predicts with its last step
+        estimator = estimator.steps[-1][1]
+    if getattr(estimator, "voting", None) == "soft":  # sklearn's VotingClassifier
+        return True
+    nets = sys.modules.get("sk_deepsense.neural._estimators")  # loaded if it is a network
+    return nets is not None and isinstance(estimator, nets.HybridCNNLSTMClassifier)
+
+
+def _feature_steps(model: Any, on_error: str, bar: Any) -> Any:
+    """``model[:-1]`` with a copy of its audio transformer set for this run (model untouched)."""
+    from .features import BaseAudioTransformer
+
+    features = model[:-1]  # a new Pipeline over a new list of the same steps
+    name, step = features.steps[0]
+    if isinstance(step, BaseAudioTransformer):
+        step = copy.copy(step)
+        step.verbose = 0  # the bar over all files replaces the one per batch
+        if on_error == "record":
+            step.on_error = "raise_all"  # every broken file of a batch, listed at once
+        if bar is not None:
+
+            def on_clip() -> None:
+                bar.update(1)
+
+            step._on_clip = on_clip  # called by transform as each file is extracted
+        features.steps[0] = (name, step)
+    return features
+
+
+def _progress_bar(total: int | None) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="file", desc="predict", dynamic_ncols=True, file=sys.stderr)
