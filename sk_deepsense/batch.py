@@ -81,12 +81,16 @@ def predict_files(
 
     Examples
     --------
-    >>> import json
+    Every track of a folder into a JSON Lines file, each record on disk as soon as its batch
+    is done:
+
+    >>> import json, joblib
+    >>> from pathlib import Path
     >>> from sk_deepsense import predict_files
-    >>> from sk_deepsense._demo import demo_model  # doctest: +SKIP
-    >>> model, files = demo_model()  # doctest: +SKIP
+    >>> model = joblib.load("model.joblib")  # doctest: +SKIP
+    >>> files = (str(p) for p in Path("~/Music").expanduser().rglob("*.mp3"))
     >>> with open("music.jsonl", "w") as out:  # doctest: +SKIP
-    ...     for record in predict_files(model, files, batch_size=32):
+    ...     for record in predict_files(model, files, batch_size=64):
     ...         print(json.dumps(record), file=out, flush=True)
     """
     from .exceptions import AudioLoadErrors

@@ -2,10 +2,11 @@
 
 Run ``sk-deepsense --help`` or ``sk-deepsense COMMAND --help``. Every command exits with 0 on
 success, 1 on an error (one line on standard error naming the file or option; ``--debug``
-shows the traceback instead) and 2 on a usage error. Progress (the extraction bar, one line
-per cross-validation fold) goes to standard error and skorch's epoch table to standard
-output; ``-q`` silences all of it, so that ``predict -q`` writes nothing but the predictions
-to standard output.
+shows the traceback instead) and 2 on a usage error; ``predict`` exits with 3 when it
+finished but some files could not be read (their error records are in the output).
+Progress (the extraction bar, one line per cross-validation fold) goes to standard error
+and skorch's epoch table to standard output; ``-q`` silences all of it, so that
+``predict -q`` writes nothing but the predictions to standard output.
 
 One module per command (``train``, ``predict``, ``listen``, ``evaluate``, ``demo``,
 ``benchmark``), each with ``add_parser(subparsers)`` and ``run(args) -> int``; what they
@@ -114,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     status : int
-        0 on success, 1 on an error, 130 when interrupted (usage errors exit with 2).
+        0 on success, 1 on an error, 3 when ``predict`` finished but some files failed,
+        130 when interrupted (usage errors exit with 2).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
