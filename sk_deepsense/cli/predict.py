@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -207,7 +208,11 @@ def run(args: argparse.Namespace) -> int:
         counts,
         errors,
     )
-    _write(records, args, header)
+    try:
+        _write(records, args, header)
+    except BrokenPipeError:  # `predict ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return 1
     predicted, failed = counts["predicted"], counts["failed"]
     if failed and not predicted and not done:
         more = f"; ... and {failed - len(errors)} more" if failed > len(errors) else ""
