@@ -180,6 +180,7 @@ def test_cli_jsonl_error_records_summary_and_exit_3(capsys, clf_path, library, r
     assert "error" in records[4] and "error" in records[5]
     _assert_same(records[:4], reference["clf"][:4], atol=2e-4)
     assert "6 files: 4 predicted, 2 failed" in err
+    assert "predict: 100%" in err and "6/6" in err  # the progress bar counts files
     # -q keeps the summary of failures (it explains exit status 3), nothing else
     code, out, err = run(capsys, "predict", clf_path, good[0], bad, "--format", "jsonl", "-q")
     assert (
