@@ -15,6 +15,7 @@ import functools
 import itertools
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from numbers import Integral
 from typing import Any
 
 __all__ = ["predict_files", "prediction_records"]
@@ -95,23 +96,37 @@ def predict_files(
     ...     for record in predict_files(model, files, batch_size=64):
     ...         print(json.dumps(record), file=out, flush=True)
     """
-    from .exceptions import AudioLoadErrors
-
     if not hasattr(model, "steps") or len(model.steps) < 2:
         raise ValueError(
             f"model must be a fitted Pipeline of a feature transformer and an estimator, "
             f"got {type(model).__name__}"
         )
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (
+        not isinstance(batch_size, Integral) or isinstance(batch_size, bool) or batch_size < 1
+    ):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     if on_error not in ("record", "raise"):
         raise ValueError(f"on_error must be 'record' or 'raise', got {on_error!r}")
+    # checked above, at the call; the generator below starts at the first record asked for
+    return _predict_batches(model, files, batch_size, on_error, decimals, progress)
+
+
+def _predict_batches(
+    model: Any,
+    files: Iterable[Any],
+    batch_size: int | None,
+    on_error: str,
+    decimals: int | None,
+    progress: bool,
+) -> Iterator[dict[str, Any]]:
+    from .exceptions import AudioLoadErrors
+
     total = len(files) if hasattr(files, "__len__") else None
     bar = _progress_bar(total) if progress else None
     features, estimator = _feature_steps(model, on_error, bar), model[-1]
     it = iter(files)
     try:
-        while batch := list(itertools.islice(it, batch_size) if batch_size else it):
+        while batch := list(itertools.islice(it, int(batch_size)) if batch_size else it):
             sources = [str(f) for f in batch]
             failed: dict[int, str] = {}
             try:

@@ -151,12 +151,14 @@ def test_error_records_keep_input_order_and_raise_mode(clf_path, library, refere
         list(predict_files(model, files, batch_size=3, on_error="raise"))
     for kw, match in [
         ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 2.5}, "batch_size"),
         ({"on_error": "skip"}, "on_error"),
     ]:
         with pytest.raises(ValueError, match=match):
-            next(predict_files(model, files, **kw))
+            predict_files(model, files, **kw)  # at the call, before any record is asked for
     with pytest.raises(ValueError, match="Pipeline"):
-        next(predict_files(model[-1], files))
+        predict_files(model[-1], files)
+    assert len(list(predict_files(model, good[:3], batch_size=np.int64(2)))) == 3
 
 
 def test_rounded_records_are_what_predict_records_gives(clf_path, library):
