@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         note(args, f"--resume: {len(files) - len(todo)} files already in {args.output}")
     counts = {"predicted": 0, "failed": 0}
     errors: list[str] = []  # the first few, for the message when every file failed
+    failed_paths: set[str] | None = None if timeline is None else set()  # kept off the plot
     records = _count(
         predict_files(
             model,
@@ -207,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
         ),
         counts,
         errors,
+        failed_paths,
     )
     try:
         _write(records, args, header)
@@ -225,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         note(args, summary)
     if timeline is not None:
-        _write_timeline(model, files, timeline, args.window)
+        _write_timeline(model, [f for f in files if f not in failed_paths], timeline, args.window)
         note(args, f"timeline written to {timeline}")
     return SOME_FAILED if failed else 0
 
@@ -244,13 +246,18 @@ def _check_output(args: argparse.Namespace) -> tuple[set[str], list[str] | None]
 
 
 def _count(
-    records: Iterator[dict[str, Any]], counts: dict[str, int], errors: list[str]
+    records: Iterator[dict[str, Any]],
+    counts: dict[str, int],
+    errors: list[str],
+    failed_paths: set[str] | None,
 ) -> Iterator[dict[str, Any]]:
     for record in records:
         if "error" in record:
             counts["failed"] += 1
             if len(errors) < 20:
                 errors.append(record["error"])
+            if failed_paths is not None:
+                failed_paths.add(record["path"])
         else:
             counts["predicted"] += 1
         yield record
