@@ -214,12 +214,16 @@ def test_cli_csv_to_a_file_with_an_error_column(capsys, reg_path, library, refer
 
 
 def test_cli_output_is_never_overwritten_without_asking(capsys, clf_path, library, tmp_path):
-    good, _ = library
+    good, (bad, _) = library
     out = tmp_path / "music.jsonl"
     out.write_text("precious\n")
     code, _, err = run(capsys, "predict", clf_path, good[0], "--format", "jsonl", "-o", out)
     assert code == 1 and "already exists" in err and "--overwrite" in err
     assert out.read_text() == "precious\n"
+    code, stdout, err = run(capsys, "predict", clf_path, bad, "--format", "json", "-o", out,
+                            "--overwrite")  # fmt: skip
+    assert code == 1 and "1 of 1 audio files could not be read" in err and stdout == ""
+    assert out.read_text() == "precious\n"  # nothing predicted: nothing replaced
     code, _, err = run(capsys, "predict", clf_path, good[0], "-o", out, "--resume")
     assert code == 1 and "--resume needs -o FILE and --format jsonl or csv" in err
     code, _, err = run(capsys, "predict", clf_path, good[0], "--batch-size", -1)

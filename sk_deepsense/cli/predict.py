@@ -189,8 +189,8 @@ def run(args: argparse.Namespace) -> int:
                 f"--timeline needs a network model with per-frame predictions; {args.model} "
                 f"ends with a {type(final).__name__}"
             )
-    done, header = _check_output(args)
     files = expand_files(args.files)
+    done, header = _check_output(args)  # --resume may rewrite FILE: after every other check
     configure_features(model, args)
     todo = [f for f in files if f not in done]
     if done:
@@ -267,21 +267,27 @@ def _write(
     records: Iterator[dict[str, Any]], args: argparse.Namespace, header: list[str] | None
 ) -> None:
     """Stream jsonl/csv record by record; collect table/json and write them at the end."""
+    text = None
+    if args.format not in STREAMED:
+        collected = list(records)
+        if not any("error" not in r for r in collected):
+            return  # every file failed: the error says so, no document of errors
+        text = format_records(collected, args.format)
     out = None
     if args.output is not None:
         mode = "a" if args.resume else "w"
         out = open(args.output, mode, encoding="utf-8", newline="")  # noqa: SIM115
     stream = out if out is not None else sys.stdout
     try:
-        if args.format in STREAMED:
-            writer = RecordWriter(stream, args.format, header)
-            try:
-                for record in records:
-                    writer.write(record)
-            finally:
-                writer.close()
-        else:
-            stream.write(format_records(list(records), args.format))
+        if text is not None:
+            stream.write(text)
+            return
+        writer = RecordWriter(stream, args.format, header)
+        try:
+            for record in records:
+                writer.write(record)
+        finally:
+            writer.close()
     finally:
         if out is not None:
             out.close()
