@@ -49,7 +49,7 @@ def train_model(clips: list[Path], n_clips: int, epochs: int, out: Path) -> Path
     step = max(1, len(clips) // n_clips)
     chosen = clips[::step][:n_clips]
     pipe = make_pipeline_for("hybrid", "classification", n_jobs=2)
-    pipe.set_params(clf__max_epochs=epochs, clf__n_ensemble=1)
+    pipe.set_params(clf__max_epochs=epochs)  # the default ensemble of three networks
     pipe.fit([str(p) for p in chosen], [p.parent.name for p in chosen])
     joblib.dump(pipe, out)
     return out
