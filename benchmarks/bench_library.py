@@ -11,7 +11,10 @@ and wall time:
 
 - ``batched``: ``--format jsonl -o FILE --batch-size B`` (records streamed as they come);
 - ``all-at-once``: ``--batch-size 0`` (every file extracted before any is predicted: the
-  memory behaviour of ``predict`` before batches; it predicts with one forward pass).
+  memory behaviour of ``predict`` before batches; it predicts with one forward pass);
+- ``before``: the code before batches itself (``--before-tree``, a checkout of it, e.g.
+  ``git worktree add /tmp/before ab6576a``): all at once, ``predict`` then
+  ``predict_proba``, CSV written at the end.
 
 The model is ``--model FILE`` (a pipeline saved by ``sk-deepsense train``), else a default
 hybrid pipeline (``make_pipeline_for("hybrid", "classification")``) trained briefly on
@@ -31,6 +34,7 @@ import time
 from pathlib import Path
 
 PATHS = {"batched": None, "all-at-once": 0}  # --batch-size (None: the --batch-size option)
+BEFORE = "before"  # the code before batches (--before-tree): all at once, two forward passes
 
 
 def clips_of(data_dir: Path) -> list[Path]:
@@ -64,18 +68,36 @@ def library(clips: list[Path], n: int, root: Path) -> Path:
     return folder
 
 
-def run_predict(model: Path, folder: Path, out: Path, batch_size: int, n_jobs: int):
-    """Run the command in a child; return (exit status, peak RSS in MiB, seconds)."""
+def run_predict(
+    model: Path, folder: Path, out: Path, batch_size: int, n_jobs: int, before: Path | None = None
+):
+    """Run the command in a child; return (exit status, peak RSS in MiB, seconds).
+
+    With ``before`` (a checkout of the code before batches), that code runs instead, with
+    the options it had (CSV on standard output, written at the end, into ``out``).
+    """
     argv = [sys.executable, "-m", "sk_deepsense", "predict", str(model), str(folder), "-q",
-            "--format", "jsonl", "-o", str(out), "--overwrite",
-            "--batch-size", str(batch_size), "--n-jobs", str(n_jobs)]  # fmt: skip
+            "--n-jobs", str(n_jobs)]  # fmt: skip
+    env = dict(os.environ)
+    if before is None:
+        argv += ["--format", "jsonl", "-o", str(out), "--overwrite"]
+        argv += ["--batch-size", str(batch_size)]
+        stdout = subprocess.DEVNULL
+    else:
+        argv += ["--format", "csv"]
+        env["PYTHONPATH"] = str(before.resolve())  # and it comes first on the path
+        stdout = open(out, "w")  # noqa: SIM115 - closed below
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the child runs in the tree it measures: ``python -m`` puts the working folder first
+    cwd = None if before is None else before.resolve()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace").strip()
     proc.stderr.close()
+    if before is not None:
+        stdout.close()
     if proc.returncode not in (0, 3):
         sys.exit(f"predict failed ({proc.returncode}): {err}")
     return proc.returncode, usage.ru_maxrss / 1024, seconds  # ru_maxrss: KiB on Linux
@@ -90,7 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS))
+    parser.add_argument("--paths", nargs="+", choices=[*PATHS, BEFORE], default=list(PATHS))
+    parser.add_argument(
+        "--before-tree", type=Path, help=f"a checkout of the code before batches (--paths {BEFORE})"
+    )
     args = parser.parse_args(argv)
 
     clips = clips_of(args.data_dir.expanduser())
@@ -110,10 +135,13 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.n_files:
             folder = library(clips, n, root)
             for path in args.paths:
-                batch = args.batch_size if PATHS[path] is None else PATHS[path]
+                batch = args.batch_size if PATHS.get(path) is None else PATHS[path]
+                before = args.before_tree if path == BEFORE else None
+                if path == BEFORE and before is None:
+                    sys.exit(f"--paths {BEFORE} needs --before-tree")
                 out = root / f"{path}-{n}.jsonl"
-                code, rss, seconds = run_predict(model, folder, out, batch, args.n_jobs)
-                records = out.read_text().count("\n")
+                code, rss, seconds = run_predict(model, folder, out, batch, args.n_jobs, before)
+                records = out.read_text().count("\n") - (path == BEFORE)  # minus the header
                 rows.append((n, path, rss, seconds))
                 print(f"{n:>6}  {path:<12} {batch:>5}  {rss:>12.0f}  {seconds:>8.1f}  "
                       f"{n / seconds:>7.2f}  {records}{' (exit 3)' if code == 3 else ''}",
@@ -124,9 +152,10 @@ def main(argv: list[str] | None = None) -> None:
             for path in args.paths:
                 ratio = by[large, path][0] / by[small, path][0]
                 print(f"peak RSS {path}: {large} files / {small} files = {ratio:.2f}x")
-            if set(PATHS) <= set(args.paths):
-                speed = by[large, "all-at-once"][1] / by[large, "batched"][1]
-                print(f"throughput batched / all-at-once at {large} files = {speed:.2f}x")
+            for other in ("all-at-once", BEFORE):
+                if {"batched", other} <= set(args.paths):
+                    speed = by[large, other][1] / by[large, "batched"][1]
+                    print(f"throughput batched / {other} at {large} files = {speed:.2f}x")
 
 
 if __name__ == "__main__":

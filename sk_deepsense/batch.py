@@ -181,8 +181,7 @@ def prediction_records(
         ``{"path", name: value}`` for each target name.
     """
     import numpy as np
-
-    from .cli._common import is_classifier, target_names
+    from sklearn.base import is_classifier
 
     def num(v: Any) -> float:
         return float(v) if decimals is None else round(float(v), decimals)
@@ -211,6 +210,17 @@ def prediction_records(
         {"path": str(s), **{n: num(v) for n, v in zip(names, row, strict=True)}}
         for s, row in zip(sources, pred, strict=True)
     ]
+
+
+def target_names(n_outputs: int) -> list[str]:
+    """Names of the regression targets: ``arousal, valence``, else ``output_0, ...``.
+
+    Every regression source of the library (labels CSV, dataset loaders) orders the targets
+    (arousal, valence).
+    """
+    if n_outputs == 2:
+        return ["arousal", "valence"]
+    return [f"output_{j}" for j in range(n_outputs)]
 
 
 def _label_is_argmax(estimator: Any) -> bool:

@@ -12,10 +12,11 @@ the convention of tslearn (``to_time_series_dataset``: variable-length series Na
 one 3-D array) applied to the target. sktime's series-to-series form, a DataFrame with an
 (instance, time) MultiIndex, has one row per time point, which scikit-learn's splitters would
 cut by time point rather than by clip. With arrays, ``y[train]`` is what ``cross_validate``
-and ``GridSearchCV`` already do, and ``X`` and ``y`` stay aligned clip by clip. The time axis of ``y`` is a regular grid,
-stated once on the estimator: step ``k`` is at ``target_offset + k * target_hop`` seconds of
-the clip, and feature frame ``t`` at ``t / frame_rate`` seconds (the centre of the frame,
-``frame_rate = sr / hop_length`` of the feature transformer: ``transformer.frame_rate``).
+and ``GridSearchCV`` already do, and ``X`` and ``y`` stay aligned clip by clip. The time axis
+of ``y`` is a regular grid, stated once on the estimator: step ``k`` is at
+``target_offset + k * target_hop`` seconds of the clip, and feature frame ``t`` at
+``t / frame_rate`` seconds (the centre of the frame, ``frame_rate = sr / hop_length`` of the
+feature transformer: ``transformer.frame_rate``).
 :func:`series_targets` turns the per-clip ``(values, times)`` lists that the loaders return
 into that array.
 

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..batch import target_names  # light: the records' names, shared with the library
+
 __all__ = [
     "CLIError",
     "UsageError",
@@ -296,15 +298,6 @@ def configure_features(model: Any, args: argparse.Namespace) -> None:
     step = feature_step(model)
     if step is not None:
         step.set_params(n_jobs=args.n_jobs, verbose=int(not args.quiet), on_error="raise_all")
-
-
-def target_names(n_outputs: int) -> list[str]:
-    """Names of the regression targets: ``arousal, valence``, else ``output_0, ...``."""
-    # Every regression source of ``train`` (labels CSV and dataset loaders) orders the targets
-    # (arousal, valence).
-    if n_outputs == 2:
-        return ["arousal", "valence"]
-    return [f"output_{j}" for j in range(n_outputs)]
 
 
 def is_classifier(model: Any) -> bool:
