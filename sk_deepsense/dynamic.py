@@ -224,6 +224,27 @@ class SeriesTargetMixin:
             out[i, inside] = frames[i, idx[inside]]
         return out if self.y_ndim_ == 3 else out[:, :, 0]
 
+    def _frames(self, X: Any) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        """Return the per-frame predictions ``(n, n_frames, n_out)`` and the clip lengths."""
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict the series of each clip at the target steps.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_clips, n_frames, n_coefficients)]
+            NaN-padded feature sequences.
+
+        Returns
+        -------
+        y_pred : np.ndarray [shape=(n_clips, n_steps) or (n_clips, n_steps, n_outputs)]
+            Values at ``target_offset + k * target_hop`` seconds (read from the frame nearest
+            that time) for every step inside the longest clip, on the scale of the training
+            targets; NaN past a clip's end. 2-D if ``y`` was 2-D.
+        """
+        return self._series_from_frames(*self._frames(X))
+
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """R^2 of the predictions over every annotated step of every clip (pooled).
 
@@ -389,22 +410,6 @@ class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):
         pred = self.model_.predict(X.reshape(n * t, c).astype(np.float64)).reshape(n, t, -1)
         pred[np.arange(t)[None, :] >= lengths[:, None]] = np.nan
         return pred, lengths
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict the series of each clip at the target steps.
-
-        Parameters
-        ----------
-        X : array-like [shape=(n_clips, n_frames, n_coefficients)]
-            NaN-padded feature sequences.
-
-        Returns
-        -------
-        y_pred : np.ndarray [shape=(n_clips, n_steps) or (n_clips, n_steps, n_outputs)]
-            Values at ``target_offset + k * target_hop`` for every step inside the longest
-            clip; NaN past a clip's end. 2-D if ``y`` was 2-D.
-        """
-        return self._series_from_frames(*self._frames(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

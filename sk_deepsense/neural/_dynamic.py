@@ -10,9 +10,10 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from ..dynamic import SeriesTargetMixin
+from ..features import sequence_lengths
 from ._base import extends_signature
 from ._docs import _ATTRS_DOC, _PARAMS_DOC
-from ._estimators import HybridCNNLSTMRegressor, _mask_padding
+from ._estimators import HybridCNNLSTMRegressor
 
 __all__ = ["HybridCNNLSTMDynamicRegressor", "MaskedMSELoss"]
 
@@ -149,25 +150,10 @@ class HybridCNNLSTMDynamicRegressor(SeriesTargetMixin, HybridCNNLSTMRegressor):
     def _align_target(self, y_train: np.ndarray, lengths: np.ndarray, n_frames: int) -> np.ndarray:
         return self._frame_targets(y_train, lengths, n_frames)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict the series of each clip at the target steps.
-
-        Parameters
-        ----------
-        X : array-like [shape=(n_clips, n_frames, n_coefficients)]
-            NaN-padded feature sequences.
-
-        Returns
-        -------
-        y_pred : np.ndarray [shape=(n_clips, n_steps) or (n_clips, n_steps, n_outputs)]
-            Values at ``target_offset + k * target_hop`` seconds (the frame nearest that time)
-            for every step inside the longest clip, on the scale of the training targets; NaN
-            past a clip's end. 2-D if ``y`` was 2-D.
-        """
-        out, lengths = self._forward(X, frames=True)
-        frames = _mask_padding(out.astype(np.float64) * self.target_scale_ + self.target_mean_,
-                               lengths)  # fmt: skip
-        return self._series_from_frames(frames, lengths)
+    def _frames(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per-frame predictions (``predict_frames``, NaN at padding) and clip lengths."""
+        frames = self.predict_frames(X)
+        return frames, sequence_lengths(frames)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
