@@ -217,11 +217,8 @@ class SeriesTargetMixin:
         bound = int((longest + abs(self.target_offset) * self._rate()) / per_step) + 2
         idx = self._step_frames(bound)  # increasing: keep the steps inside the longest clip
         idx = idx[: int((idx <= longest - 1).sum())]
-        n_steps = len(idx)
-        out = np.full((len(frames), n_steps, frames.shape[2]), np.nan)
-        for i, n in enumerate(lengths.tolist()):
-            inside = (idx >= 0) & (idx < n)
-            out[i, inside] = frames[i, idx[inside]]
+        out = np.array(frames[:, np.clip(idx, 0, max(frames.shape[1] - 1, 0))], dtype=np.float64)
+        out[~((idx >= 0)[None, :] & (idx[None, :] < lengths[:, None]))] = np.nan  # no frame
         return out if self.y_ndim_ == 3 else out[:, :, 0]
 
     def _frames(self, X: Any) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - abstract
@@ -278,6 +275,12 @@ def paired_steps(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     ``y_pred`` may have fewer steps than ``y_true`` (a prediction stops at the clip's end);
     an annotated step without a prediction is an error, never skipped.
     """
+    truth, pred, _ = paired_steps_by_clip(y_true, y_pred)
+    return truth, pred
+
+
+def paired_steps_by_clip(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`paired_steps`, and the number of rows of each clip (rows are in clip order)."""
     t = np.asarray(y_true, dtype=np.float64)
     p = np.asarray(y_pred, dtype=np.float64)
     t = t.reshape(*t.shape[:2], -1)
@@ -294,7 +297,8 @@ def paired_steps(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
             f"Clip {clip} has annotated steps without a prediction (the annotation runs past "
             "the clip's audio, or the prediction is not finite)."
         )
-    return t[:, :n][annotated[:, :n]], p[:, :n][annotated[:, :n]]
+    rows = annotated[:, :n]
+    return t[:, :n][rows], p[:, :n][rows], rows.sum(axis=1)
 
 
 class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):

@@ -159,23 +159,20 @@ def dynamic_scores(
     >>> {k: round(v, 3) for k, v in dynamic_scores(y_true, y_pred).items()}
     {'y0_rmse': 0.151, 'y0_r': 0.48, 'y0_ccc': 0.333}
     """
-    from .dynamic import paired_steps
+    from .dynamic import paired_steps_by_clip
 
-    t = np.asarray(y_true, dtype=np.float64)
-    t = t.reshape(*t.shape[:2], -1)
-    names = _target_names(target_names, t.shape[2])
-    paired_steps(t, y_pred)  # checks every clip first, so that an error names the clip
+    truth, pred, counts = paired_steps_by_clip(y_true, y_pred)  # an error names the clip
+    names = _target_names(target_names, truth.shape[1])
     per_song: dict[str, list[float]] = {f"{n}_{m}": [] for n in names for m in ("rmse", "r", "ccc")}
-    for i in range(len(t)):
-        truth, pred = paired_steps(t[i : i + 1], np.asarray(y_pred)[i : i + 1])
-        if len(truth) == 0:
+    ends = np.cumsum(counts)[:-1]
+    for t, p in zip(np.split(truth, ends), np.split(pred, ends), strict=True):
+        if len(t) == 0:
             continue
         for j, name in enumerate(names):
-            rmse = np.sqrt(np.mean((truth[:, j] - pred[:, j]) ** 2))
-            per_song[f"{name}_rmse"].append(float(rmse))
-            if len(truth) >= 2:
-                per_song[f"{name}_r"].append(_pearson(truth[:, j], pred[:, j]))
-                per_song[f"{name}_ccc"].append(ccc(truth[:, j], pred[:, j]))
+            per_song[f"{name}_rmse"].append(float(np.sqrt(np.mean((t[:, j] - p[:, j]) ** 2))))
+            if len(t) >= 2:
+                per_song[f"{name}_r"].append(_pearson(t[:, j], p[:, j]))
+                per_song[f"{name}_ccc"].append(ccc(t[:, j], p[:, j]))
     if not per_song[f"{names[0]}_rmse"]:
         raise ValueError("y_true has no annotated step.")
     return {k: float(np.mean(v)) if v else float("nan") for k, v in per_song.items()}

@@ -315,13 +315,11 @@ def read_blocks(
 
 def _mono(chunk: Any) -> np.ndarray:
     """Return a chunk as mono float32, averaging channels as :func:`load_audio` does."""
+    from .features._audio_io import mix_to_mono
+
     data = np.asarray(chunk, dtype=np.float32)
     if data.ndim == 2:
-        channels = data.shape[1]
-        if channels > 1:
-            data = data @ np.full(channels, 1.0 / channels, dtype=np.float32)
-        else:
-            data = data[:, 0]
+        data = mix_to_mono(data)
     if data.ndim != 1:
         raise ValueError(
             f"an audio chunk must be 1-D (mono) or 2-D (samples, channels), got {data.ndim}-D."
