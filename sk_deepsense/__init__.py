@@ -49,6 +49,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "exceptions": [
             "AudioLoadError",
             "AudioLoadErrors",
+            "ModelFileError",
             "NotStreamableError",
             "SkDeepsenseError",
         ],
@@ -80,6 +81,7 @@ __all__ = [
     "HybridCNNLSTMRegressor",
     "LogMelTransformer",
     "MFCCTransformer",
+    "ModelFileError",
     "ModelVersionWarning",
     "NotStreamableError",
     "SequenceStatistics",

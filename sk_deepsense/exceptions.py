@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["AudioLoadError", "AudioLoadErrors", "NotStreamableError", "SkDeepsenseError"]
+__all__ = [
+    "AudioLoadError",
+    "AudioLoadErrors",
+    "ModelFileError",
+    "NotStreamableError",
+    "SkDeepsenseError",
+]
 
 
 class SkDeepsenseError(Exception):
@@ -117,3 +123,46 @@ class NotStreamableError(SkDeepsenseError, ValueError):
     >>> issubclass(NotStreamableError, ValueError)
     True
     """
+
+
+class ModelFileError(SkDeepsenseError, ValueError):
+    """A model file is not a valid ``.skds`` file: it was refused, and nothing in it ran.
+
+    Raised by :func:`~sk_deepsense.load_model` for every way a file can be wrong: not a zip
+    archive, a member missing, duplicated, too large or compressed too well, invalid JSON,
+    an unknown class or parameter, network dimensions that the weights do not hold,
+    non-finite weights, a feature scale that is not positive, a fitted attribute of a dtype
+    it could not have been saved with, ... The message names the file and the reason.
+    A ``ValueError``, as before this class existed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file refused.
+    reason : str
+        Why, in words.
+
+    Attributes
+    ----------
+    path : str
+        The file refused.
+    reason : str
+        Why it was refused.
+
+    Examples
+    --------
+    >>> from sk_deepsense import ModelFileError
+    >>> err = ModelFileError("evil.skds", "not a zip archive.")
+    >>> print(err)
+    evil.skds is not a valid sk_deepsense model file: not a zip archive.
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"{self.path} is not a valid sk_deepsense model file: {reason}")
+
+    def __reduce__(self):  # keep the exception picklable across joblib workers
+        return (type(self), (self.path, self.reason))

@@ -24,6 +24,7 @@ __all__ = [
     "UsageError",
     "add_common_options",
     "add_extraction_options",
+    "add_pickle_option",
     "add_set_option",
     "atomic_dump",
     "check_writable",
@@ -250,25 +251,71 @@ def refuse_series_model(model: Any, command: str) -> None:
         )
 
 
-def load_model(path: Path) -> Any:
-    """Load a model saved by ``train`` and check it is a fitted scikit-learn pipeline."""
-    import zipfile
+#: File names a pickled (joblib) model may have; loaded only with ``--allow-pickle``.
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
-    import joblib
-    from sklearn.pipeline import Pipeline
-    from sklearn.utils.validation import check_is_fitted
+
+def add_pickle_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--allow-pickle``, the opt-in :func:`load_model` needs for a pickled model."""
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="load a MODEL saved with joblib (.joblib, .pkl, .pickle): loading a pickle can "
+        "run any code it holds, so only for files you trust; .skds files need no flag",
+    )
+
+
+def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
+    """Load a model for a command: the one way the command line reads a model file.
+
+    The file's name decides how, never its content: ``NAME.skds`` goes only through the
+    safe loader (:func:`sk_deepsense.load_model`: no code runs), whatever the file holds;
+    ``.joblib``, ``.pkl`` and ``.pickle`` files are unpickled only with ``allow_pickle``
+    (``--allow-pickle``), as loading a pickle can run any code in it; a zip archive of any
+    other name goes through the safe loader; anything else is refused. The model must be a
+    fitted scikit-learn pipeline.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The MODEL argument.
+    allow_pickle : bool, default=False
+        Whether a pickled model may be loaded (the user trusts the file).
+
+    Returns
+    -------
+    model : sklearn.pipeline.Pipeline
+        The fitted pipeline.
+
+    Raises
+    ------
+    CLIError
+        If the file does not exist, is refused, cannot be read as its name says, or does not
+        hold a fitted pipeline. One line, naming the file and the reason.
+    """
+    import zipfile
 
     path = path.expanduser()
     if not path.is_file():
         reason = "is a folder" if path.is_dir() else "does not exist"
         raise CLIError(f"MODEL {str(path)!r} {reason}")
-    if zipfile.is_zipfile(path):  # the safe format of save_model: no code runs on load
-        from ..persistence import load_model as load_skds
+    suffix = path.suffix.lower()
+    if suffix == ".skds" or (suffix not in PICKLE_SUFFIXES and zipfile.is_zipfile(path)):
+        return _checked(_load_safe(path), path)
+    if suffix not in PICKLE_SUFFIXES:
+        raise CLIError(
+            f"MODEL {str(path)!r} is not a model file: give a .skds file (the safe format "
+            f"'train -o NAME.skds' writes), or a joblib model named {', '.join(PICKLE_SUFFIXES)}"
+            " with --allow-pickle"
+        )
+    if not allow_pickle:
+        raise CLIError(
+            f"MODEL {str(path)!r} is a pickle (joblib) file, and loading one can run any code "
+            "it holds: pass --allow-pickle if you trust its source, or re-save the model as "
+            ".skds (sk_deepsense.save_model, or 'sk-deepsense train -o model.skds')"
+        )
+    import joblib
 
-        model = load_skds(path)
-        if not isinstance(model, Pipeline) or not hasattr(model, "predict"):
-            raise CLIError(f"MODEL {str(path)!r} holds a {type(model).__name__}, not a pipeline")
-        return model
     try:
         model = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not a model file"
@@ -276,6 +323,31 @@ def load_model(path: Path) -> Any:
             f"MODEL {str(path)!r} could not be loaded as a joblib model file "
             f"({type(exc).__name__}: {' '.join(str(exc).split())})"
         ) from exc
+    return _checked(model, path)
+
+
+def _load_safe(path: Path) -> Any:
+    """Read a ``.skds`` file with the safe loader; its refusal becomes one CLIError line."""
+    import warnings
+
+    from ..persistence import load_model as load_skds
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = load_skds(path)
+        except ValueError as exc:  # ModelFileError: names the file and the reason
+            raise CLIError(" ".join(str(exc).split())) from None
+    for warning in caught:  # one line each (the version check, a parameter reset)
+        print(f"sk-deepsense: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+    return model
+
+
+def _checked(model: Any, path: Path) -> Any:
+    """Return ``model`` if it is a fitted scikit-learn pipeline, else raise CLIError."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.validation import check_is_fitted
+
     if not isinstance(model, Pipeline) or not hasattr(model, "predict"):
         raise CLIError(
             f"MODEL {str(path)!r} holds a {type(model).__name__}, not a pipeline saved by "

@@ -10,6 +10,7 @@ from typing import Any
 from ._common import (
     add_common_options,
     add_extraction_options,
+    add_pickle_option,
     check_writable,
     configure_features,
     is_classifier,
@@ -34,6 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
+    add_pickle_option(p)
     p.add_argument("labels", type=Path, metavar="LABELS.csv", help="labels CSV (as for train)")
     p.add_argument(
         "--plot",
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import datasets
     from ..metrics import score_predictions
 
-    model = load_model(args.model)
+    model = load_model(args.model, allow_pickle=args.allow_pickle)
     refuse_series_model(model, "evaluate")
     plot = check_writable(args.plot, args.overwrite, "--plot") if args.plot else None
     task = "classification" if is_classifier(model) else "regression"

@@ -18,6 +18,7 @@ from ._common import (
     CLIError,
     UsageError,
     add_common_options,
+    add_pickle_option,
     check_writable,
     load_model,
     note,
@@ -48,6 +49,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
+    add_pickle_option(p)
     p.add_argument(
         "audio", type=Path, nargs="?", metavar="AUDIO", help="the audio file (not with --mic)"
     )
@@ -154,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..streaming import EmotionStream
 
-    stream = EmotionStream(load_model(args.model))
+    stream = EmotionStream(load_model(args.model, allow_pickle=args.allow_pickle))
     if sounddevice is not None:
         blocks = _microphone(sounddevice, stream.sr, args.chunk, args.seconds)
         stream.source, pace = "microphone", False  # the sound card sets the pace

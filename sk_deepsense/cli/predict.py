@@ -17,6 +17,7 @@ from ._common import (
     CLIError,
     add_common_options,
     add_extraction_options,
+    add_pickle_option,
     check_writable,
     configure_features,
     expand_files,
@@ -50,6 +51,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
+    add_pickle_option(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files or folders")
     p.add_argument(
         "--format",
@@ -174,7 +176,7 @@ def _cell(value: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``sk-deepsense predict``; return the exit status (0, 1, or 3: some files failed)."""
-    model = load_model(args.model)
+    model = load_model(args.model, allow_pickle=args.allow_pickle)
     refuse_series_model(model, "predict")
     timeline = None
     if args.window is not None and args.window < 0:

@@ -74,19 +74,46 @@ def encode(value: Any, name: str) -> Any:
     )
 
 
-def decode(value: Any, name: str) -> Any:
-    """Decode what :func:`encode` stored; ``ValueError`` if it could not have written it."""
+def _leaves(values: list, name: str) -> int:
+    """Count the scalars of a nested list (iteratively); ``ValueError`` if one is not."""
+    count, stack = 0, [values]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif value is None or type(value) in _SCALARS:
+            count += 1
+        else:
+            raise ValueError(f"{name} is malformed")
+    return count
+
+
+def decode(value: Any, name: str, *, max_bytes: int | None = None) -> Any:
+    """Decode what :func:`encode` stored; ``ValueError`` if it could not have written it.
+
+    With ``max_bytes``, an array that would take more bytes (its dtype's item size times
+    its number of values, counted before anything is allocated) is refused.
+    """
     if value is None or isinstance(value, _SCALARS):
         return value
     if isinstance(value, dict) and set(value) == {"dtype", "values"}:
         try:
-            dtype = np.dtype(value["dtype"])
-        except TypeError:
+            dtype = np.dtype(value["dtype"]) if isinstance(value["dtype"], str) else None
+        except (TypeError, ValueError):
             dtype = None
         values = value["values"]
         if dtype is not None and dtype.kind in ARRAY_KINDS and isinstance(values, list):
+            n_values = _leaves(values, name)
+            if max_bytes is not None and dtype.itemsize * max(n_values, 1) > max_bytes:
+                raise ValueError(
+                    f"{name} of dtype {dtype.str} would take {dtype.itemsize * n_values} bytes "
+                    f"for {n_values} values (at most {max_bytes} from this file)"
+                )
             if dtype.kind != "O":
-                return np.array(values, dtype=dtype)
+                try:
+                    return np.array(values, dtype=dtype)
+                except (TypeError, ValueError, OverflowError):
+                    raise ValueError(f"{name} is malformed") from None
             if all(type(v) in _SCALARS for v in values):
                 array = np.empty(len(values), dtype=object)
                 array[:] = values
@@ -116,8 +143,20 @@ class _FittedStateMixin:
         }
         return state, tensors
 
-    def _set_fitted_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _set_fitted_state(
+        self,
+        state: dict[str, Any],
+        tensors: dict[str, torch.Tensor],
+        *,
+        max_array_bytes: int | None = None,
+    ) -> None:
         """Set the attributes of :meth:`_get_fitted_state` and rebuild its networks.
+
+        Nothing is allocated before it is checked: arrays of the state are refused above
+        ``max_array_bytes``, and the networks the hyperparameters describe are built first
+        on torch's ``meta`` device (shapes only) and compared with ``tensors``, so a file
+        cannot make a network larger than the weights it holds. The feature scales and the
+        target statistics must be finite (scales positive).
 
         Raises ``ValueError`` (or ``KeyError``, ``TypeError``, ``RuntimeError``) if ``state``
         or ``tensors`` are malformed or do not fit together.
@@ -126,14 +165,17 @@ class _FittedStateMixin:
         rows = state.pop("history_")
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValueError("history_ is not a list of epochs")
-        n_networks = int(state.pop("n_networks", 1))
+        n_networks = state.pop("n_networks", 1)
+        if type(n_networks) is not int:
+            raise ValueError("n_networks is not an int")
         for name, value in state.items():
             if not isinstance(name, str) or not _ATTRIBUTE.match(name):
                 raise ValueError(f"{name!r} is not the name of a fitted attribute")
             if name in NETWORK_ATTRIBUTES:
                 raise ValueError(f"{name} is rebuilt from the weights, not stored")
-            setattr(self, name, decode(value, name))
+            setattr(self, name, decode(value, name, max_bytes=max_array_bytes))
         self._check_fitted_state()
+        _check_statistics(self)
         if n_networks > 1:  # checked against the tensors before any loop over networks
             found = {key.split(".", 2)[1] for key in tensors if key.startswith("ensemble.")}
             if len(found) != n_networks or found != {str(i) for i in range(len(found))}:
@@ -151,8 +193,11 @@ class _FittedStateMixin:
         for member in members:
             mean = member["feature_mean"].cpu().numpy()
             scale = member["feature_scale"].cpu().numpy()
+            if not (np.isfinite(scale).all() and (scale > 0).all()):
+                raise ValueError("feature_scale holds values that are not finite and positive")
             # the statistics also go to the constructor, so that net_.get_params() matches
             net = make_net(self, self.n_features_in_, self._n_outputs(), mean, scale)
+            _check_shapes(net, member)  # before the real network is allocated
             with torch.random.fork_rng(devices=[]):  # random init, overwritten: spare the RNG
                 net.initialize()
             net.module_.load_state_dict(member, strict=True)
@@ -168,6 +213,47 @@ class _FittedStateMixin:
     def _n_outputs(self) -> int:  # pragma: no cover - abstract
         """Return the outputs of the network (classes, or regression targets)."""
         raise NotImplementedError
+
+
+def _check_statistics(est: Any) -> None:
+    """Refuse target statistics that are not finite, or a target scale that is not > 0."""
+    for name in ("target_mean_", "target_scale_"):
+        value = getattr(est, name, None)
+        if value is None:
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind not in "iuf" or not np.isfinite(array).all():
+            raise ValueError(f"{name} holds values that are not finite numbers")
+        if name == "target_scale_" and not (array > 0).all():
+            raise ValueError(f"{name} holds values that are not positive")
+
+
+def _check_shapes(net: Any, tensors: dict[str, torch.Tensor]) -> None:
+    """Raise ``RuntimeError`` unless ``net``'s module has exactly the shapes of ``tensors``.
+
+    The module is built on torch's ``meta`` device, which allocates nothing, after a cheap
+    bound on its sizes: a dimension cannot exceed the number of weights, nor a layer count
+    the number of tensors (each layer has its own).
+    """
+    kwargs = net.get_params_for("module")
+    n_values = sum(t.numel() for t in tensors.values())
+    for key, value in kwargs.items():
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            limit = len(tensors) if key.endswith("layers") else n_values
+            if value > limit:
+                raise RuntimeError(
+                    f"{key}={value} implies more weights than the {n_values} values in "
+                    f"{len(tensors)} tensors of the file"
+                )
+    with torch.device("meta"), torch.random.fork_rng(devices=[]):
+        expected = {k: tuple(v.shape) for k, v in net.module(**kwargs).state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected != found:
+        differ = sorted(
+            k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)
+        )
+        details = ", ".join(f"{k}: {found.get(k)} for {expected.get(k)}" for k in differ[:3])
+        raise RuntimeError(f"the hyperparameters imply other tensors ({details})")
 
 
 def _json_data(value: Any) -> Any:

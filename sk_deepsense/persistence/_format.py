@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import sklearn
 import skorch
 import torch
 
+from ..exceptions import ModelFileError
 from ..features import LogMelTransformer, MFCCTransformer
 from ..neural import (
     HybridCNNLSTMClassifier,
@@ -45,6 +47,27 @@ ESTIMATORS: dict[str, type] = {
     "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
     "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
     "HybridCNNLSTMDynamicRegressor": HybridCNNLSTMDynamicRegressor,
+}
+
+#: Limits of what a file may make the reader allocate: checked before anything is allocated.
+#: The largest member of the archive once decompressed (``model.json``; ``weights.pt``).
+MAX_JSON_BYTES = 64 * 2**20
+MAX_WEIGHTS_BYTES = 2 * 2**30
+#: A member larger than ``RATIO_FLOOR`` may expand at most this many times its compressed
+#: size (deflate reaches ~1000 on runs of zeros; saved models stay far below 100).
+MAX_COMPRESSION_RATIO = 100
+RATIO_FLOOR = 2**20
+#: How deep ``model.json`` may nest (a saved model nests about 10 levels).
+MAX_JSON_DEPTH = 64
+#: Largest values of the feature transformers' size parameters (each sizes an allocation
+#: made for every file predicted: an STFT frame, a mel filter bank, ...).
+MAX_FEATURE_SIZES = {
+    "sr": 768_000,
+    "n_fft": 2**16,
+    "hop_length": 2**16,
+    "n_mels": 2**12,
+    "n_mfcc": 2**12,
+    "deltas": 8,
 }
 
 _JOBLIB_HINT = (
@@ -82,6 +105,18 @@ def _major_minor(version: str) -> tuple[int, ...] | str:
     return (int(match[1]), int(match[2])) if match else version
 
 
+def outside_stacklevel() -> int:
+    """Return the ``stacklevel`` that points a warning at the first caller outside here.
+
+    That is the user's ``load_model`` call, whatever the depth of the call inside.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def check_versions(saved: Any, path: Path) -> None:
     """Warn (:class:`ModelVersionWarning`) about every library whose version differs."""
     saved = saved if isinstance(saved, dict) else {}
@@ -100,7 +135,7 @@ def check_versions(saved: Any, path: Path) -> None:
             f"{'; '.join(mismatches)}. The model was loaded, but its predictions may differ; "
             "re-save it with the current versions once checked.",
             ModelVersionWarning,
-            stacklevel=3,
+            stacklevel=outside_stacklevel(),
         )
 
 
@@ -135,9 +170,31 @@ def _json_param(value: Any, name: str, owner: str) -> Any:
     )
 
 
+def path_parameters(cls: type) -> set[str]:
+    """Names of the parameters of ``cls`` that name a place on disk (a cache folder, ...).
+
+    Read from the class's parameter constraints (those accepting a path or a
+    ``joblib.Memory``, like ``MFCCTransformer.memory`` and ``Pipeline.memory``), so a new
+    path-valued parameter is found without a list to maintain. A file never sets them: they
+    are saved as ``None`` and reset to ``None`` on load.
+    """
+    from sklearn.utils._param_validation import HasMethods
+
+    found = set()
+    for name, constraints in getattr(cls, "_parameter_constraints", {}).items():
+        for c in constraints if isinstance(constraints, list) else [constraints]:
+            if c in (os.PathLike, joblib.Memory) or (
+                isinstance(c, HasMethods) and "cache" in c.methods
+            ):
+                found.add(name)
+    return found | ({"memory"} & set(cls._get_param_names()))
+
+
 def json_params(estimator: Any, owner: str) -> dict[str, Any]:
     params = estimator.get_params(deep=False)
     params.pop("steps", None)  # a Pipeline's steps are stored as the structure
+    for name in path_parameters(type(estimator)):  # a file names no folder (issue 26)
+        params[name] = None
     return {k: _json_param(v, k, owner) for k, v in params.items()}
 
 
@@ -174,8 +231,8 @@ def class_name(estimator: Any, name: str) -> str:
     raise _unsupported(name, estimator)
 
 
-def bad(path: Path, problem: str) -> ValueError:
-    return ValueError(f"{path} is not a valid sk_deepsense model file: {problem}")
+def bad(path: Path, problem: str) -> ModelFileError:
+    return ModelFileError(path, problem)
 
 
 def upgrade_fitted_state(fitted: dict[str, Any]) -> dict[str, Any]:

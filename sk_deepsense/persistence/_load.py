@@ -5,26 +5,96 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import warnings
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import torch
 from sklearn.pipeline import Pipeline
 
+from ..exceptions import ModelFileError
 from ._format import (
     ESTIMATORS,
     FORMAT_NAME,
     JSON_MEMBER,
+    MAX_COMPRESSION_RATIO,
+    MAX_FEATURE_SIZES,
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_WEIGHTS_BYTES,
+    RATIO_FLOOR,
     READABLE_VERSIONS,
     WEIGHTS_MEMBER,
     bad,
     check_versions,
     decode_params,
+    outside_stacklevel,
+    path_parameters,
     upgrade_fitted_state,
 )
 
 __all__ = ["load_model"]
+
+
+#: Parameters of the networks whose values a file never chooses (the device asked for at
+#: load wins) and keys of ``net_params`` dropped on load: the device, a place on disk (a
+#: folder, a file, a checkpoint's ``f_*``), or code compiled at initialisation.
+_DROPPED_NET_OPTION = re.compile(
+    r"(device|memory|location|dirname|compile|cache\w*|f_\w+|\w*(dir|path|file|folder)\w*)\Z"
+)
+
+
+def _warn(path: Path, message: str) -> None:
+    warnings.warn(f"{path}: {message}", UserWarning, stacklevel=outside_stacklevel())
+
+
+def _clean_net_params(value: Any, where: str, path: Path) -> Any:
+    """Drop (with a warning) the ``net_params`` keys a file must not set: see above."""
+    if not isinstance(value, dict):
+        return value
+    kept = {}
+    cores = os.cpu_count() or 1
+    for key, option in value.items():
+        last = key.rsplit("__", 1)[-1] if isinstance(key, str) else ""
+        if _DROPPED_NET_OPTION.match(last):
+            _warn(
+                path,
+                f"{where} net_params[{key!r}]={option!r} was dropped: a model file does not "
+                "choose the device, a path or compiled code (pass device= to load_model).",
+            )
+        elif last == "num_workers" and not (isinstance(option, int) and 0 <= option <= cores):
+            _warn(
+                path,
+                f"{where} net_params[{key!r}]={option!r} was dropped: more worker processes "
+                f"than the {cores} cores of this machine.",
+            )
+        else:
+            kept[key] = option
+    return kept
+
+
+def _reset_paths(cls: type, params: dict[str, Any], where: str, path: Path) -> None:
+    """Reset the path-valued parameters (``memory``: a cache of pickles) to None, warning."""
+    for name in sorted(path_parameters(cls) & set(params)):
+        if params[name] is not None:
+            _warn(
+                path,
+                f"{where} parameter {name}={params[name]!r} was reset to None: a model file "
+                "does not choose where the library writes or reads its cache (set it "
+                f"yourself after loading, e.g. set_params({name}=...)).",
+            )
+            params[name] = None
+
+
+def _check_sizes(params: dict[str, Any], where: str, path: Path) -> None:
+    """Refuse feature sizes above :data:`MAX_FEATURE_SIZES` (allocations made per file)."""
+    for name, limit in MAX_FEATURE_SIZES.items():
+        value = params.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > limit:
+            raise bad(path, f"{where} parameter {name}={value!r} is above {limit}.")
 
 
 def _build(entry: Any, path: Path, device: str) -> tuple[str | None, Any, dict | None]:
@@ -32,7 +102,7 @@ def _build(entry: Any, path: Path, device: str) -> tuple[str | None, Any, dict |
     if not isinstance(entry, dict) or not isinstance(entry.get("params"), dict):
         raise bad(path, "a step of the structure is malformed.")
     class_name = entry.get("class")
-    if class_name not in ESTIMATORS:
+    if not isinstance(class_name, str) or class_name not in ESTIMATORS:
         raise bad(
             path,
             f"unknown class name {class_name!r} (expected one of {', '.join(ESTIMATORS)}).",
@@ -42,8 +112,15 @@ def _build(entry: Any, path: Path, device: str) -> tuple[str | None, Any, dict |
     unknown = set(params) - set(cls._get_param_names())
     if unknown:
         raise bad(path, f"unknown parameters {sorted(unknown)} of {class_name}.")
+    where = class_name if entry.get("name") is None else f"step {entry.get('name')!r}"
+    _reset_paths(cls, params, where, path)
+    _check_sizes(params, where, path)
     if "device" in cls._get_param_names():  # the device asked for, whatever it was
         params["device"] = device
+    if "net_params" in params:
+        params["net_params"] = _clean_net_params(params["net_params"], where, path)
+    if params.get("callbacks") is not None:
+        raise bad(path, f"{where} has callbacks; a saved model has none.")
     estimator = cls(**params)
     try:
         estimator._validate_params()
@@ -52,22 +129,113 @@ def _build(entry: Any, path: Path, device: str) -> tuple[str | None, Any, dict |
     return entry.get("name"), estimator, entry.get("fitted")
 
 
-def _restore(est: Any, fitted: Any, tensors: Any, version: int, path: Path) -> None:
+def _check_tensors(tensors: Any, path: Path) -> None:
+    """Refuse anything but finite, dense floating-point CPU tensors."""
+    if not isinstance(tensors, dict) or not all(
+        isinstance(k, str) and type(v) is torch.Tensor for k, v in tensors.items()
+    ):
+        raise bad(path, f"{WEIGHTS_MEMBER} does not hold a state_dict of tensors.")
+    for key, tensor in tensors.items():
+        if tensor.layout != torch.strided or tensor.device.type != "cpu":
+            raise bad(path, f"the tensor {key} of {WEIGHTS_MEMBER} is not a dense CPU tensor.")
+        if not tensor.is_floating_point():
+            raise bad(path, f"the tensor {key} of {WEIGHTS_MEMBER} is of dtype {tensor.dtype}.")
+        if not bool(torch.isfinite(tensor).all()):
+            raise bad(path, f"the tensor {key} of {WEIGHTS_MEMBER} holds NaN or infinite values.")
+
+
+def _restore(
+    est: Any, fitted: Any, tensors: Any, version: int, path: Path, max_array_bytes: int
+) -> None:
     """Give ``est`` its fitted state (the estimator's ``_set_fitted_state``), or say why not."""
     if not isinstance(fitted, dict):
         raise bad(path, "the fitted state of the network is missing.")
-    if not isinstance(tensors, dict) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items()
-    ):
-        raise bad(path, f"{WEIGHTS_MEMBER} does not hold a state_dict of tensors.")
+    _check_tensors(tensors, path)
     if version == 1:
         fitted = upgrade_fitted_state(fitted)
     try:
-        est._set_fitted_state(fitted, tensors)
+        est._set_fitted_state(fitted, tensors, max_array_bytes=max_array_bytes)
     except RuntimeError as exc:  # load_state_dict: other names or shapes
         raise bad(path, f"the weights do not fit the network ({exc}).") from None
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         raise bad(path, f"the fitted state of the network is malformed ({exc!r}).") from None
+
+
+def _check_member(info: zipfile.ZipInfo, limit: int, path: Path) -> None:
+    """Refuse a member that is encrypted, oddly compressed, too large or a zip bomb."""
+    name = info.filename
+    if info.flag_bits & 0x1:
+        raise bad(path, f"{name} is encrypted.")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise bad(
+            path,
+            f"{name} is compressed with method {info.compress_type} (only stored or "
+            "deflated members are read).",
+        )
+    if info.file_size > limit:
+        raise bad(path, f"{name} would expand to {info.file_size} bytes (at most {limit}).")
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_COMPRESSION_RATIO * max(
+        info.compress_size, 1
+    ):
+        raise bad(
+            path,
+            f"{name} would expand {info.file_size // max(info.compress_size, 1)} times (from "
+            f"{info.compress_size} to {info.file_size} bytes; at most {MAX_COMPRESSION_RATIO} "
+            "times): a zip bomb, not a model.",
+        )
+
+
+def _members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    """Return the archive's members by name, each checked before any is read."""
+    infos = archive.infolist()
+    counts = Counter(info.filename for info in infos)
+    twice = sorted(name for name, n in counts.items() if n > 1)
+    if twice:
+        raise bad(path, f"the archive holds {', '.join(map(repr, twice[:3]))} more than once.")
+    unknown = sorted(set(counts) - {JSON_MEMBER, WEIGHTS_MEMBER})
+    if unknown:
+        raise bad(
+            path,
+            f"unexpected members {unknown[:3]} (a model file holds "
+            f"{JSON_MEMBER} and {WEIGHTS_MEMBER} only).",
+        )
+    limits = {JSON_MEMBER: MAX_JSON_BYTES, WEIGHTS_MEMBER: MAX_WEIGHTS_BYTES}
+    for info in infos:
+        _check_member(info, limits[info.filename], path)
+    return {info.filename: info for info in infos}
+
+
+def _check_depth(document: Any, path: Path) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` (walked without recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise bad(path, f"{JSON_MEMBER} nests deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _read_weights(data: bytes, path: Path) -> dict[str, Any]:
+    """Read ``weights.pt``: torch's zip format, its records stored (checked), tensors only."""
+    try:
+        inner = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise bad(path, f"{WEIGHTS_MEMBER} is not a torch zip file.") from None
+    with inner:
+        infos = inner.infolist()
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names):
+            raise bad(path, f"{WEIGHTS_MEMBER} holds a record more than once.")
+        for info in infos:  # torch writes its records uncompressed: their sizes are real
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(data):
+                raise bad(path, f"{WEIGHTS_MEMBER} holds a compressed record ({info.filename}).")
+    try:  # tensors are read on the CPU; the network copies them to its device
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # any failure: not tensors we can trust
+        raise bad(path, f"{WEIGHTS_MEMBER} is not a tensors-only torch file ({exc}).") from None
 
 
 def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
@@ -143,22 +311,37 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         )
     if not path.is_file():
         raise FileNotFoundError(f"No such model file: {path}")
+    with open(path, "rb") as fh:  # an unreadable file is an OSError, not a bad model file
+        try:
+            return _read(fh, path, device)
+        except ModelFileError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever else a crafted file causes
+            reason = " ".join(str(exc).split())[:300] or "no message"
+            raise bad(path, f"reading it failed ({type(exc).__name__}: {reason}).") from None
+
+
+def _read(fh: Any, path: Path, device: str) -> Any:
+    """:func:`load_model` on an open file; any exception is turned into ModelFileError."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+        archive = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise bad(path, f"not a zip archive ({exc}).") from None
     with archive:
-        names = set(archive.namelist())
-        if JSON_MEMBER not in names:
+        members = _members(archive, path)
+        if JSON_MEMBER not in members:
             raise bad(path, f"the archive lacks {JSON_MEMBER}.")
+        text = archive.read(JSON_MEMBER)
         try:
-            document = json.loads(archive.read(JSON_MEMBER).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise bad(path, f"{JSON_MEMBER} is not valid JSON ({exc}).") from None
+            document = json.loads(text.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            reason = "it nests too deeply" if isinstance(exc, RecursionError) else exc
+            raise bad(path, f"{JSON_MEMBER} is not valid JSON ({reason}).") from None
+        _check_depth(document, path)
         if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
             raise bad(path, f"{JSON_MEMBER} is not an sk_deepsense model description.")
         version = document.get("format_version")
-        if version not in READABLE_VERSIONS:
+        if type(version) is not int or version not in READABLE_VERSIONS:
             raise bad(
                 path,
                 f"unknown format version {version!r} (this sk_deepsense reads versions "
@@ -179,23 +362,19 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         if len(networks) > 1:
             raise bad(path, "more than one network.")
         if networks:
-            if WEIGHTS_MEMBER not in names:
+            if WEIGHTS_MEMBER not in members:
                 raise bad(path, f"the archive lacks {WEIGHTS_MEMBER}.")
-            try:  # tensors are read on the CPU; the network copies them to its device
-                tensors = torch.load(
-                    io.BytesIO(archive.read(WEIGHTS_MEMBER)), map_location="cpu", weights_only=True
-                )
-            except Exception as exc:  # any failure: not tensors we can trust
-                raise bad(
-                    path, f"{WEIGHTS_MEMBER} is not a tensors-only torch file ({exc})."
-                ) from None
-            _restore(*networks[0], tensors, version, path)
+            tensors = _read_weights(archive.read(WEIGHTS_MEMBER), path)
+            # an array of the fitted state takes at most 64 bytes per byte of JSON
+            _restore(*networks[0], tensors, version, path, max(2**20, 64 * len(text)))
 
     if structure["kind"] == "estimator":
         return built[0][1]
     params = structure.get("params", {})
     if not isinstance(params, dict) or set(params) - set(Pipeline._get_param_names()):
         raise bad(path, "the Pipeline's parameters are malformed.")
+    params = dict(params)
+    _reset_paths(Pipeline, params, "the Pipeline's", path)
     names_ = [name for name, _, _ in built]
     if not all(isinstance(n, str) for n in names_) or len(set(names_)) != len(names_):
         raise bad(path, "the Pipeline's step names are malformed.")
