@@ -272,7 +272,7 @@ def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
     safe loader (:func:`sk_deepsense.load_model`: no code runs), whatever the file holds;
     ``.joblib``, ``.pkl`` and ``.pickle`` files are unpickled only with ``allow_pickle``
     (``--allow-pickle``), as loading a pickle can run any code in it; a zip archive of any
-    other name goes through the safe loader; anything else is refused. The model must be a
+    other name goes through the safe loader too; anything else is refused. The model must be a
     fitted scikit-learn pipeline.
 
     Parameters
@@ -300,7 +300,7 @@ def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
         reason = "is a folder" if path.is_dir() else "does not exist"
         raise CLIError(f"MODEL {str(path)!r} {reason}")
     suffix = path.suffix.lower()
-    if suffix == ".skds" or (suffix not in PICKLE_SUFFIXES and zipfile.is_zipfile(path)):
+    if suffix == ".skds" or zipfile.is_zipfile(path):  # a zip is never unpickled
         return _checked(_load_safe(path), path)
     if suffix not in PICKLE_SUFFIXES:
         raise CLIError(
