@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix
 
+from sk_deepsense import load_model
 from sk_deepsense.cli import format_records, main, parse_value
 
 TINY = [
@@ -66,7 +67,7 @@ def av_csv(audio_corpus, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clf_model(labels_csv, tmp_path_factory):
-    out = tmp_path_factory.mktemp("model") / "clf.joblib"
+    out = tmp_path_factory.mktemp("model") / "clf.skds"
     assert main(["train", str(labels_csv), "-o", str(out), "-q", *TINY]) == 0
     return out
 
@@ -191,7 +192,8 @@ def test_train_with_cv_saves_a_pipeline_that_predicts_like_the_command(
     assert pipe.named_steps["logmel"].sr == 16000  # the recommended features by default
     assert pipe.named_steps["logmel"].verbose == 0  # no progress bars baked into the model
     paths, _ = audio_corpus
-    code, stdout, _ = run(capsys, "predict", out, paths[0], paths[5], "--format", "json", "-q")
+    argv = ["predict", out, paths[0], paths[5], "--format", "json", "-q", "--allow-pickle"]
+    code, stdout, _ = run(capsys, *argv)
     records = json.loads(stdout)
     assert [r["path"] for r in records] == [paths[0], paths[5]]
     assert [r["label"] for r in records] == pipe.predict([paths[0], paths[5]]).tolist()
@@ -273,7 +275,9 @@ def test_regression_csv_trains_a_regressor_and_predicts_arousal_valence(
     assert code == 0, err
     assert "arousal_ccc" in stdout and "valence_rmse" in stdout
     paths, _ = audio_corpus
-    code, stdout, _ = run(capsys, "predict", out, *paths[:3], "--format", "csv", "-q")
+    code, stdout, _ = run(
+        capsys, "predict", out, *paths[:3], "--format", "csv", "-q", "--allow-pickle"
+    )
     rows = list(csv.DictReader(io.StringIO(stdout)))
     # a streamed CSV has its error column from the start (empty unless a file failed)
     assert list(rows[0]) == ["path", "arousal", "valence", "error"]
@@ -281,7 +285,9 @@ def test_regression_csv_trains_a_regressor_and_predicts_arousal_valence(
     pred = joblib.load(out).predict(paths[:3])
     np.testing.assert_allclose([[float(r["arousal"]), float(r["valence"])] for r in rows], pred,
                                atol=1e-4)  # fmt: skip
-    code, stdout, _ = run(capsys, "evaluate", out, av_csv, "--format", "json", "-q")
+    code, stdout, _ = run(
+        capsys, "evaluate", out, av_csv, "--format", "json", "-q", "--allow-pickle"
+    )
     scores = json.loads(stdout)["scores"]
     assert set(scores) == {f"{t}_{m}" for t in ("arousal", "valence") for m in ("rmse", "r", "ccc")}
 
@@ -297,11 +303,14 @@ def test_baseline_model_predicts_labels_without_probabilities(
     pipe = joblib.load(out)
     assert type(pipe.named_steps["clf"][-1]).__name__ == "SVC"
     paths, _ = audio_corpus
-    code, stdout, _ = run(capsys, "predict", out, *paths[:4], "--format", "json", "-q")
+    code, stdout, _ = run(
+        capsys, "predict", out, *paths[:4], "--format", "json", "-q", "--allow-pickle"
+    )
     records = json.loads(stdout)
     assert all(set(r) == {"path", "label"} for r in records)
     assert [r["label"] for r in records] == pipe.predict(paths[:4]).tolist()
-    code, _, err = run(capsys, "predict", out, records[0]["path"], "--timeline", tmp_path / "t.png")
+    argv = ["predict", out, records[0]["path"], "--timeline", tmp_path / "t.png", "--allow-pickle"]
+    code, _, err = run(capsys, *argv)
     assert code == 1 and "--timeline needs a network model" in err
 
 
@@ -324,7 +333,7 @@ def test_predict_a_folder_in_every_format(capsys, clf_model, audio_corpus):
     code, table, _ = run(capsys, "predict", clf_model, paths[0], "-q")
     header, row = table.splitlines()
     assert header.split() == ["path", "label", "p_high", "p_low", "p_noise"]
-    label = joblib.load(clf_model).predict(paths[:1])[0]
+    label = load_model(clf_model).predict(paths[:1])[0]
     assert row.startswith(paths[0]) and row[len(paths[0]) :].split()[0] == label
     code, text, _ = run(capsys, "predict", clf_model, paths[0], "--format", "csv", "-q")
     assert next(csv.DictReader(io.StringIO(text)))["path"] == paths[0]
@@ -334,9 +343,9 @@ def test_predict_errors(capsys, clf_model, labels_csv, tmp_path):
     code, _, err = run(capsys, "predict", clf_model, tmp_path / "absent.mp3")
     assert code == 1 and "absent.mp3" in err and "does not exist" in err
     code, _, err = run(capsys, "predict", labels_csv, tmp_path)
-    assert code == 1 and "could not be loaded as a joblib model" in err
+    assert code == 1 and "is not a model file: give a .skds file" in err
     joblib.dump({"not": "a model"}, tmp_path / "dict.joblib")
-    code, _, err = run(capsys, "predict", tmp_path / "dict.joblib", labels_csv)
+    code, _, err = run(capsys, "predict", tmp_path / "dict.joblib", labels_csv, "--allow-pickle")
     assert code == 1 and "holds a dict, not a pipeline" in err
     (tmp_path / "empty").mkdir()
     code, _, err = run(capsys, "predict", clf_model, tmp_path / "empty")
@@ -392,7 +401,7 @@ def test_evaluate_prints_scores_and_the_confusion_matrix(capsys, clf_model, labe
     code, stdout, _ = run(capsys, "evaluate", clf_model, labels_csv, "--format", "json", "-q")
     assert code == 0
     result = json.loads(stdout)
-    pipe = joblib.load(clf_model)
+    pipe = load_model(clf_model)
     from sk_deepsense.datasets import load_labels
 
     data = load_labels(labels_csv)

@@ -6,13 +6,18 @@ import json
 import sys
 import time
 
-import joblib
 import numpy as np
 import pytest
 import soundfile as sf
 from sklearn.pipeline import Pipeline
 
-from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer
+from sk_deepsense import (
+    HybridCNNLSTMClassifier,
+    HybridCNNLSTMRegressor,
+    MFCCTransformer,
+    load_model,
+    save_model,
+)
 from sk_deepsense.cli import main
 from sk_deepsense.datasets import make_emotion_music
 
@@ -34,8 +39,8 @@ def music():
 
 def save(tmp_path_factory, name, pipe, music):
     target = music.target if name.startswith("clf") else np.c_[music.arousal, music.valence]
-    path = tmp_path_factory.mktemp("models") / f"{name}.joblib"
-    joblib.dump(pipe.fit(music.data, target), path)
+    path = tmp_path_factory.mktemp("models") / f"{name}.skds"
+    save_model(pipe.fit(music.data, target), path)
     return path
 
 
@@ -64,7 +69,7 @@ def wav(tmp_path_factory):
 
 
 def offline_frames(model_path, audio):
-    pipe = joblib.load(model_path)
+    pipe = load_model(model_path)
     X = pipe[0].set_params(duration=None).transform([str(audio)])
     final = pipe[-1]
     if hasattr(final, "predict_proba_frames"):
@@ -93,7 +98,7 @@ def test_text_lines_of_a_classifier_and_the_plot(capsys, clf_model, wav, tmp_pat
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("   0.00 s  ")
-    classes = [str(c) for c in joblib.load(clf_model)[-1].classes_]
+    classes = [str(c) for c in load_model(clf_model)[-1].classes_]
     assert all(line.split("-> ")[1] in classes for line in lines)
     assert plot.stat().st_size > 1000 and plot.read_bytes()[:4] == b"\x89PNG"
     code, _, err = run(capsys, *argv)
@@ -144,8 +149,8 @@ def test_a_dynamic_model_is_listened_to_and_refused_by_per_file_commands(
     mfcc = MFCCTransformer(top_db=None, n_mfcc=8)
     net = HybridCNNLSTMDynamicRegressor(frame_rate=mfcc.frame_rate, target_hop=0.5, **NET)
     series = np.repeat(np.c_[music.arousal, music.valence][:, None], 3, axis=1)  # 3 steps
-    path = tmp_path_factory.mktemp("models") / "dynamic.joblib"
-    joblib.dump(Pipeline([("mfcc", mfcc), ("dyn", net)]).fit(music.data, series), path)
+    path = tmp_path_factory.mktemp("models") / "dynamic.skds"
+    save_model(Pipeline([("mfcc", mfcc), ("dyn", net)]).fit(music.data, series), path)
     code, out, _ = run(capsys, "listen", path, wav, "--no-wait", "--format", "jsonl")
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]

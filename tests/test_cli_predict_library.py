@@ -12,12 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
 import sk_deepsense
-from sk_deepsense import AudioLoadError, predict_files
+from sk_deepsense import AudioLoadError, load_model, predict_files
 from sk_deepsense.batch import prediction_records
 from sk_deepsense.cli import main
 
@@ -55,7 +54,7 @@ def _train(audio_corpus, tmp_path_factory, task):
             writer.writerow(["path", "arousal", "valence"])
             av = {"low": (-0.5, -0.3), "high": (0.7, 0.5), "noise": (0.6, -0.6)}
             writer.writerows([p, *av[label]] for p, label in zip(paths, labels, strict=True))
-    out = folder / "model.joblib"
+    out = folder / "model.skds"
     assert main(["train", str(folder / "labels.csv"), "-o", str(out), "-q", *TINY]) == 0
     return out
 
@@ -76,7 +75,7 @@ def reference(clf_path, reg_path, library):
     good, _ = library
     refs = {}
     for name, path in (("clf", clf_path), ("reg", reg_path)):
-        model = joblib.load(path)
+        model = load_model(path)
         refs[name] = prediction_records(model[-1], model[:-1].transform(good), good)
     return refs
 
@@ -122,7 +121,7 @@ def _assert_same(records, expected, atol=1e-6):
 def test_batched_records_equal_all_at_once(
     kind, batch_size, clf_path, reg_path, library, reference
 ):
-    model = joblib.load(clf_path if kind == "clf" else reg_path)
+    model = load_model(clf_path if kind == "clf" else reg_path)
     good, _ = library
     records = list(predict_files(model, good, batch_size=batch_size))
     _assert_same(records, reference[kind])
@@ -134,7 +133,7 @@ def test_batched_records_equal_all_at_once(
 
 
 def test_error_records_keep_input_order_and_raise_mode(clf_path, library, reference):
-    model = joblib.load(clf_path)
+    model = load_model(clf_path)
     step = model[0]
     settings = (step.on_error, step.verbose)
     good, (bad, empty) = library
@@ -164,7 +163,7 @@ def test_error_records_keep_input_order_and_raise_mode(clf_path, library, refere
 def test_rounded_records_are_what_predict_records_gives(clf_path, library):
     from sk_deepsense.cli import predict_records
 
-    model = joblib.load(clf_path)
+    model = load_model(clf_path)
     good, _ = library
     old = predict_records(model[-1], model[:-1].transform(good[:4]), good[:4])
     assert list(predict_files(model, good[:4], batch_size=4, decimals=4)) == old
@@ -311,5 +310,5 @@ def test_killed_run_leaves_complete_records_and_resume_finishes_it(
     records = [json.loads(line) for line in out.read_text().splitlines()]
     paths = sorted(str(p) for p in folder.iterdir())
     assert sorted(r["path"] for r in records) == paths  # exactly one record per file
-    clean = {r["path"]: r for r in predict_files(joblib.load(clf_path), paths, decimals=4)}
+    clean = {r["path"]: r for r in predict_files(load_model(clf_path), paths, decimals=4)}
     _assert_same(sorted(records, key=lambda r: r["path"]), [clean[p] for p in paths], 2e-4)

@@ -14,7 +14,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
-from sk_deepsense import HybridCNNLSTMClassifier, MFCCTransformer
+from sk_deepsense import HybridCNNLSTMClassifier, MFCCTransformer, load_model
 
 from .conftest import SEED, shared_data
 
@@ -79,7 +79,7 @@ def test_command_line_on_a_path_label_csv_of_real_mp3s(clips, tmp_path, capsys):
         writer.writerow(["path", "label"])
         for p, label in zip(paths[::2], labels[::2], strict=True):  # 16 clips, 4 per quadrant
             writer.writerow([os.path.relpath(p, tmp_path), label])
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.skds"
     tiny = ["--set", "logmel__duration=5.0", "--set", "clf__max_epochs=2", "--set", "clf__n_ensemble=1"]  # fmt: skip  # noqa: E501
     assert main(["train", str(labels_csv), "-o", str(model), "--cv", "2", *tiny]) == 0
     out = capsys.readouterr().out
@@ -89,7 +89,7 @@ def test_command_line_on_a_path_label_csv_of_real_mp3s(clips, tmp_path, capsys):
     records = json.loads(capsys.readouterr().out)
     assert records[0]["path"] == paths[1]
     assert len(records) == 1 + len(list((root / "Q4").glob("*.mp3")))
-    pipe = joblib.load(model)
+    pipe = load_model(model)
     assert records[0]["label"] == pipe.predict([paths[1]])[0]
     assert set(records[0]["probabilities"]) == {"Q1", "Q2", "Q3", "Q4"}
     assert sum(records[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)

@@ -47,8 +47,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "optional group column, e.g. the artist, for grouped --cv; relative paths are "
         "relative to the CSV) or of a dataset folder, optionally report cross-validated "
         "scores first, and save the fitted pipeline with joblib.",
-        epilog="Examples: sk-deepsense train labels.csv -o model.joblib --cv 5 | "
-        "sk-deepsense train --dataset 4q --data-dir ~/data/4q -o 4q.joblib "
+        epilog="Examples: sk-deepsense train labels.csv -o model.skds --cv 5 | "
+        "sk-deepsense train --dataset 4q --data-dir ~/data/4q -o 4q.skds "
         "--set clf__max_epochs=20 --set logmel__n_mels=96",
     )
     add_common_options(p)
@@ -59,8 +59,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="MODEL",
-        help="model file to write: NAME.skds for the safe sharing format (no code runs when "
-        "it is loaded; networks only), anything else for a joblib file",
+        help="model file to write: NAME.skds for the safe sharing format (recommended: no "
+        "code runs when it is loaded; networks only), anything else for a joblib file "
+        "(which predict, evaluate and listen load only with --allow-pickle)",
     )
     p.add_argument(
         "--dataset", choices=FOLDER_DATASETS, help="read a dataset folder instead of a labels CSV"

@@ -257,10 +257,19 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
 
     Raises
     ------
+    ModelFileError
+        For every way the file can be wrong (a ``ValueError``; the message names the file
+        and the reason): not a zip archive; members other than ``model.json`` and
+        ``weights.pt``, or one twice; a member compressed other than stored or deflated,
+        larger than its cap or expanding more than 100 times (checked from the zip
+        directory, before reading); JSON that is invalid or nested deeper than 64 levels;
+        an unknown format version, class or parameter; feature sizes above their caps;
+        network dimensions the weights do not hold; ``weights.pt`` holding anything but
+        finite floating-point tensors in torch's zip format; a feature or target scale that
+        is not positive; an array of the fitted state larger than the file could have
+        written; and anything else that fails while reading it.
     ValueError
-        If the file is not a zip archive, lacks ``model.json`` or ``weights.pt``, has an
-        unknown format version, names a class outside the supported ones, or its content is
-        malformed (e.g. ``weights.pt`` holds anything but tensors). The message names the file.
+        If ``device`` is not a torch device, or CUDA is asked for and not available.
     FileNotFoundError
         If ``path`` does not exist.
 
@@ -270,6 +279,9 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         If the file was saved with another sk_deepsense version, or another major or minor
         version of torch, scikit-learn, skorch, numpy, librosa or Python. The model is still
         loaded.
+    UserWarning
+        If the file names a cache folder (``memory``), which is reset to ``None``, or
+        ``net_params`` that name a device, a path or compiled code (dropped).
 
     See Also
     --------
@@ -279,9 +291,12 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
     -----
     Nothing in the file is unpickled or imported: ``model.json`` is parsed as JSON, estimators
     are made only from a fixed list of classes, and the weights are read with
-    ``torch.load(..., map_location=device, weights_only=True)``. The parameters are data from
-    the file, though: check ``get_params()`` of a model from a stranger before using it (e.g.
-    ``MFCCTransformer(memory=...)`` names a folder its cache will be written to).
+    ``torch.load(..., map_location="cpu", weights_only=True)``. Nor does the file choose a
+    place on disk or a device: path-valued parameters (``memory``, a joblib cache of
+    pickles) are reset to ``None`` and the ``device`` asked for here wins over ``device``
+    and ``net_params`` in the file. Sizes are checked before anything is allocated: the
+    network is built first on torch's ``meta`` device and its tensor shapes compared with
+    the file's.
 
     The network is rebuilt with the saved hyperparameters and its module's ``state_dict``
     (weights and the standardization statistics) is restored exactly, so predictions are the

@@ -108,8 +108,9 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     -----
     The file is a zip archive of ``model.json`` (format version, library versions, each
     estimator's class and ``get_params(deep=False)``, and the fitted attributes that are not
-    tensors) and ``weights.pt`` (the networks' ``state_dict``, moved to the CPU). A
-    ``joblib.Memory`` parameter is stored as its folder, a dict parameter (``net_params``)
+    tensors) and ``weights.pt`` (the networks' ``state_dict``, moved to the CPU). A cache
+    folder (``memory``, of a feature transformer or of the Pipeline) is not stored
+    (``None``: a model file names no place on disk), a dict parameter (``net_params``)
     as a dict whose lists and tuples come back as tuples; ``callbacks`` must be ``None``
     (they serve training only). Every fitted attribute of a network is stored (the
     estimator's ``_get_fitted_state``): one that is not data raises a ``TypeError``. Of
