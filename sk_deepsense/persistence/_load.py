@@ -158,7 +158,8 @@ def _restore(
     except RuntimeError as exc:  # load_state_dict: other names or shapes
         raise bad(path, f"the weights do not fit the network ({exc}).") from None
     except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
-        raise bad(path, f"the fitted state of the network is malformed ({exc!r}).") from None
+        detail = str(exc) if type(exc) is ValueError else f"{type(exc).__name__}: {exc}"
+        raise bad(path, f"the fitted state of the network is malformed ({detail}).") from None
 
 
 def _check_member(info: zipfile.ZipInfo, limit: int, path: Path) -> None:
