@@ -201,7 +201,8 @@ def test_bare_mfcc_transformer(tmp_path):
     for memory in (joblib.Memory(tmp_path / "cache", verbose=0), joblib.Memory(None), "c2"):
         path = save_model(MFCCTransformer(memory=memory), tmp_path / "m.skds", overwrite=True)
         with zipfile.ZipFile(path) as zf:
-            assert json.loads(zf.read("model.json"))["model"]["steps"][0]["params"]["memory"] is None
+            params = json.loads(zf.read("model.json"))["model"]["steps"][0]["params"]
+        assert params["memory"] is None
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # nothing to reset: no warning
             assert load_model(path).memory is None
