@@ -81,7 +81,7 @@ def run_predict(
     env = dict(os.environ)
     if before is None:
         argv += ["--format", "jsonl", "-o", str(out), "--overwrite"]
-        argv += ["--batch-size", str(batch_size)]
+        argv += ["--batch-size", str(batch_size), "--allow-pickle"]  # our own joblib model
         stdout = subprocess.DEVNULL
     else:
         argv += ["--format", "csv"]
