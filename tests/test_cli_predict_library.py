@@ -592,6 +592,28 @@ def test_finding_09_n_jobs_is_validated_before_decoding_and_capped(
     assert f"--n-jobs 100000: capped at {most} (4 per core)" in err
 
 
+def test_option_values_are_checked_before_the_model_is_loaded(capsys, clf_path, library, tmp_path):
+    good, _ = library
+    missing = tmp_path / "no model.joblib"  # loading it would be the error otherwise
+    for options, message in [
+        (["--batch-size", -1], "--batch-size -1: must be >= 1"),
+        (["--n-jobs", 0], "--n-jobs 0: must be >= 1"),
+        (["-o", tmp_path / "no folder" / "x.jsonl"], "the folder"),
+        (["-o", tmp_path], "is a folder"),
+        (["-o", good[0]], "already exists"),
+        (["--resume", "--format", "json", "-o", tmp_path / "x.json"], "--resume needs"),
+    ]:
+        code, _, err = run(capsys, "predict", missing, good[0], *options)
+        assert code == 1 and message in err and "MODEL" not in err, err
+    # the output may not be one of the audio files, even with --overwrite or --resume
+    audio = tmp_path / "song.wav"
+    shutil.copyfile(good[0], audio)
+    for extra in (["--overwrite"], ["--resume", "--format", "jsonl"]):
+        code, _, err = run(capsys, "predict", clf_path, tmp_path, "-o", audio, *extra)
+        assert code == 1 and "is one of the audio files to predict" in err
+    assert audio.read_bytes() == Path(good[0]).read_bytes()
+
+
 def test_finding_18_csv_cells_that_look_like_formulas_are_escaped(
     capsys, reg_path, audio_corpus, tmp_path, monkeypatch
 ):

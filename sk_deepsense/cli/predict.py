@@ -56,8 +56,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="One record per audio file: the predicted label and class probabilities "
         "(classification) or arousal and valence (regression). A folder stands for the audio "
         "files under it. Files are extracted and predicted in batches; jsonl and csv records "
-        "are written as they come. An unreadable file gives an error record and the run goes "
-        "on; exit status 3 then says that some failed.",
+        "are written as they come. A file that fails (unreadable, non-finite audio, a model "
+        "error) gives an error record and the run goes on; exit status 3 then says that some "
+        "failed.",
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
@@ -209,7 +210,9 @@ def run(args: argparse.Namespace) -> int:
             )
     files = expand_files(args.files)
     escapes = needs_escapes(files)  # a CSV then has the column path_escaped
-    done, header = _check_output(args, escapes)  # --resume may rewrite FILE: after all checks
+    done, header = _check_output(
+        args, files, escapes
+    )  # --resume may rewrite FILE: after all checks
     configure_features(model, args)
     todo = _not_done(files, done, args)
     counts = {"predicted": 0, "failed": 0}
@@ -250,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    """Check ``--batch-size``, ``--n-jobs`` (capped) and ``--resume``'s needs, before the run."""
+    """Check ``--batch-size``, ``--n-jobs`` (capped) and ``-o``/``--resume``, before the run."""
     if args.batch_size < 0:
         raise CLIError(f"--batch-size {args.batch_size}: must be >= 1 (or 0: all at once)")
     if args.n_jobs == 0 or args.n_jobs < -1:
@@ -263,13 +266,25 @@ def _check_options(args: argparse.Namespace) -> None:
         args.n_jobs = most
     if args.resume and (args.output is None or args.format not in STREAMED):
         raise CLIError("--resume needs -o FILE and --format jsonl or csv")
+    if args.output is not None:
+        args.output = args.output.expanduser()
+        if not (args.resume and args.output.is_file()):
+            check_writable(args.output, args.overwrite, "--output")
 
 
-def _check_output(args: argparse.Namespace, escapes: bool) -> tuple[set[str], list[str] | None]:
+def _check_output(
+    args: argparse.Namespace, files: list[str], escapes: bool
+) -> tuple[set[str], list[str] | None]:
     """Check ``-o``/``--resume``; return the paths ``--resume`` skips and a CSV's header."""
     if args.output is None:
         return set(), None
-    args.output = args.output.expanduser()
+    if args.output.exists():  # never write the records over one of the audio files
+        out = os.path.realpath(args.output)
+        if any(os.path.realpath(f) == out for f in files):
+            raise CLIError(
+                f"--output {str(args.output)!r} is one of the audio files to predict; "
+                "give another file (nothing was changed)"
+            )
     if args.resume and args.output.is_file():
         return read_finished(args.output, args.format, escapes=escapes)
     check_writable(args.output, args.overwrite, "--output")
