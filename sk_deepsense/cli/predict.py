@@ -210,9 +210,8 @@ def run(args: argparse.Namespace) -> int:
             )
     files = expand_files(args.files)
     escapes = needs_escapes(files)  # a CSV then has the column path_escaped
-    done, header = _check_output(
-        args, files, escapes
-    )  # --resume may rewrite FILE: after all checks
+    # --resume may rewrite FILE: after every other check
+    done, header = _check_output(args, files, escapes)
     configure_features(model, args)
     todo = _not_done(files, done, args)
     counts = {"predicted": 0, "failed": 0}
@@ -316,7 +315,7 @@ def _not_done(files: list[str], done: set[str], args: argparse.Namespace) -> lis
 
 
 def _same_file(path: str) -> str:
-    """``path`` with its folder resolved (absolute, symbolic links followed).
+    """Return ``path`` with its folder resolved (absolute, symbolic links followed).
 
     The file name itself is kept: two links of one folder to the same track are two files
     of the library, each with its own record.
@@ -388,6 +387,7 @@ def _output(args: argparse.Namespace, counts: dict[str, int]) -> Iterator[IO[str
         with open(path, "a" if args.resume else "w", encoding="utf-8", newline="") as f:
             yield f
         return
+    path = Path(os.path.realpath(path))  # a link keeps pointing to the new file
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
