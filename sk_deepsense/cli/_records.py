@@ -133,10 +133,15 @@ def _valid(value: Any) -> Any:
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
-    """One CSV/table row of a record: ``probabilities`` become ``p_<class>`` columns."""
-    flat = {k: v for k, v in record.items() if k != "probabilities"}
+    """One CSV/table row of a record: ``probabilities`` become ``p_<class>`` columns.
+
+    ``path_escaped``, when there, comes last.
+    """
+    flat = {k: v for k, v in record.items() if k not in ("probabilities", ESCAPED)}
     for c, p in record.get("probabilities", {}).items():
         flat[f"p_{c}"] = p
+    if ESCAPED in record:
+        flat[ESCAPED] = record[ESCAPED]
     return flat
 
 
