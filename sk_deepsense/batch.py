@@ -3,8 +3,8 @@
 A fitted pipeline on audio paths (feature transformer, then an estimator) extracts and
 predicts ``batch_size`` files at a time, and one record per file comes out as soon as its
 batch is done. Nothing per file is kept beyond the current batch, so memory does not grow
-with the size of the collection, and an unreadable file becomes an error record instead of
-stopping the run.
+with the size of the collection, and a file that fails (unreadable, non-finite audio, a model
+error on its clip) becomes an error record instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -51,10 +51,14 @@ def predict_files(
         Files extracted and predicted together. ``None`` extracts every file at once (the
         memory then grows with the number of files).
     on_error : {"record", "raise"}, default="record"
-        A file that cannot be read: ``"record"`` yields ``{"path", "error"}`` for it (the
-        :class:`~sk_deepsense.exceptions.AudioLoadError` message) and goes on; ``"raise"``
-        lets the error propagate. Only a batch with a broken file is extracted twice (once
-        to find the broken files, once without them).
+        A file that fails: ``"record"`` yields ``{"path", "error"}`` for it (one line naming
+        the file and the reason) and goes on; ``"raise"`` lets the error propagate. A file
+        fails when it cannot be decoded, when its audio gives features that are not finite
+        (e.g. a float wav holding 1e30), when extracting it raises any other error, when
+        the model raises on its clip, or when the model's output for it is NaN or infinite.
+        Only a batch with a failing file is extracted again (once to find the failing files,
+        once without them; after an error other than a decoding one, each file alone first)
+        or predicted clip by clip (after a model error).
     decimals : int or None, default=None
         Round the probabilities or targets to this many decimals (the command line uses 4);
         ``None`` keeps full precision.
@@ -67,7 +71,7 @@ def predict_files(
     record : dict
         Classifier: ``{"path", "label", "probabilities": {class: p}}`` (``probabilities``
         only when it has ``predict_proba``); regressor: ``{"path", "arousal", "valence"}``
-        (``output_0, ...`` unless it has two targets); unreadable file: ``{"path",
+        (``output_0, ...`` unless it has two targets); a file that failed: ``{"path",
         "error"}``. ``path`` is ``str(file)``.
 
     Raises
@@ -77,6 +81,9 @@ def predict_files(
         ``on_error`` is invalid.
     AudioLoadError
         With ``on_error="raise"``, for the first file that cannot be read.
+    Exception
+        With ``on_error="raise"``, any other error of a file (a prediction that is not
+        finite: ``ValueError``).
 
     See Also
     --------
@@ -119,8 +126,6 @@ def _predict_batches(
     decimals: int | None,
     progress: bool,
 ) -> Iterator[dict[str, Any]]:
-    from .exceptions import AudioLoadErrors
-
     total = len(files) if hasattr(files, "__len__") else None
     bar = _progress_bar(total) if progress else None
     features, estimator = _feature_steps(model, on_error, bar), model[-1]
@@ -128,21 +133,9 @@ def _predict_batches(
     try:
         while batch := list(itertools.islice(it, int(batch_size)) if batch_size else it):
             sources = [str(f) for f in batch]
-            failed: dict[int, str] = {}
-            try:
-                X = features.transform(batch)
-            except AudioLoadErrors as exc:
-                if on_error == "raise":
-                    raise
-                failed = {i: str(e) for i, e in exc.failures}
-                good = [f for i, f in enumerate(batch) if i not in failed]
-                if bar is not None:
-                    bar.update(-len(good))  # those are extracted once more
-                X = features.transform(good) if good else None
+            X, failed = _extract(features, batch, sources, on_error, bar)
             kept = [s for i, s in enumerate(sources) if i not in failed]
-            predicted = iter(
-                prediction_records(estimator, X, kept, decimals=decimals) if kept else ()
-            )
+            predicted = iter(_predict(estimator, X, kept, decimals, on_error) if kept else ())
             del X, batch
             _release_freed_memory()
             for i, source in enumerate(sources):
@@ -150,6 +143,79 @@ def _predict_batches(
     finally:
         if bar is not None:
             bar.close()
+
+
+def _extract(
+    features: Any, batch: list[Any], sources: list[str], on_error: str, bar: Any
+) -> tuple[Any, dict[int, str]]:
+    """Features of the files of a batch that can be used, and why each other one cannot.
+
+    Broken files are listed by the transformer at once (``AudioLoadErrors``: decoding, or
+    features that are not finite). Any other error is isolated file by file: each file is
+    extracted alone, those that fail are error records, and the others are extracted again
+    together. With ``on_error="raise"`` every error propagates.
+    """
+    from .exceptions import AudioLoadErrors
+
+    start = None if bar is None else bar.n
+    try:
+        return features.transform(batch), {}
+    except AudioLoadErrors as exc:
+        if on_error == "raise":
+            raise
+        failed = {i: str(e) for i, e in exc.failures}
+    except Exception:
+        if on_error == "raise":
+            raise
+        failed = {}
+        for i, (item, source) in enumerate(zip(batch, sources, strict=True)):
+            try:
+                features.transform([item])
+            except Exception as exc:  # noqa: BLE001 - any failure of one file: its record
+                failed[i] = _failure("extract the features of", source, exc)
+    good = [f for i, f in enumerate(batch) if i not in failed]
+    if bar is not None:  # the good files are extracted once more: count each file once
+        bar.n = start + len(failed)
+        bar.refresh()
+    return (features.transform(good) if good else None), failed
+
+
+def _predict(
+    estimator: Any, X: Any, sources: list[str], decimals: int | None, on_error: str
+) -> list[dict[str, Any]]:
+    """Return the records of one batch; a clip the model fails on gets an error record.
+
+    If predicting the batch fails, each clip is predicted alone, so that one clip the model
+    cannot take does not cost the others their records. With ``on_error="raise"``, the
+    error (or the first prediction that is not finite) propagates.
+    """
+    from sklearn.utils import _safe_indexing
+
+    try:
+        records = prediction_records(estimator, X, sources, decimals=decimals)
+    except Exception as exc:
+        if on_error == "raise":
+            raise
+        if len(sources) == 1:
+            return [{"path": sources[0], "error": _failure("predict", sources[0], exc)}]
+        records = []
+        for i, source in enumerate(sources):
+            try:
+                one = _safe_indexing(X, [i])
+                records.extend(prediction_records(estimator, one, [source], decimals=decimals))
+            except Exception as err:  # noqa: BLE001 - any failure on one clip: its record
+                records.append({"path": source, "error": _failure("predict", source, err)})
+    if on_error == "raise":
+        for record in records:
+            if "error" in record:
+                raise ValueError(record["error"])
+    return records
+
+
+def _failure(what: str, source: str, exc: BaseException) -> str:
+    """One line naming the file and the reason: ``Cannot predict 'a.mp3': ValueError: ...``."""
+    reason = " ".join(str(exc).split())
+    return f"Cannot {what} {source!r}: {type(exc).__name__}" + (f": {reason}" if reason else "")
 
 
 def prediction_records(
@@ -178,7 +244,9 @@ def prediction_records(
     records : list of dict
         Classification: ``{"path", "label", "probabilities": {class: p}}``
         (``probabilities`` only when ``estimator`` has ``predict_proba``); regression:
-        ``{"path", name: value}`` for each target name.
+        ``{"path", name: value}`` for each target name. A clip whose probabilities or
+        targets are not finite (NaN or infinity) gets ``{"path", "error"}`` instead: a
+        record never holds NaN.
     """
     import numpy as np
     from sklearn.base import is_classifier
@@ -194,6 +262,9 @@ def prediction_records(
             labels = estimator.predict(X)
         records = []
         for i, source in enumerate(sources):
+            if proba is not None and not np.isfinite(proba[i]).all():
+                records.append(_not_finite(source))
+                continue
             label = labels[i]
             rec: dict[str, Any] = {
                 "path": str(source),
@@ -208,8 +279,19 @@ def prediction_records(
     names = target_names(pred.shape[1])
     return [
         {"path": str(s), **{n: num(v) for n, v in zip(names, row, strict=True)}}
+        if np.isfinite(row).all()
+        else _not_finite(s)
         for s, row in zip(sources, pred, strict=True)
     ]
+
+
+def _not_finite(source: str) -> dict[str, Any]:
+    """Return the error record of a clip whose prediction is NaN or infinite."""
+    return {
+        "path": str(source),
+        "error": f"Cannot predict {str(source)!r}: the model's output is not finite (NaN or "
+        "infinity); the model file may be damaged",
+    }
 
 
 def target_names(n_outputs: int) -> list[str]:

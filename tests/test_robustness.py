@@ -7,8 +7,11 @@ same cases and outcomes.
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+import warnings
 
+import joblib
 import numpy as np
 import pytest
 import soundfile as sf
@@ -19,9 +22,11 @@ from sk_deepsense import (
     AudioLoadError,
     AudioLoadErrors,
     HybridCNNLSTMClassifier,
+    LogMelTransformer,
     MFCCTransformer,
     sequence_lengths,
 )
+from sk_deepsense.features import DescriptorTransformer
 
 SR = 22050
 DURATION = 1.0
@@ -362,3 +367,58 @@ def test_pickles_from_before_a_parameter_existed_still_load():
     assert again.get_params()["on_error"] == "raise" and again.verbose == 0
     assert again.n_mfcc == 13
     assert again.transform([tone()]).shape == (1, N_FRAMES, 13)
+
+
+# ------------------------------------------------------------------------------ issue 26
+@pytest.mark.parametrize("make", [MFCCTransformer, LogMelTransformer, DescriptorTransformer])
+def test_finding_03_file_with_huge_samples_is_an_error_naming_it(tmp_path, make):
+    huge = tone()
+    huge[100] = 1e30  # finite float32, but its power spectrum overflows: features all NaN
+    path = tmp_path / "huge.wav"
+    sf.write(path, huge, SR, subtype="FLOAT")
+    good = tmp_path / "good.wav"
+    sf.write(good, tone(), SR)
+    reason = r"audio holds non-finite or huge samples \(its features are not finite\)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings either: the error says it
+        with pytest.raises(AudioLoadError, match=reason) as info:
+            make(duration=DURATION).transform([str(good), str(path)])
+        assert info.value.path == str(path)
+        with pytest.raises(AudioLoadErrors) as info:  # collected, for predict_files' records
+            make(duration=DURATION, on_error="raise_all").transform([good, path, good])
+        assert info.value.failed_indices == [1]
+        with pytest.raises(ValueError, match="A waveform of X cannot be used: audio holds"):
+            make(duration=DURATION).transform([huge])
+    loud = tone(amplitude=1000.0)  # far louder than full scale, yet finite features: fine
+    assert np.isfinite(make(duration=DURATION).transform([loud])).all()
+
+
+def test_finding_04_file_whose_name_is_not_utf8_is_decoded(tmp_path):
+    path = tmp_path / os.fsdecode(b"bad\xff\xfe.wav")
+    sf.write(os.fsencode(path), tone(), SR, subtype="FLOAT")  # audioread cannot read it
+    plain = tmp_path / "plain.wav"
+    plain.write_bytes(path.read_bytes())
+    X = MFCCTransformer(duration=DURATION).transform([str(path), plain])
+    np.testing.assert_array_equal(X[0], X[1])
+
+
+def test_finding_09_n_jobs_is_capped_at_the_files_and_cores(monkeypatch):
+    real, seen = joblib.Parallel, []
+
+    def spy(*args, n_jobs=None, **kwargs):
+        seen.append(n_jobs)
+        assert n_jobs <= 3, f"{n_jobs} threads for 3 clips"  # before any thread starts
+        return real(*args, n_jobs=n_jobs, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", spy)
+    waves = [tone(freq=f) for f in (220.0, 440.0, 880.0)]
+    X = MFCCTransformer(duration=DURATION, n_jobs=100000).transform(waves)
+    assert seen == [3]
+    np.testing.assert_array_equal(X, MFCCTransformer(duration=DURATION).transform(waves))
+    from sk_deepsense.features._base import extraction_threads, max_extraction_threads
+
+    assert max_extraction_threads() == 4 * (os.cpu_count() or 1)
+    assert extraction_threads(10**6, 10**6) == max_extraction_threads()
+    assert extraction_threads(None, 10) == 1 and extraction_threads(-1, 10**6) >= 1
+    with pytest.raises(ValueError, match="n_jobs=0"):
+        MFCCTransformer(duration=DURATION, n_jobs=0).transform([tone()])  # even for one clip

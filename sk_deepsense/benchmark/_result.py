@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._csv_cells import escape_row
 from ._models import is_network
 
 __all__ = ["BenchmarkResult"]
@@ -119,7 +120,7 @@ class BenchmarkResult:
             with path.open("w", newline="") as f:
                 writer = csv.DictWriter(f, fieldnames=list(rows[0]))
                 writer.writeheader()
-                writer.writerows(rows)
+                writer.writerows(escape_row(row) for row in rows)  # no cell runs as a formula
         payload = {
             "task": self.task,
             "metrics": self.metrics,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import os
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from .._csv_cells import escape_row
 from ..batch import predict_files
 from ._common import (
     CLIError,
@@ -27,7 +31,14 @@ from ._common import (
     refuse_series_model,
     save_figure,
 )
-from ._records import STREAMED, RecordWriter, flatten, read_finished
+from ._records import (
+    STREAMED,
+    RecordWriter,
+    flatten,
+    needs_escapes,
+    output_record,
+    read_finished,
+)
 
 __all__ = ["FORMATS", "SOME_FAILED", "add_parser", "format_records", "predict_records", "run"]
 
@@ -46,8 +57,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="One record per audio file: the predicted label and class probabilities "
         "(classification) or arousal and valence (regression). A folder stands for the audio "
         "files under it. Files are extracted and predicted in batches; jsonl and csv records "
-        "are written as they come. An unreadable file gives an error record and the run goes "
-        "on; exit status 3 then says that some failed.",
+        "are written as they come. A file that fails (unreadable, non-finite audio, a model "
+        "error) gives an error record and the run goes on; exit status 3 then says that some "
+        "failed.",
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
@@ -138,7 +150,14 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
     Returns
     -------
     text : str
-        Ends with a newline.
+        Ends with a newline. A file name that is not valid UTF-8 is written with backslash
+        escapes and ``path_escaped`` (:func:`~sk_deepsense.cli._records.escape_path`); CSV
+        cells that a spreadsheet would read as formulas get a ``'`` in front.
+
+    Raises
+    ------
+    ValueError
+        If a record holds NaN or infinity (JSON has no such numbers).
 
     Examples
     --------
@@ -148,17 +167,18 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
     path   label  p_Q1
     a.mp3  Q1     0.750
     """
+    records = [output_record(r) for r in records]  # valid UTF-8 whatever the file names
     if fmt == "json":
-        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        return "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in records)
     rows = [flatten(r) for r in records]
     columns = list(dict.fromkeys(k for row in rows for k in row))
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(escape_row(row) for row in rows)  # no cell runs as a formula
         return buf.getvalue()
     if fmt != "table":
         raise ValueError(f"fmt must be one of {list(FORMATS)}, got {fmt!r}")
@@ -176,13 +196,12 @@ def _cell(value: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``sk-deepsense predict``; return the exit status (0, 1, or 3: some files failed)."""
+    _check_options(args)  # before anything is loaded, decoded or written
     model = load_model(args.model, allow_pickle=args.allow_pickle)
     refuse_series_model(model, "predict")
     timeline = None
     if args.window is not None and args.window < 0:
         raise CLIError(f"--window {args.window}: must be >= 0 seconds")
-    if args.batch_size < 0:
-        raise CLIError(f"--batch-size {args.batch_size}: must be >= 1 (or 0: all at once)")
     if args.timeline is not None:
         timeline = check_writable(args.timeline, args.overwrite, "--timeline")
         final = model.steps[-1][1]
@@ -192,11 +211,11 @@ def run(args: argparse.Namespace) -> int:
                 f"ends with a {type(final).__name__}"
             )
     files = expand_files(args.files)
-    done, header = _check_output(args)  # --resume may rewrite FILE: after every other check
+    escapes = needs_escapes(files)  # a CSV then has the column path_escaped
+    # --resume may rewrite FILE: after every other check
+    done, header = _check_output(args, files, escapes)
     configure_features(model, args)
-    todo = [f for f in files if f not in done]
-    if done:
-        note(args, f"--resume: {len(files) - len(todo)} files already in {args.output}")
+    todo = _not_done(files, done, args)
     counts = {"predicted": 0, "failed": 0}
     errors: list[str] = []  # the first few, for the message when every file failed
     failed_paths: set[str] | None = None if timeline is None else set()  # kept off the plot
@@ -213,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
         failed_paths,
     )
     try:
-        _write(records, args, header)
+        _write(records, args, header, counts, escapes)
     except BrokenPipeError:  # `predict ... | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         return 1
@@ -234,17 +253,77 @@ def run(args: argparse.Namespace) -> int:
     return SOME_FAILED if failed else 0
 
 
-def _check_output(args: argparse.Namespace) -> tuple[set[str], list[str] | None]:
-    """Check ``-o``/``--resume``; return the paths ``--resume`` skips and a CSV's header."""
+def _check_options(args: argparse.Namespace) -> None:
+    """Check ``--batch-size``, ``--n-jobs`` (capped) and ``-o``/``--resume``, before the run."""
+    if args.batch_size < 0:
+        raise CLIError(f"--batch-size {args.batch_size}: must be >= 1 (or 0: all at once)")
+    if args.n_jobs == 0 or args.n_jobs < -1:
+        raise CLIError(f"--n-jobs {args.n_jobs}: must be >= 1 (or -1: all cores)")
+    from ..features._base import MAX_THREADS_PER_CPU, max_extraction_threads
+
+    most = max_extraction_threads()
+    if args.n_jobs > most:
+        note(args, f"--n-jobs {args.n_jobs}: capped at {most} ({MAX_THREADS_PER_CPU} per core)")
+        args.n_jobs = most
     if args.resume and (args.output is None or args.format not in STREAMED):
         raise CLIError("--resume needs -o FILE and --format jsonl or csv")
+    if args.output is not None:
+        args.output = args.output.expanduser()
+        if not (args.resume and args.output.is_file()):
+            check_writable(args.output, args.overwrite, "--output")
+
+
+def _check_output(
+    args: argparse.Namespace, files: list[str], escapes: bool
+) -> tuple[set[str], list[str] | None]:
+    """Check ``-o``/``--resume``; return the paths ``--resume`` skips and a CSV's header."""
     if args.output is None:
         return set(), None
-    args.output = args.output.expanduser()
+    if args.output.exists():  # never write the records over one of the audio files
+        out = os.path.realpath(args.output)
+        if any(os.path.realpath(f) == out for f in files):
+            raise CLIError(
+                f"--output {str(args.output)!r} is one of the audio files to predict; "
+                "give another file (nothing was changed)"
+            )
     if args.resume and args.output.is_file():
-        return read_finished(args.output, args.format)
+        return read_finished(args.output, args.format, escapes=escapes)
     check_writable(args.output, args.overwrite, "--output")
     return set(), None
+
+
+def _not_done(files: list[str], done: set[str], args: argparse.Namespace) -> list[str]:
+    """Return the files ``--resume`` still has to predict: those not done, paths resolved.
+
+    Paths are compared resolved (:func:`_same_file`), so the folder given as ``music/`` in
+    one run and ``/home/me/music`` in the next is the same; a note warns when ``FILE`` holds
+    records but none of them is about one of the files given.
+    """
+    if not done:
+        return files
+    finished = {_same_file(p) for p in done}
+    todo = [f for f in files if _same_file(f) not in finished]
+    if len(todo) == len(files):
+        print(
+            f"sk-deepsense predict: warning: --resume: {str(args.output)!r} holds "
+            f"{len(done)} records but none of the {len(files)} files given; predicting them "
+            "all (are these the files of that run?)",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        note(args, f"--resume: {len(files) - len(todo)} files already in {args.output}")
+    return todo
+
+
+def _same_file(path: str) -> str:
+    """Return ``path`` with its folder resolved (absolute, symbolic links followed).
+
+    The file name itself is kept: two links of one folder to the same track are two files
+    of the library, each with its own record.
+    """
+    path = os.path.abspath(path)
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
 
 
 def _count(
@@ -266,7 +345,11 @@ def _count(
 
 
 def _write(
-    records: Iterator[dict[str, Any]], args: argparse.Namespace, header: list[str] | None
+    records: Iterator[dict[str, Any]],
+    args: argparse.Namespace,
+    header: list[str] | None,
+    counts: dict[str, int],
+    escapes: bool,
 ) -> None:
     """Stream jsonl/csv record by record; collect table/json and write them at the end."""
     text = None
@@ -275,24 +358,47 @@ def _write(
         if not any("error" not in r for r in collected):
             return  # every file failed: the error says so, no document of errors
         text = format_records(collected, args.format)
-    out = None
-    if args.output is not None:
-        mode = "a" if args.resume else "w"
-        out = open(args.output, mode, encoding="utf-8", newline="")  # noqa: SIM115
-    stream = out if out is not None else sys.stdout
-    try:
+    with _output(args, counts) as stream:
         if text is not None:
             stream.write(text)
             return
-        writer = RecordWriter(stream, args.format, header)
+        writer = RecordWriter(stream, args.format, header, escapes=escapes)
         try:
             for record in records:
                 writer.write(record)
         finally:
             writer.close()
+
+
+@contextlib.contextmanager
+def _output(args: argparse.Namespace, counts: dict[str, int]) -> Iterator[IO[str]]:
+    """Open where the records go: standard output, ``FILE``, or a file to replace it.
+
+    Standard output without ``-o``; ``FILE`` itself when it is new (or appended to by
+    ``--resume``); else a temporary file beside the existing ``FILE`` that replaces it.
+
+    ``--overwrite`` never truncates the old file first: the new one is written beside it
+    and renamed over it (``os.replace``, atomic) once the run has ended and predicted
+    something. If the run fails or predicts nothing, the old file is left as it was.
+    """
+    path = args.output
+    if path is None:
+        yield sys.stdout
+        return
+    if args.resume or not path.exists():  # a new file is written in place: --resume reads it
+        with open(path, "a" if args.resume else "w", encoding="utf-8", newline="") as f:
+            yield f
+        return
+    path = Path(os.path.realpath(path))  # a link keeps pointing to the new file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+        if counts["predicted"]:
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))  # the old file's permissions
+            os.replace(tmp, path)
     finally:
-        if out is not None:
-            out.close()
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float | None) -> None:

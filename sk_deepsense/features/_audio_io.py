@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +115,10 @@ def _short(error: BaseException) -> str:
 
 
 def _read_soundfile(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
-    with sf.SoundFile(path) as f:
+    # bytes on POSIX: soundfile encodes a str name strictly, and a name that is not UTF-8
+    # (held with surrogates) would fail; Windows names are text (soundfile's wchar open)
+    name = path if sys.platform == "win32" else os.fsencode(path)
+    with sf.SoundFile(name) as f:
         native_sr = f.samplerate
         start = int(round(offset * native_sr))
         if start > 0:

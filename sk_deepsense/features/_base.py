@@ -44,9 +44,10 @@ COMMON_PARAMETERS_DOC = """
         Seconds skipped at the start of each clip.
     n_jobs : int or None, default=None
         Files processed in parallel (threads; decoding, FFTs and resampling release the GIL).
-        ``None`` means 1, ``-1`` all cores. Inside ``joblib.parallel_backend("dask")`` the
-        files are processed by the workers of the Dask cluster instead, with the same results
-        (see :doc:`/distributed`).
+        ``None`` means 1, ``-1`` all cores, ``-2`` all but one; 0 is an error. Never more
+        threads than files, nor than 4 per CPU core (``MAX_THREADS_PER_CPU``). Inside
+        ``joblib.parallel_backend("dask")`` the files are processed by the workers of the
+        Dask cluster instead, with the same results (see :doc:`/distributed`).
     memory : str, os.PathLike, joblib.Memory or None, default=None
         Cache of per-file features (a leading ``~`` in a path means the home folder).
         Entries are keyed by the file's absolute path, size and modification time, the kind
@@ -253,11 +254,13 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         Raises
         ------
         AudioLoadError
-            If a file cannot be read; the message names it.
+            If a file cannot be read, or its audio holds samples so large that its features
+            are not finite (e.g. 1e30 in a float wav); the message names the file.
         AudioLoadErrors
             With ``on_error="raise_all"``, if any file cannot be read: all of them, listed.
         ValueError
-            If ``X`` is empty, of an unsupported type, or a waveform contains NaN or infinity.
+            If ``X`` is empty, of an unsupported type, a waveform contains NaN or infinity
+            (or gives non-finite features), or ``n_jobs`` is 0.
         """
         self._validate_params()
         items = _check_items(X)
@@ -296,7 +299,7 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
                 return _path_features(path, sequence, **params)
             return file_features(path, stamp, params, _code_versions(), sequence)
 
-        n_jobs = 1 if self.n_jobs is None else self.n_jobs
+        n_jobs = extraction_threads(self.n_jobs, len(items))
         # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
         # running its own BLAS product, BLAS threads would fight over the cores (measured: no
         # gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
@@ -411,7 +414,10 @@ def _check_items(X: Any) -> list:
 
 def _path_features(path: str, sequence: Callable[..., np.ndarray], **params: Any) -> np.ndarray:
     y = load_audio(path, sr=params["sr"], offset=params["offset"], duration=params["duration"])
-    return sequence(y, **params)
+    try:
+        return _finite_sequence(y, sequence, params)
+    except _NonFiniteFeatures as exc:  # a file: one AudioLoadError, collected by raise_all
+        raise AudioLoadError(path, str(exc)) from None
 
 
 @functools.cache
@@ -443,4 +449,80 @@ def _waveform_features(
     y = np.asarray(y[start:stop], dtype=np.float32)
     if y.size == 0:
         raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
-    return sequence(y, **params)
+    try:
+        return _finite_sequence(y, sequence, params)
+    except _NonFiniteFeatures as exc:
+        raise ValueError(f"A waveform of X cannot be used: {exc}.") from None
+
+
+class _NonFiniteFeatures(ValueError):
+    """A clip whose features are not finite; the caller names the clip."""
+
+
+#: Why a clip with non-finite features is refused (1e30 in a float wav is finite audio,
+#: but its power spectrum overflows float32, and every feature becomes NaN).
+NON_FINITE_REASON = "audio holds non-finite or huge samples (its features are not finite)"
+
+
+def _finite_sequence(
+    y: np.ndarray, sequence: Callable[..., np.ndarray], params: dict[str, Any]
+) -> np.ndarray:
+    """``sequence(y, **params)``, refused with :class:`_NonFiniteFeatures` unless finite.
+
+    A clip whose spectrum overflows float32 would give NaN features, which a network reads
+    as padding ("no real frame"), stopping a whole run on one file: it is refused here, per
+    clip, where the caller can name it. Overflow warnings of such a clip are silenced (the
+    error says it), and an error its non-finite spectrum raises inside librosa (e.g. the
+    tempo of :class:`~sk_deepsense.features.DescriptorTransformer`) is the same refusal.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            out = sequence(y, **params)
+        except (ValueError, librosa.ParameterError):
+            if _spectrum_overflows(y, params["n_fft"]):
+                raise _NonFiniteFeatures(NON_FINITE_REASON) from None
+            raise
+    if not np.isfinite(out).all():
+        raise _NonFiniteFeatures(NON_FINITE_REASON)
+    return out
+
+
+def _spectrum_overflows(y: np.ndarray, n_fft: int) -> bool:
+    """Whether a frame's power could pass float32's largest value (|X|^2 <= (n_fft max|y|)^2)."""
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    return not np.isfinite(peak) or peak * n_fft >= np.sqrt(np.finfo(np.float32).max)
+
+
+#: Most extraction threads per CPU core (``n_jobs`` above it is capped): decoding waits on
+#: the disk now and then, so a few threads per core can help; thousands only cost memory.
+MAX_THREADS_PER_CPU = 4
+
+
+def max_extraction_threads() -> int:
+    """Return the most threads a transformer extracts with: 4 per CPU core."""
+    return MAX_THREADS_PER_CPU * (os.cpu_count() or 1)
+
+
+def extraction_threads(n_jobs: int | None, n_items: int) -> int:
+    """Threads for extracting ``n_items`` clips with ``n_jobs``: never more than needed.
+
+    ``None`` is 1; ``-1`` all cores, ``-2`` all but one (joblib's convention). The count is
+    capped at the number of clips and at :func:`max_extraction_threads`, so
+    ``n_jobs=100000`` starts a few threads, not 100000. Inside
+    ``joblib.parallel_backend("dask")`` the cluster runs the tasks and ``n_jobs`` goes to it
+    unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``n_jobs`` is 0 (no thread at all).
+    """
+    if n_jobs is None:
+        return 1
+    if n_jobs == 0:
+        raise ValueError("n_jobs=0 extracts with no thread; use None or 1 (one), -1 (all cores)")
+    backend = joblib.parallel.get_active_backend()[0]
+    if "dask" in type(backend).__module__:  # the cluster's workers, not this machine's cores
+        return int(n_jobs)
+    n = joblib.effective_n_jobs(int(n_jobs))  # -1: all cores, -2: all but one, ...
+    return max(1, min(n, n_items, max_extraction_threads()))
