@@ -238,10 +238,11 @@ class SongFeatures:
     """Extract the windows of :class:`SongPart` items with a pipeline's feature steps.
 
     Each window is decoded on its own (:func:`~sk_deepsense.load_audio` with its offset and
-    duration: soundfile seeks, so a long file is never decoded whole), a few windows at a
-    time (``n_jobs`` threads), and turned into features by a copy of the pipeline's audio
-    transformer that reads waveforms as clips of the model's ``duration``, then by the
-    pipeline's later steps.
+    duration: soundfile seeks, so a long file is never decoded whole), a group of windows
+    at a time (of one file or of several: ``n_jobs`` threads decode them), then turned into
+    features by a copy of the pipeline's audio transformer that reads each waveform as a
+    clip of the model's ``duration`` (its ``n_jobs`` threads), then by the pipeline's later
+    steps. Only a group's waveforms are in memory at once.
 
     Parameters
     ----------
@@ -258,10 +259,14 @@ class SongFeatures:
         self.on_clip = step.__dict__.get("_on_clip")  # predict_files' bar: once per file
         self.sr = int(step.sr)
         self.n_jobs = 1 if step.n_jobs is None else int(step.n_jobs)
+        if self.n_jobs < 0:
+            import joblib
+
+            self.n_jobs = max(1, joblib.effective_n_jobs(self.n_jobs))
         window_step = copy.copy(step)
         window_step.__dict__.pop("_on_clip", None)
         # a window's waveform is a whole clip: read from its first sample, padded to `duration`
-        window_step.set_params(offset=0.0, memory=None, on_error="raise", verbose=0, n_jobs=1)
+        window_step.set_params(offset=0.0, memory=None, on_error="raise", verbose=0)
         self.step = window_step
         self.rest = features[1:] if len(features) > 1 else None
         self.on_error = on_error
@@ -277,56 +282,109 @@ class SongFeatures:
         AudioLoadError
             With ``on_error="raise"``: the first failure.
         """
-        out, failures = [], []
+        failed: dict[int, AudioLoadError] = {}
+        jobs = []  # (part, window, read to the end of the file)
         for i, part in enumerate(parts):
-            try:
-                out.append(self._part(part))
-            except Exception as exc:
-                error = _file_error(part, exc)
-                if self.on_error == "raise":
-                    if error is exc:
-                        raise
-                    raise error from exc
-                failures.append((i, error))
-                out.append(None)
-            if part.last and self.on_clip is not None:
-                self.on_clip()
-        if failures:
-            raise AudioLoadErrors(failures, len(parts))
+            if part.error is not None:
+                self._fail(failed, i, part, part.error)
+            for k, window in enumerate(part.windows):
+                jobs.append((i, window, part.to_end and k == len(part.windows) - 1))
+        rows: list[list[Any]] = [[] for _ in parts]
+        last_job = {i: n for n, (i, _, _) in enumerate(jobs)}
+        told = 0  # parts whose progress was reported
+        group = max(4, 2 * self.n_jobs)  # waveforms in memory at once: a few clips
+        for g in range(0, len(jobs), group):
+            chunk = [
+                (n, job) for n, job in enumerate(jobs[g : g + group], g) if job[0] not in failed
+            ]
+            for (_, (i, _, _)), rows_i in zip(
+                chunk, self._extract(chunk, parts, failed), strict=True
+            ):
+                if rows_i is not None and i not in failed:
+                    rows[i].append(rows_i)
+            done = g + group
+            while told < len(parts) and last_job.get(told, -1) < done:
+                self._progress(parts[told])
+                told += 1
+        for i in range(told, len(parts)):
+            self._progress(parts[i])
+        if failed:
+            raise AudioLoadErrors(sorted(failed.items()), len(parts))
+        return [_concat(r) for r in rows]
+
+    def _progress(self, part: SongPart) -> None:
+        if part.last and self.on_clip is not None:
+            self.on_clip()
+
+    def _fail(
+        self, failed: dict[int, AudioLoadError], i: int, part: SongPart, exc: BaseException
+    ) -> None:
+        error = _file_error(part, exc)
+        if self.on_error == "raise":
+            if error is exc:
+                raise exc
+            raise error from exc
+        failed.setdefault(i, error)
+
+    def _extract(
+        self, chunk: list[tuple[int, Any]], parts: list[SongPart], failed: dict
+    ) -> list[Any]:
+        """Extract each window of ``chunk``: one row each (None where it failed)."""
+        waves = self._decode([job for _, job in chunk], parts)
+        out: list[Any] = [None] * len(chunk)
+        for (_, (i, _, _)), wave in zip(chunk, waves, strict=True):
+            if isinstance(wave, BaseException):
+                self._fail(failed, i, parts[i], wave)
+        good = [k for k, w in enumerate(waves) if not isinstance(w, BaseException)]
+        if not good:
+            return out
+        try:
+            X = self._features([waves[k] for k in good])
+            for n, k in enumerate(good):
+                out[k] = _take_row(X, n)
+        except Exception:  # find the window(s) at fault: each alone
+            for k in good:
+                i = chunk[k][1][0]
+                try:
+                    out[k] = _take_row(self._features([waves[k]]), 0)
+                except Exception as exc:  # noqa: BLE001 - this window fails its file
+                    self._fail(failed, i, parts[i], exc)
         return out
 
-    def _part(self, part: SongPart) -> Any:
-        if part.error is not None:
-            raise part.error
-        group = max(4, 2 * self.n_jobs)  # waveforms in memory at once: a few clips
-        blocks = []
-        for i in range(0, len(part.windows), group):
-            windows = part.windows[i : i + group]
-            ends = [part.to_end and i + j == len(part.windows) - 1 for j in range(len(windows))]
-            waves = self._decode(part.file, windows, ends)
-            X = self.step.transform(waves)
-            del waves
-            blocks.append(X if self.rest is None else self.rest.transform(X))
-        return _concat(blocks)
+    def _features(self, waves: list[np.ndarray]) -> Any:
+        X = self.step.transform(waves)
+        return X if self.rest is None else self.rest.transform(X)
 
-    def _decode(self, file: Any, windows: Any, to_end: list[bool]) -> list[np.ndarray]:
+    def _decode(self, jobs: list[tuple[int, Any, bool]], parts: list[SongPart]) -> list[Any]:
+        """Each window's waveform, or the exception that decoding it raised."""
         from .features._audio_io import load_audio
 
-        def one(window: tuple[float, float], end: bool) -> np.ndarray:
-            start, stop = window
-            # the window that ends at the file's end is read to the end: exactly the samples
-            # a transformer reading the whole file (or its first `duration` seconds) gets
-            return load_audio(
-                file, sr=self.sr, offset=start, duration=None if end else stop - start
-            )
+        def one(job: tuple[int, Any, bool]) -> Any:
+            i, (start, stop), to_end = job
+            try:
+                # the window that ends at the file's end is read to the end: exactly the
+                # samples a transformer reading the whole file (or its first clip) gets
+                return load_audio(
+                    parts[i].file,
+                    sr=self.sr,
+                    offset=start,
+                    duration=None if to_end else stop - start,
+                )
+            except Exception as exc:  # noqa: BLE001 - reported for its file by the caller
+                return exc
 
-        if self.n_jobs == 1 or len(windows) == 1:
-            return [one(w, e) for w, e in zip(windows, to_end, strict=True)]
+        if self.n_jobs == 1 or len(jobs) == 1:
+            return [one(job) for job in jobs]
         import joblib
 
-        return joblib.Parallel(n_jobs=min(self.n_jobs, len(windows)), prefer="threads")(
-            joblib.delayed(one)(w, e) for w, e in zip(windows, to_end, strict=True)
+        return joblib.Parallel(n_jobs=min(self.n_jobs, len(jobs)), prefer="threads")(
+            joblib.delayed(one)(job) for job in jobs
         )
+
+
+def _take_row(X: Any, n: int) -> Any:
+    """Row ``n`` of ``X`` as a block of one row (an array or a DataFrame)."""
+    return X.iloc[n : n + 1] if hasattr(X, "iloc") else np.asarray(X)[n : n + 1]
 
 
 def _file_error(part: SongPart, exc: BaseException) -> AudioLoadError:
@@ -342,6 +400,8 @@ def _file_error(part: SongPart, exc: BaseException) -> AudioLoadError:
 
 
 def _concat(blocks: list[Any]) -> Any:
+    if not blocks:
+        return None
     if len(blocks) == 1:
         return blocks[0]
     if hasattr(blocks[0], "iloc"):  # a DataFrame from a pandas-output step

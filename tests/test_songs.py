@@ -156,10 +156,12 @@ def test_finding_12_a_failing_window_fails_its_file_not_the_run(clf, song, monke
     path, _ = song
     load = songs.SongFeatures._decode
 
-    def broken_after_a_minute(self, file, windows, to_end):
-        if file == path and windows[-1][0] >= 60:
-            raise ValueError("a damaged frame")
-        return load(self, file, windows, to_end)
+    def broken_after_a_minute(self, jobs, parts):
+        waves = load(self, jobs, parts)
+        damaged = ValueError("a damaged frame")
+        return [
+            damaged if start >= 60 else w for (_, (start, _), _), w in zip(jobs, waves, strict=True)
+        ]
 
     monkeypatch.setattr(songs.SongFeatures, "_decode", broken_after_a_minute)
     whole = list(predict_files(clf, [path, path], batch_size=3))
