@@ -507,7 +507,8 @@ def merge_parts(
         part = taken.popleft()
         weight = len(part.windows)
         if acc is None:
-            acc = {"record": record, "weight": 0, "sums": None, "error": None}
+            acc = {"record": record, "weight": 0, "sums": None, "error": None, "parts": 0}
+        acc["parts"] += 1
         if "error" in record:
             acc["error"] = acc["error"] or record
         elif acc["error"] is None:
@@ -532,7 +533,11 @@ def _values(record: dict[str, Any]) -> np.ndarray:
 
 
 def _song_record(done: dict[str, Any], part: SongPart, classes: Any, num: Any) -> dict[str, Any]:
-    first, mean = done["record"], done["sums"] / max(done["weight"], 1)
+    first = done["record"]
+    # one part: its record is the song's, as is; several: their means weighted by their
+    # windows, which is the mean over all the windows
+    one = done["parts"] == 1
+    mean = _values(first) if one else done["sums"] / done["weight"]
     out: dict[str, Any] = {"path": first["path"]}
     if "probabilities" in first:
         label = np.asarray(classes)[int(np.argmax(mean))]
