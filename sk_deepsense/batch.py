@@ -12,11 +12,21 @@ from __future__ import annotations
 import copy
 import ctypes
 import functools
-import itertools
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from numbers import Integral
 from typing import Any
+
+from ._songs import (
+    PooledWindows,
+    SongFeatures,
+    SongPart,
+    check_span,
+    merge_parts,
+    part_weight,
+    song_parts,
+)
 
 __all__ = ["predict_files", "prediction_records"]
 
@@ -29,14 +39,25 @@ def predict_files(
     on_error: str = "record",
     decimals: int | None = None,
     progress: bool = False,
+    offset: float = 0.0,
+    duration: float | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Predict audio files batch by batch, yielding one record per file in input order.
 
-    Each batch of ``batch_size`` files is extracted with the pipeline's own steps
-    (``model[:-1].transform(batch)``, with the feature transformer's ``n_jobs`` threads),
-    then predicted in one forward pass: a network classifier's label is the argmax of the
-    probabilities it returns, exactly as its ``predict`` does. Only the current batch is in
-    memory, so a collection of any size runs in the memory of one batch.
+    **Whole songs.** A model is trained on clips of its feature transformer's ``duration``
+    (30 s by default); each file is predicted whole (or over the span ``offset``,
+    ``duration``): it is cut into windows of that length, one after the other, the last one
+    moved back to end at the file's end so that every window is a full clip (a file shorter
+    than one window is one window, padded as in training). Each window is predicted, and
+    the file's class probabilities are the **mean of its windows' probabilities**, its
+    label the class of highest mean probability (a regressor: the mean of the windows'
+    targets; a classifier without ``predict_proba``: the label most windows get). A model
+    whose transformer has ``duration=None`` predicts the span as one clip.
+
+    Each window is decoded on its own (soundfile seeks to it), so a long file is never
+    decoded whole, and windows are extracted (the pipeline's own steps, the transformer's
+    ``n_jobs`` threads) and predicted ``batch_size`` at a time, whatever the length of the
+    files: memory depends on the batch size, not on the length or the number of files.
 
     Parameters
     ----------
@@ -48,8 +69,10 @@ def predict_files(
     files : iterable of str or os.PathLike
         The audio files; a generator is read lazily, one batch at a time.
     batch_size : int or None, default=64
-        Files extracted and predicted together. ``None`` extracts every file at once (the
-        memory then grows with the number of files).
+        Windows (clips of the model's ``duration``) extracted and predicted together: a
+        batch holds whole files of this many windows in all (a longer file is split over
+        several batches, its record coming after its last). ``None`` extracts every file
+        at once (the memory then grows with the number and the length of the files).
     on_error : {"record", "raise"}, default="record"
         A file that fails: ``"record"`` yields ``{"path", "error"}`` for it (one line naming
         the file and the reason) and goes on; ``"raise"`` lets the error propagate. A file
@@ -65,20 +88,33 @@ def predict_files(
     progress : bool, default=False
         Show a progress bar over the files (tqdm, on standard error), updated as each file
         is extracted.
+    offset : float, default=0.0
+        Seconds of each file skipped: the span predicted starts there. (The transformer's
+        own ``offset`` is not applied.)
+    duration : float or None, default=None
+        Seconds of each file predicted, from ``offset``; ``None`` (or more than the file
+        holds): to the end of the file. ``duration`` equal to the transformer's
+        ``duration`` (and ``offset`` to its ``offset``) predicts exactly the one clip that
+        ``model.predict`` reads from each file.
 
     Yields
     ------
     record : dict
-        Classifier: ``{"path", "label", "probabilities": {class: p}}`` (``probabilities``
-        only when it has ``predict_proba``); regressor: ``{"path", "arousal", "valence"}``
-        (``output_0, ...`` unless it has two targets); a file that failed: ``{"path",
-        "error"}``. ``path`` is ``str(file)``.
+        Classifier: ``{"path", "label", "probabilities": {class: p}, "start", "end",
+        "windows"}`` (``probabilities`` only when it has ``predict_proba``); regressor:
+        ``{"path", "arousal", "valence", "start", "end", "windows"}`` (``output_0, ...``
+        unless it has two targets). ``start`` and ``end`` are the seconds of the file the
+        prediction covers, ``windows`` the number of windows pooled. A file that failed:
+        ``{"path", "error"}``. ``path`` is ``str(file)``. A pipeline whose first step is
+        not an audio feature transformer predicts each file as its steps read it, without
+        ``start``, ``end`` and ``windows``.
 
     Raises
     ------
     ValueError
-        If ``model`` is not a pipeline of at least two steps, or ``batch_size`` or
-        ``on_error`` is invalid.
+        If ``model`` is not a pipeline of at least two steps, or ``batch_size``,
+        ``on_error``, ``offset`` or ``duration`` is invalid (or ``offset``/``duration`` are
+        given for a pipeline that does not start with an audio feature transformer).
     AudioLoadError
         With ``on_error="raise"``, for the first file that cannot be read.
     Exception
@@ -114,8 +150,47 @@ def predict_files(
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     if on_error not in ("record", "raise"):
         raise ValueError(f"on_error must be 'record' or 'raise', got {on_error!r}")
-    # checked above, at the call; the generator below starts at the first record asked for
-    return _predict_batches(model, files, batch_size, on_error, decimals, progress)
+    offset, duration = check_span(offset, duration)
+    # checked above, at the call; the generators below start at the first record asked for
+    if _audio_step(model) is None:
+        if offset or duration is not None:
+            raise ValueError(
+                "offset and duration need a pipeline whose first step is an audio feature "
+                f"transformer; {type(model.steps[0][1]).__name__} is not"
+            )
+        return _predict_batches(model, files, batch_size, on_error, decimals, progress)
+    return _predict_songs(model, files, batch_size, on_error, decimals, progress, offset, duration)
+
+
+def _predict_songs(
+    model: Any,
+    files: Iterable[Any],
+    batch_size: int | None,
+    on_error: str,
+    decimals: int | None,
+    progress: bool,
+    offset: float,
+    duration: float | None,
+) -> Iterator[dict[str, Any]]:
+    """:func:`_predict_batches` over the windows of each file, then one record per file."""
+    from sklearn.base import is_classifier
+
+    estimator = model[-1]
+    total = len(files) if hasattr(files, "__len__") else None
+    # a classifier that only votes is pooled over whole files (votes do not average)
+    split = hasattr(estimator, "predict_proba") or not is_classifier(estimator)
+    taken: deque[SongPart] = deque()
+    parts = song_parts(
+        files,
+        clip=_audio_step(model).duration,
+        offset=offset,
+        duration=duration,
+        max_windows=batch_size if split else None,
+        taken=taken,
+    )
+    records = _predict_batches(model, parts, batch_size, on_error, None, progress, total, True)
+    classes = getattr(estimator, "classes_", None)
+    yield from merge_parts(records, taken, classes=classes, decimals=decimals)
 
 
 def _predict_batches(
@@ -125,13 +200,17 @@ def _predict_batches(
     on_error: str,
     decimals: int | None,
     progress: bool,
+    total: int | None = None,
+    songs: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    total = len(files) if hasattr(files, "__len__") else None
+    total = len(files) if hasattr(files, "__len__") else total
     bar = _progress_bar(total) if progress else None
     features, estimator = _feature_steps(model, on_error, bar), model[-1]
+    if songs:  # windows of SongParts in, one pooled prediction per part out
+        features, estimator = SongFeatures(features, on_error), PooledWindows(estimator, batch_size)
     it = iter(files)
     try:
-        while batch := list(itertools.islice(it, int(batch_size)) if batch_size else it):
+        while batch := _next_batch(it, batch_size):
             sources = [str(f) for f in batch]
             X, failed = _extract(features, batch, sources, on_error, bar)
             kept = [s for i, s in enumerate(sources) if i not in failed]
@@ -305,8 +384,35 @@ def target_names(n_outputs: int) -> list[str]:
     return [f"output_{j}" for j in range(n_outputs)]
 
 
+def _next_batch(it: Iterator[Any], batch_size: int | None) -> list[Any]:
+    """Take the next items of ``it``: ``batch_size`` windows' worth (all if ``None``).
+
+    A :class:`~sk_deepsense._songs.SongPart` counts its windows, anything else 1; a batch
+    ends once it holds ``batch_size`` (so at most ``2 * batch_size - 1``) windows.
+    """
+    if not batch_size:
+        return list(it)
+    batch, weight = [], 0
+    for item in it:
+        batch.append(item)
+        weight += part_weight(item)
+        if weight >= batch_size:
+            break
+    return batch
+
+
+def _audio_step(model: Any) -> Any:
+    """Return the pipeline's first step if it is an audio feature transformer, else None."""
+    from .features import BaseAudioTransformer
+
+    step = model.steps[0][1]
+    return step if isinstance(step, BaseAudioTransformer) else None
+
+
 def _label_is_argmax(estimator: Any) -> bool:
     """Whether ``predict`` is ``classes_[argmax(predict_proba)]`` (then one pass is enough)."""
+    if isinstance(estimator, PooledWindows):  # a song's label: the argmax of its mean
+        return estimator.has_proba
     while hasattr(estimator, "steps"):  # a nested pipeline predicts with its last step
         estimator = estimator.steps[-1][1]
     if getattr(estimator, "voting", None) == "soft":  # sklearn's VotingClassifier

@@ -159,6 +159,9 @@ def predict_timeline(
     ------
     TypeError
         If the model (its last step, for a pipeline) has no per-frame predictions.
+    ValueError
+        If ``window`` or ``step`` is not a finite number of seconds above 0 and at most a
+        day (checked before any audio is read).
     sklearn.exceptions.NotFittedError
         If the model is not fitted.
 
@@ -193,6 +196,10 @@ def predict_timeline(
             f"HybridCNNLSTMClassifier or HybridCNNLSTMRegressor {where}, "
             f"got {type(final).__name__}."
         )
+    _check_window(window, step)
+    if window is not None and is_pipeline and _file_paths(X) and _first_audio_step(model):
+        # a file's windows are read block by block: memory does not grow with its length
+        return [_file_timeline(model, path, kind, window, step) for path in X]
     features = model[:-1].transform(X) if is_pipeline and len(model) > 1 else X
     if kind == "proba":
         frames = np.asarray(final.predict_proba_frames(features), dtype=np.float64)
@@ -249,28 +256,145 @@ def _windowed(
     batch: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Predictions on sliding windows of one clip: (end frame of each window, values)."""
-    if not isinstance(window, Real) or not window > 0:
-        raise ValueError(f"window must be a positive number of seconds or None, got {window!r}.")
-    if step is not None and (not isinstance(step, Real) or not step > 0):
-        raise ValueError(f"step must be a positive number of seconds or None, got {step!r}.")
     if seq.ndim != 2:
         raise ValueError("window needs MFCC sequences (n_samples, n_frames, n_coefficients).")
     length = seq.shape[0]
+    width, ends = _window_ends(length, window, step, frame_s)
+    out = []
+    for start in range(0, len(ends), batch):
+        chunk = ends[start : start + batch]
+        out.append(_predict_windows(final, kind, seq, 0, chunk, min(width, length), width))
+    return ends, np.concatenate(out, axis=0)
+
+
+#: The longest window or step (seconds) a timeline takes: a day. More is a typo, not audio.
+MAX_WINDOW_S = 86400.0
+
+
+def _check_window(window: Any, step: Any) -> None:
+    """Refuse a window or step that is not a finite, positive number of seconds (or None)."""
+    for name, value in (("window", window), ("step", step)):
+        if value is None:
+            continue
+        ok = isinstance(value, Real) and not isinstance(value, bool)
+        if not (ok and np.isfinite(value) and 0 < value <= MAX_WINDOW_S):
+            raise ValueError(
+                f"{name} must be a positive number of seconds (at most {MAX_WINDOW_S:g}) or "
+                f"None, got {value!r}."
+            )
+
+
+def _window_ends(
+    length: int, window: float, step: float | None, frame_s: float
+) -> tuple[int, np.ndarray]:
+    """Frames per window, and the end frame (exclusive) of each window of ``length`` frames."""
     width = max(1, int(round(window / frame_s)))
     hop = max(1, int(round((window / 20 if step is None else step) / frame_s)))
     ends = np.arange(hop, length + 1, hop)
     if ends.size == 0 or ends[-1] != length:
         ends = np.append(ends, length)
-    out = []
-    for start in range(0, len(ends), batch):
-        chunk = ends[start : start + batch]
-        block = np.full((len(chunk), min(width, length), seq.shape[1]), np.nan, np.float32)
-        for j, end in enumerate(chunk):
-            piece = seq[max(0, end - width) : end]
-            block[j, : len(piece)] = piece
-        pred = final.predict_proba(block) if kind == "proba" else final.predict(block)
-        out.append(np.asarray(pred, dtype=np.float64).reshape(len(chunk), -1))
-    return ends, np.concatenate(out, axis=0)
+    return width, ends
+
+
+def _predict_windows(
+    final: Any, kind: str, seq: np.ndarray, first: int, ends: np.ndarray, n: int, width: int
+) -> np.ndarray:
+    """Predict the windows ending at ``ends`` (frames of ``seq``, whose row 0 is ``first``)."""
+    block = np.full((len(ends), n, seq.shape[1]), np.nan, np.float32)
+    for j, end in enumerate(ends):
+        piece = seq[max(0, end - width) - first : end - first]
+        block[j, : len(piece)] = piece
+    pred = final.predict_proba(block) if kind == "proba" else final.predict(block)
+    return np.asarray(pred, dtype=np.float64).reshape(len(ends), -1)
+
+
+def _file_paths(X: Any) -> bool:
+    """Whether ``X`` is a list or tuple of file paths (and nothing else)."""
+    return isinstance(X, (list, tuple)) and all(isinstance(x, (str, os.PathLike)) for x in X)
+
+
+def _first_audio_step(model: Pipeline) -> bool:
+    """Whether a pipeline starts with an audio transformer (then blocks can be extracted)."""
+    return len(model) > 1 and isinstance(model[0], BaseAudioTransformer)
+
+
+def _file_timeline(
+    model: Pipeline,
+    path: str | os.PathLike,
+    kind: str,
+    window: float,
+    step: float | None,
+    batch: int = 64,
+) -> EmotionTimeline:
+    """Return the sliding-window timeline of one file, read and extracted block by block.
+
+    The windows are those of :func:`_windowed` over the frames the transformer would give
+    for the span it reads (``offset``, ``duration``) of the file. They are taken in groups
+    of at most ``batch`` windows spanning at most 5 windows' worth of frames; each group's
+    audio (plus a margin of frames on each side, so that the frames' FFTs see the same
+    samples as in the whole file) is decoded and extracted on its own. Memory is that of a
+    group: O(window), not O(file). The features equal the whole file's up to the resampler's
+    edges and the ``top_db`` floor (relative to the loudest value of each group's audio).
+    """
+    from ._songs import audio_length
+    from .features import load_audio
+
+    extractor, final, rest = model[0], model[-1], model[1:-1]
+    sr, hop = int(extractor.sr), int(extractor.hop_length)
+    frame_s = hop / sr
+    offset = float(extractor.offset)
+    end_s = audio_length(path)
+    if extractor.duration is not None:
+        end_s = min(end_s, offset + float(extractor.duration))
+    if not end_s > offset:
+        raise ValueError(f"{os.fspath(path)!r}: offset {offset:g} s is past its end.")
+    n_frames = 1 + int(round((end_s - offset) * sr)) // hop
+    width, ends = _window_ends(n_frames, window, step, frame_s)
+    margin = -(-int(extractor.n_fft) // hop) + 5  # frames: an FFT's reach, and deltas'
+    reader = _clone_for_blocks(extractor)
+    values, i = [], 0
+    while i < len(ends):
+        j = i + 1  # the group: windows ending within 4 windows of the first one's end
+        while j < len(ends) and j - i < batch and ends[j] - ends[i] <= 4 * width:
+            j += 1
+        group = ends[i:j]
+        lo = max(0, int(group[0]) - width)  # first frame needed
+        first = max(0, lo - margin)
+        last = int(group[-1]) + margin  # frames [first, last) are extracted
+        start_s = offset + first * frame_s
+        to_end = offset + last * frame_s >= end_s
+        y = load_audio(
+            path, sr=sr, offset=start_s, duration=None if to_end else (last - first) * frame_s
+        )
+        seq = reader.transform([y])
+        if len(rest):
+            seq = rest.transform(seq)
+        seq = np.asarray(seq)[0]
+        del y
+        n = min(width, n_frames)
+        values.append(_predict_windows(final, kind, seq, first, group, n, width))
+        i = j
+    names = [str(c) for c in final.classes_] if kind == "proba" else None
+    vals = np.concatenate(values, axis=0)
+    if names is None:
+        names = default_output_names("av", vals.shape[1])
+    return EmotionTimeline(
+        times=offset + (ends - 1) * frame_s,
+        values=vals,
+        names=names,
+        kind=kind,
+        source=os.fspath(path),
+        time_unit="s",
+    )
+
+
+def _clone_for_blocks(extractor: BaseAudioTransformer) -> BaseAudioTransformer:
+    """Return a copy of ``extractor`` reading a waveform whole (no offset, duration, cache)."""
+    import copy
+
+    reader = copy.copy(extractor)
+    reader.set_params(offset=0.0, duration=None, memory=None, verbose=0, on_error="raise")
+    return reader
 
 
 def _find_features(model: Any) -> BaseAudioTransformer | None:

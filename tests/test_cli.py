@@ -280,7 +280,7 @@ def test_regression_csv_trains_a_regressor_and_predicts_arousal_valence(
     )
     rows = list(csv.DictReader(io.StringIO(stdout)))
     # a streamed CSV has its error column from the start (empty unless a file failed)
-    assert list(rows[0]) == ["path", "arousal", "valence", "error"]
+    assert list(rows[0]) == ["path", "arousal", "valence", "start", "end", "windows", "error"]
     assert all(r["error"] == "" for r in rows)
     pred = joblib.load(out).predict(paths[:3])
     np.testing.assert_allclose([[float(r["arousal"]), float(r["valence"])] for r in rows], pred,
@@ -307,7 +307,7 @@ def test_baseline_model_predicts_labels_without_probabilities(
         capsys, "predict", out, *paths[:4], "--format", "json", "-q", "--allow-pickle"
     )
     records = json.loads(stdout)
-    assert all(set(r) == {"path", "label"} for r in records)
+    assert all(set(r) == {"path", "label", "start", "end", "windows"} for r in records)
     assert [r["label"] for r in records] == pipe.predict(paths[:4]).tolist()
     argv = ["predict", out, records[0]["path"], "--timeline", tmp_path / "t.png", "--allow-pickle"]
     code, _, err = run(capsys, *argv)
@@ -332,7 +332,9 @@ def test_predict_a_folder_in_every_format(capsys, clf_model, audio_corpus):
     assert sorted(r["path"] for r in records) == sorted(paths)  # every audio file under it
     code, table, _ = run(capsys, "predict", clf_model, paths[0], "-q")
     header, row = table.splitlines()
-    assert header.split() == ["path", "label", "p_high", "p_low", "p_noise"]
+    assert header.split() == [
+        "path", "label", "start", "end", "windows", "p_high", "p_low", "p_noise"
+    ]  # fmt: skip
     label = load_model(clf_model).predict(paths[:1])[0]
     assert row.startswith(paths[0]) and row[len(paths[0]) :].split()[0] == label
     code, text, _ = run(capsys, "predict", clf_model, paths[0], "--format", "csv", "-q")

@@ -12,6 +12,7 @@ import matplotlib
 import numpy as np
 import pytest
 import soundfile as sf
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -171,3 +172,85 @@ def test_timeline_fields_are_the_parameters_of_plot_emotion_timeline(fitted_clf,
     for a, b in zip(by_plot.lines, by_fields.lines, strict=True):
         np.testing.assert_array_equal(a.get_xydata(), b.get_xydata())
     assert by_plot.get_title() == by_fields.get_title() == "Emotion timeline: clip 0"
+
+
+# ----------------------------------------------------------- long files (issue 26, finding 10)
+def _long_wav(path, seconds):
+    """A file of ``seconds`` whose pitch glides: each window differs from the last."""
+    t = np.arange(int(seconds * SR)) / SR
+    y = 0.3 * np.sin(2 * np.pi * (300 + 200 * np.sin(t / 5)) * t) + 0.3 * np.sin(
+        2 * np.pi * 900 * t
+    )
+    sf.write(path, y.astype("float32"), SR)
+    return str(path)
+
+
+def _whole_file(pipe):
+    return Pipeline([("mfcc", clone(pipe[0]).set_params(duration=None)), ("clf", pipe[-1])])
+
+
+@pytest.mark.parametrize("kw", [{"window": np.inf}, {"window": np.nan}, {"window": 1e300},
+                                {"window": 1.0, "step": np.inf}])  # fmt: skip
+def test_finding_10_window_inf_nan_refused_before_decoding(
+    audio_pipeline, tmp_path, monkeypatch, capsys, kw
+):
+    import sk_deepsense.features._audio_io as audio_io
+    from sk_deepsense import save_model
+    from sk_deepsense.cli import main
+
+    path = _long_wav(tmp_path / "song.wav", 3.0)
+    model = save_model(audio_pipeline, tmp_path / "model.skds")
+    decoded = []
+
+    def refuse(*args, **kwargs):
+        decoded.append(args)
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(audio_io, "_read_soundfile", refuse)
+    monkeypatch.setattr(audio_io, "_read_audioread", refuse)
+    whole = _whole_file(audio_pipeline)
+    with pytest.raises(ValueError, match="must be a positive number of seconds"):
+        predict_timeline(whole, [path], **kw)
+    if "step" not in kw:  # the command line has no --step
+        argv = ["predict", model, path, "--timeline", tmp_path / "t.png", "--window", kw["window"]]
+        assert main([str(a) for a in argv]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("sk-deepsense predict: error: --window ") and err.count("\n") == 1
+        assert not (tmp_path / "t.png").exists()
+    assert decoded == []
+
+
+def test_finding_10_file_timeline_memory_is_o_window_not_o_file(audio_pipeline, tmp_path):
+    import tracemalloc
+
+    whole = _whole_file(audio_pipeline)
+    peaks = {}
+    for seconds in (30, 120):  # a file four times as long: the same peak
+        path = _long_wav(tmp_path / f"{seconds}.wav", seconds)
+        tracemalloc.start()
+        try:
+            (tl,) = predict_timeline(whole, [path], window=1.0, step=0.5)
+            peaks[seconds] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert tl.times[-1] == pytest.approx(seconds, abs=0.05)
+    # the audio of the longer file alone (float32 at SR) is 3.8 MB; decoded whole, its
+    # spectrogram many times more
+    assert peaks[120] < 1.3 * peaks[30], peaks
+    assert peaks[120] < 4 * SR * 120, peaks
+
+
+@pytest.mark.parametrize(("top_db", "atol"), [(None, 1e-5), (80.0, 1e-3)])
+def test_file_timeline_read_in_blocks_equals_the_whole_file_one(
+    audio_pipeline, tmp_path, top_db, atol
+):
+    whole = _whole_file(audio_pipeline)
+    whole[0].set_params(top_db=top_db)  # 80 dB: a floor below each block's loudest value
+    path = _long_wav(tmp_path / "song.wav", 20.0)
+    y = sf.read(path, dtype="float32")[0]
+    for kw in ({"window": 1.0}, {"window": 1.0, "step": 3.0}, {"window": 4.0, "step": 0.2}):
+        (blocks,) = predict_timeline(whole, [path], **kw)
+        (at_once,) = predict_timeline(whole, [y], **kw)  # a waveform: features of all of it
+        np.testing.assert_allclose(blocks.times, at_once.times)
+        np.testing.assert_allclose(blocks.values, at_once.values, rtol=1e-4, atol=atol)
+        assert blocks.source == path and blocks.names == at_once.names

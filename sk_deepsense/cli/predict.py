@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import stat
 import sys
@@ -55,11 +56,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "predict",
         help="predict the emotion of audio files with a saved model",
         description="One record per audio file: the predicted label and class probabilities "
-        "(classification) or arousal and valence (regression). A folder stands for the audio "
-        "files under it. Files are extracted and predicted in batches; jsonl and csv records "
-        "are written as they come. A file that fails (unreadable, non-finite audio, a model "
-        "error) gives an error record and the run goes on; exit status 3 then says that some "
-        "failed.",
+        "(classification) or arousal and valence (regression) of the whole file: it is cut "
+        "into windows of the model's clip duration, and the file's probabilities (targets) "
+        "are the mean of its windows'; its label is the class of highest mean probability. "
+        "Each record says the seconds it covers (start, end) and how many windows it pooled. "
+        "A folder stands for the audio files under it. Files are extracted and predicted in "
+        "batches; jsonl and csv records are written as they come. A file that fails "
+        "(unreadable, non-finite audio, a model error) gives an error record and the run goes "
+        "on; exit status 3 then says that some failed.",
     )
     add_common_options(p)
     p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
@@ -82,12 +86,28 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "and append the others (error records are retried)",
     )
     p.add_argument(
+        "--offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="predict each file from SECONDS into it (default 0: its start)",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="predict SECONDS of each file from --offset (default: to its end; more than the "
+        "file holds ends at its end); the model's clip duration (e.g. 30) predicts the one "
+        "clip the model reads from each file, as predict did before whole songs",
+    )
+    p.add_argument(
         "--batch-size",
         type=int,
         default=64,
         metavar="N",
-        help="files extracted and predicted together (default 64; memory grows with N, not "
-        "with the number of files); 0: all at once (the behaviour before batches)",
+        help="windows (clips of the model's duration) extracted and predicted together "
+        "(default 64; memory grows with N, not with the number or length of the files); "
+        "0: all at once (the behaviour before batches)",
     )
     p.add_argument(
         "--timeline",
@@ -109,6 +129,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.set_defaults(func=run)
     return p
+
+
+#: The largest number of seconds an option takes (a day): larger is a typo, not audio.
+MAX_SECONDS = 86400.0
 
 
 def predict_records(model: Any, X: Any, sources: Sequence[str]) -> list[dict[str, Any]]:
@@ -200,8 +224,11 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, allow_pickle=args.allow_pickle)
     refuse_series_model(model, "predict")
     timeline = None
-    if args.window is not None and args.window < 0:
-        raise CLIError(f"--window {args.window}: must be >= 0 seconds")
+    if (args.offset or args.duration is not None) and feature_step(model) is None:
+        raise CLIError(
+            f"--offset and --duration need a model whose first step is an audio feature "
+            f"transformer; {args.model} starts with a {type(model.steps[0][1]).__name__}"
+        )
     if args.timeline is not None:
         timeline = check_writable(args.timeline, args.overwrite, "--timeline")
         final = model.steps[-1][1]
@@ -226,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
             batch_size=args.batch_size or None,
             decimals=4,
             progress=not args.quiet and bool(todo),
+            offset=args.offset,
+            duration=args.duration,
         ),
         counts,
         errors,
@@ -248,13 +277,37 @@ def run(args: argparse.Namespace) -> int:
     else:
         note(args, summary)
     if timeline is not None:
-        _write_timeline(model, [f for f in files if f not in failed_paths], timeline, args.window)
+        good = [f for f in files if f not in failed_paths]
+        _write_timeline(model, good, timeline, args.window, args.offset, args.duration)
         note(args, f"timeline written to {timeline}")
     return SOME_FAILED if failed else 0
 
 
+def _check_seconds(args: argparse.Namespace) -> None:
+    """Refuse a ``--window``, ``--offset`` or ``--duration`` out of range, in one line.
+
+    Checked before the model's audio is decoded: ``inf``, ``nan``, negative values (0 for
+    ``--duration``) and more than :data:`MAX_SECONDS` are errors.
+    """
+    for option, value, low in (
+        ("--window", args.window, 0.0),
+        ("--offset", args.offset, 0.0),
+        ("--duration", args.duration, None),
+    ):
+        if value is None:
+            continue
+        above = value >= low if low is not None else value > 0
+        if not (math.isfinite(value) and above and value <= MAX_SECONDS):
+            bound = ">= 0" if low is not None else "> 0"
+            raise CLIError(
+                f"{option} {value:g}: must be a number of seconds {bound} and at most "
+                f"{MAX_SECONDS:g} (a day)"
+            )
+
+
 def _check_options(args: argparse.Namespace) -> None:
-    """Check ``--batch-size``, ``--n-jobs`` (capped) and ``-o``/``--resume``, before the run."""
+    """Check every option value before the run (spans, batch size, threads, output)."""
+    _check_seconds(args)
     if args.batch_size < 0:
         raise CLIError(f"--batch-size {args.batch_size}: must be >= 1 (or 0: all at once)")
     if args.n_jobs == 0 or args.n_jobs < -1:
@@ -401,7 +454,14 @@ def _output(args: argparse.Namespace, counts: dict[str, int]) -> Iterator[IO[str
         Path(tmp).unlink(missing_ok=True)
 
 
-def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float | None) -> None:
+def _write_timeline(
+    model: Any,
+    files: Sequence[str],
+    out: Path,
+    window: float | None,
+    offset: float = 0.0,
+    duration: float | None = None,
+) -> None:
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
@@ -412,9 +472,8 @@ def _write_timeline(model: Any, files: Sequence[str], out: Path, window: float |
     if step is not None:
         if window is None:
             window = step.duration  # the length of the clips the model was trained on
-        # The table used what the model was trained on (the first `duration` seconds of each
-        # file); the timeline covers each whole file.
-        whole = clone(step).set_params(duration=None)
+        # the span of each file the records cover: the whole file unless --offset/--duration
+        whole = clone(step).set_params(duration=duration, offset=offset)
         model = Pipeline([(model.steps[0][0], whole), *model.steps[1:]])
     window = window or None  # 0: the causal per-frame predictions
     timelines = predict_timeline(model, files, window=window)
