@@ -75,9 +75,9 @@ class FeatureStream:
         :meth:`StreamableFeaturesMixin.feature_stream`).
     """
 
-    #: Frames computed by one spectrogram at most (about 24 s at the default hop): the
+    #: Frames computed by one spectrogram at most (about 12 s at the default hop): the
     #: memory of a push is bounded whatever the chunk's length (frames are independent).
-    max_batch = 1024
+    max_batch = 512
 
     def __init__(self, transformer: Any) -> None:
         transformer._validate_params()  # the errors transform would give
