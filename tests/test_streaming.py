@@ -395,3 +395,32 @@ def test_finding_15_a_windowed_stream_equals_predict_timeline_with_window(music,
             EmotionStream(pipe, window=bad)
     with pytest.raises(ValueError, match="step is only used with window"):
         EmotionStream(pipe, step=0.5)
+
+
+# ---------------------------------------------------------------- issue 26, finding 10
+@pytest.mark.filterwarnings("ignore:'(aifc|audioop|sunau)' is deprecated:DeprecationWarning")
+def test_finding_10_listen_reads_a_file_soundfile_cannot_open_block_by_block(
+    regressor, long_wave, tmp_path, monkeypatch
+):
+    import soundfile
+
+    import sk_deepsense.features
+
+    path = tmp_path / "clip.wav"  # audioread's own reader decodes 16-bit WAV
+    sf.write(path, np.c_[long_wave[: 3 * SR], long_wave[: 3 * SR] * 0.5], SR, subtype="PCM_16")
+    expected = joined(stream_file(regressor, path, chunk_seconds=0.5))[0]
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("not for libsndfile")
+
+    def whole_file(*args, **kwargs):
+        raise AssertionError("the whole file was decoded at once")
+
+    monkeypatch.setattr(soundfile, "SoundFile", refuse)
+    monkeypatch.setattr(sk_deepsense.features, "load_audio", whole_file)
+    from sk_deepsense.streaming import read_blocks
+
+    blocks = list(read_blocks(path, 0.5, SR))
+    assert [b.shape for _, b in blocks] == [(SR // 2, 2)] * 6 and {r for r, _ in blocks} == {SR}
+    values = joined(stream_file(regressor, path, chunk_seconds=0.5))[0]
+    np.testing.assert_allclose(values, expected, atol=TOL, rtol=0)
