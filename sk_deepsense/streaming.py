@@ -163,7 +163,7 @@ class EmotionStream:
     ) -> None:
         from sklearn.pipeline import Pipeline
 
-        from .neural._stream import NetworkStream, WindowStream, output_kind
+        from .neural._stream import NetworkStream, WindowStream
 
         if not isinstance(model, Pipeline) or len(model.steps) != 2:
             got = (
@@ -201,7 +201,7 @@ class EmotionStream:
                 width=max(1, round(self.window * self.frame_rate)),
                 hop=max(1, round(self.step * self.frame_rate)),
             )
-            self.kind = output_kind(network)
+            self.kind = self._windows.kind
         k = len(network.classes_) if self.kind == "proba" else int(network.n_outputs_)
         self.names = (
             [str(c) for c in network.classes_]
