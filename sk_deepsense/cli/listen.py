@@ -62,7 +62,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "features must be MFCC or log-mel with top_db=None (no MFCC deltas).",
     )
     add_common_options(p)
-    p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
+    p.add_argument(
+        "model",
+        type=Path,
+        metavar="MODEL",
+        help="a model saved by 'train' (or the demo's model.skds)",
+    )
     p.add_argument(
         "audio", type=Path, nargs="?", metavar="AUDIO", help="the audio file (not with --mic)"
     )
