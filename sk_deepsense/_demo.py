@@ -26,7 +26,7 @@ DEMO_FILES = (
     "timeline.png",
     "summary.png",
     "medley.wav",
-    "model.joblib",
+    "model.skds",
 )
 
 
@@ -67,7 +67,8 @@ def run_demo(
     (written to ``output_dir/clips`` as WAV files with ``metadata.csv``; no download):
 
     1. MFCC sequences (:class:`~sk_deepsense.MFCCTransformer`) and log-mel sequences
-       (:class:`~sk_deepsense.LogMelTransformer`) of every clip, once;
+       (:class:`~sk_deepsense.LogMelTransformer`) of every clip, once, with ``top_db=None``
+       (an absolute dB floor, so that the saved model can stream: :ref:`streaming`);
     2. stratified ``folds``-fold cross-validation, on identical folds, of a majority-class
        guess, the MFCC-statistics SVM (:func:`~sk_deepsense.make_baseline`) and the hybrid
        CNN + LSTM classifier of the four emotion quadrants, on MFCCs (the design card) and
@@ -84,7 +85,9 @@ def run_demo(
        confusion matrix of the hybrid, its training curves per fold, the arousal-valence
        plane, the timeline, the four together in ``summary.png``, the scores in
        ``results.json``, and the first fold's fitted pipeline (audio path -> quadrant) in
-       ``model.joblib`` for ``sk-deepsense predict``.
+       ``model.skds``, the safe format of :func:`~sk_deepsense.persistence.save_model` (no
+       code runs when it is loaded), for ``sk-deepsense predict`` and
+       ``sk-deepsense listen``.
 
     Parameters
     ----------
@@ -120,8 +123,8 @@ def run_demo(
     FileExistsError
         If ``output_dir`` holds files of an earlier run and ``overwrite`` is False.
     """
-    import joblib
     import soundfile as sf
+    from sklearn.base import clone
     from sklearn.model_selection import cross_validate
     from sklearn.pipeline import Pipeline
 
@@ -131,6 +134,7 @@ def run_demo(
     from .metrics import score_predictions
     from .model_selection import make_splits
     from .neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
+    from .persistence import save_model
     from .plotting import (
         new_figure,
         plot_arousal_valence,
@@ -174,10 +178,12 @@ def run_demo(
     av = np.column_stack([music.arousal, music.valence])
 
     t0 = time.perf_counter()
-    X = MFCCTransformer(duration=duration, n_jobs=2, verbose=int(not quiet)).transform(paths)
-    X_logmel = LogMelTransformer(duration=duration, n_jobs=2, verbose=int(not quiet)).transform(
-        paths
-    )
+    # top_db=None: each value floored at -100 dB on its own, not relative to the clip's
+    # loudest, so that a frame depends on its own audio only and model.skds can stream
+    extract = {"duration": duration, "top_db": None, "n_jobs": 2, "verbose": int(not quiet)}
+    mfcc = MFCCTransformer(**extract)
+    X = mfcc.transform(paths)
+    X_logmel = LogMelTransformer(**extract).transform(paths)
     note(
         f"MFCC {X.shape} and log-mel {X_logmel.shape} sequences in {time.perf_counter() - t0:.1f} s"
     )
@@ -263,14 +269,15 @@ def run_demo(
         segments.append((start, end, str(y[i])))
         start = end
     timeline = predict_timeline(
-        Pipeline([("mfcc", MFCCTransformer(duration=None)), ("clf", clf0)]),
+        Pipeline([("mfcc", clone(mfcc).set_params(duration=None)), ("clf", clf0)]),
         [medley],
         window=duration,
     )[0]
 
-    # The first fold's classifier, as a pipeline on audio paths.
-    pipe = Pipeline([("mfcc", MFCCTransformer(duration=duration, n_jobs=2)), ("clf", clf0)])
-    joblib.dump(pipe, out / "model.joblib")
+    # The first fold's classifier, as a pipeline on audio paths, in the safe format (the
+    # earlier files were checked above: overwrite=True replaces only an earlier demo's).
+    pipe = Pipeline([("mfcc", clone(mfcc).set_params(verbose=0)), ("clf", clf0)])
+    save_model(pipe, out / "model.skds", overwrite=True)
 
     # Plots.
     written = []
@@ -328,13 +335,14 @@ def run_demo(
         "seconds": time.perf_counter() - t_start,
     }
     (out / "results.json").write_text(json.dumps(results, indent=2))
-    files = [*written, out / "results.json", out / "medley.wav", out / "model.joblib"]
+    files = [*written, out / "results.json", out / "medley.wav", out / "model.skds"]
     results["files"] = [str(p) for p in files]
     print(f"\nwritten to {out}: " + ", ".join(p.name for p in files) + ", clips/")
+    model, song = out / "model.skds", out / "medley.wav"
     print(
-        f"model.joblib is the fold-1 hybrid (audio path -> quadrant); try:\n"
-        f"  sk-deepsense predict {out / 'model.joblib'} {out / 'medley.wav'} "
-        f"--timeline medley_timeline.png"
+        f"model.skds is the fold-1 hybrid (audio path -> quadrant); try:\n"
+        f"  sk-deepsense predict {model} {song} --timeline medley_timeline.png\n"
+        f"  sk-deepsense listen {model} {song}"
     )
     note(f"done in {time.perf_counter() - t_start:.0f} s")
     return results

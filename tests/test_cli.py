@@ -419,12 +419,23 @@ def test_evaluate_prints_scores_and_the_confusion_matrix(capsys, clf_model, labe
     assert "per class" in text and f"{expected[0, 0]}" in text
 
 
-def test_demo_fast_writes_every_plot_and_protects_them(capsys, tmp_path):
-    from sk_deepsense._demo import DEMO_FILES
+@pytest.fixture(scope="module")
+def demo_fast(tmp_path_factory):
+    """``sk-deepsense demo --fast`` run once: (its folder, its standard output)."""
+    from contextlib import redirect_stderr, redirect_stdout
 
-    out = tmp_path / "demo"
-    code, stdout, err = run(capsys, "demo", "-o", out, "--fast")
-    assert code == 0, err
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    with redirect_stdout(io.StringIO()) as stdout, redirect_stderr(io.StringIO()) as stderr:
+        code = main(["demo", "-o", str(out), "--fast"])
+    assert code == 0, stderr.getvalue()
+    return out, stdout.getvalue()
+
+
+def test_demo_fast_writes_every_plot_and_protects_them(capsys, demo_fast):
+    from sk_deepsense._demo import DEMO_FILES
+    from sk_deepsense.persistence import load_model
+
+    out, stdout = demo_fast
     assert "hybrid on MFCCs" in stdout and "hybrid on log-mel" in stdout
     assert "MFCC statistics + SVM" in stdout
     for name in DEMO_FILES:
@@ -436,12 +447,37 @@ def test_demo_fast_writes_every_plot_and_protects_them(capsys, tmp_path):
         == 2
     )
     assert [s[2] for s in results["timeline_segments"]] == ["Q1", "Q3", "Q2"]
-    model = joblib.load(out / "model.joblib")
+    model = load_model(out / "model.skds")
     assert model.predict([str(out / "clips" / "clip_0000.wav")])[0] in {"Q1", "Q2", "Q3", "Q4"}
     mtime = (out / "summary.png").stat().st_mtime_ns
     code, _, err = run(capsys, "demo", "-o", out, "--fast")
     assert code == 1 and "--overwrite" in err
     assert (out / "summary.png").stat().st_mtime_ns == mtime
+
+
+def test_finding_15_the_demo_writes_a_safe_model_that_listen_streams(capsys, demo_fast):
+    import zipfile
+
+    from sk_deepsense.persistence import load_model
+    from sk_deepsense.timeline import predict_timeline
+
+    out, stdout = demo_fast
+    model, song = out / "model.skds", out / "medley.wav"
+    assert zipfile.is_zipfile(model) and not (out / "model.joblib").exists()
+    assert f"sk-deepsense predict {model} {song}" in stdout  # the hints name the .skds
+    assert f"sk-deepsense listen {model} {song}" in stdout
+    code, text, err = run(capsys, "listen", model, song, "--no-wait", "--format", "jsonl")
+    assert code == 0, err
+    assert "the last 4 s at each moment" in err  # --fast clips are 4 s long
+    lines = [json.loads(line) for line in text.splitlines()]
+    pipe = load_model(model)
+    pipe.steps[0] = ("mfcc", pipe[0].set_params(duration=None))
+    expected = predict_timeline(pipe, [str(song)], window=4.0, step=0.5)[0]
+    assert len(lines) == len(expected.times) > 20  # 12 s of medley, a line every 0.5 s
+    got = [[r["probabilities"][name] for name in expected.names] for r in lines]
+    np.testing.assert_allclose(got, expected.values, atol=1e-5)
+    code, text, err = run(capsys, "listen", model, song, "--no-wait", "--window", "0", "-q")
+    assert code == 0 and len(text.splitlines()) == 24  # causal: 0, 0.5, ..., 11.5 s
 
 
 def test_skds_models_are_saved_and_read_in_the_safe_format(

@@ -11,17 +11,13 @@ import pytest
 import soundfile as sf
 from sklearn.pipeline import Pipeline
 
-from sk_deepsense import (
-    HybridCNNLSTMClassifier,
-    HybridCNNLSTMRegressor,
-    MFCCTransformer,
-    load_model,
-    save_model,
-)
+from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor, MFCCTransformer
 from sk_deepsense.cli import main
 from sk_deepsense.datasets import make_emotion_music
+from sk_deepsense.persistence import load_model, save_model
 
 SR = 22050
+LOW_SR = 8000  # the long track's model: 7 minutes of audio in a fast test
 NET = dict(max_epochs=2, lstm_hidden_size=8, n_filters=4, n_ensemble=1, random_state=0)
 
 
@@ -39,9 +35,8 @@ def music():
 
 def save(tmp_path_factory, name, pipe, music):
     target = music.target if name.startswith("clf") else np.c_[music.arousal, music.valence]
-    path = tmp_path_factory.mktemp("models") / f"{name}.skds"
-    save_model(pipe.fit(music.data, target), path)
-    return path
+    path = tmp_path_factory.mktemp("models") / f"{name}.skds"  # the safe format
+    return save_model(pipe.fit(music.data, target), path)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +73,8 @@ def offline_frames(model_path, audio):
 
 
 def test_jsonl_lines_every_half_second_equal_the_offline_frames(capsys, reg_model, wav):
-    code, out, err = run(capsys, "listen", reg_model, wav, "--no-wait", "--format", "jsonl")
+    argv = ["listen", reg_model, wav, "--no-wait", "--format", "jsonl", "--window", "0"]
+    code, out, err = run(capsys, *argv)
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
     times = [r["time"] for r in records]
@@ -94,6 +90,7 @@ def test_jsonl_lines_every_half_second_equal_the_offline_frames(capsys, reg_mode
 def test_text_lines_of_a_classifier_and_the_plot(capsys, clf_model, wav, tmp_path):
     plot = tmp_path / "timeline.png"
     argv = ["listen", clf_model, wav, "--no-wait", "--every", "1", "--plot", plot, "-q"]
+    argv += ["--window", "0"]
     code, out, err = run(capsys, *argv)
     assert code == 0 and err == ""
     lines = out.splitlines()
@@ -160,3 +157,133 @@ def test_a_dynamic_model_is_listened_to_and_refused_by_per_file_commands(
     for argv in (["predict", path, wav], ["evaluate", path, labels]):
         code, _, err = run(capsys, *argv)
         assert code == 1 and "predicts a series per clip" in err and "listen" in err
+
+
+# ---------------------------------------------------------------- issue 26, finding 15
+@pytest.fixture(scope="module")
+def tone_or_noise(tmp_path_factory):
+    """A regressor that says (-1, -1) for a soft tone and (+1, +1) for loud noise."""
+    rng = np.random.default_rng(0)
+    t = np.arange(2 * LOW_SR) / LOW_SR
+    tones = [0.1 * np.sin(2 * np.pi * f * t) for f in (220, 330, 440, 550)]
+    noises = [0.5 * rng.uniform(-1, 1, t.size) for _ in range(4)]
+    waves = [w.astype(np.float32) for w in tones + noises]
+    target = np.repeat([[-1.0, -1.0], [1.0, 1.0]], 4, axis=0)
+    net = dict(NET, max_epochs=30, lr=0.01, early_stopping=False)
+    pipe = Pipeline(
+        [
+            ("mfcc", MFCCTransformer(sr=LOW_SR, top_db=None, n_mfcc=8, duration=2.0)),
+            ("reg", HybridCNNLSTMRegressor(**net)),
+        ]
+    ).fit(waves, target)
+    return save_model(pipe, tmp_path_factory.mktemp("models") / "tone_or_noise.skds")
+
+
+def test_finding_15_listen_window_follows_the_last_seconds_of_a_long_track(
+    capsys, tone_or_noise, tmp_path
+):
+    # 7 minutes: a soft tone for 6 min 40 s, then 20 s of loud noise
+    t = np.arange(400 * LOW_SR) / LOW_SR
+    noise = 0.5 * np.random.default_rng(1).uniform(-1, 1, 20 * LOW_SR)
+    track = np.concatenate([0.1 * np.sin(2 * np.pi * 330 * t), noise]).astype(np.float32)
+    path = tmp_path / "seven_minutes.wav"
+    sf.write(path, track, LOW_SR, subtype="PCM_16")
+    argv = ["listen", tone_or_noise, path, "--no-wait", "--format", "jsonl", "--every", "30"]
+    argv += ["--chunk", "5"]
+    code, out, err = run(capsys, *argv)  # default: the last 2 s (the model's clip duration)
+    assert code == 0, err
+    assert "the last 2 s at each moment" in err
+    windowed = [json.loads(line) for line in out.splitlines()]
+    code, out, _ = run(capsys, *argv, "--window", "0")  # since the start
+    causal = [json.loads(line) for line in out.splitlines()]
+    assert windowed[-1]["time"] == pytest.approx(420.0, abs=0.05)  # the last frame
+    assert causal[-1]["time"] == pytest.approx(390.0, abs=0.05)  # the last multiple of 30 s
+    # the last line is the model's prediction of the last 2 s, computed offline here
+    pipe = load_model(tone_or_noise)
+    X = pipe[0].set_params(duration=None).transform([str(path)])
+    last = pipe[-1].predict(X[:, -int(round(2 * LOW_SR / 512)) :])[0]
+    np.testing.assert_allclose([windowed[-1]["arousal"], windowed[-1]["valence"]], last, atol=1e-5)
+    # and it hears the noise, while everything since the start is the tone
+    assert windowed[-1]["arousal"] > 0.5 > causal[-1]["arousal"] + 0.5
+    assert windowed[len(windowed) // 2]["arousal"] < -0.5  # the tone, in the middle
+
+
+def test_finding_15_listen_windowed_by_default_and_not_for_a_dynamic_model(
+    capsys, reg_model, wav, music, tmp_path_factory
+):
+    from sk_deepsense import HybridCNNLSTMDynamicRegressor
+    from sk_deepsense.timeline import predict_timeline
+
+    code, out, err = run(capsys, "listen", reg_model, wav, "--no-wait", "--format", "jsonl")
+    assert code == 0 and "the last 30 s at each moment" in err  # MFCCTransformer's duration
+    lines = [json.loads(line) for line in out.splitlines()]
+    pipe = load_model(reg_model)
+    pipe.steps[0] = ("mfcc", pipe[0].set_params(duration=None))
+    expected = predict_timeline(pipe, [str(wav)], window=30.0, step=0.5)[0]
+    np.testing.assert_allclose([r["time"] for r in lines], expected.times, atol=1e-6)
+    got = [[r["arousal"], r["valence"]] for r in lines]
+    np.testing.assert_allclose(got, expected.values, atol=1e-5)
+    mfcc = MFCCTransformer(top_db=None, n_mfcc=8)
+    net = HybridCNNLSTMDynamicRegressor(frame_rate=mfcc.frame_rate, target_hop=0.5, **NET)
+    series = np.repeat(np.c_[music.arousal, music.valence][:, None], 3, axis=1)
+    path = tmp_path_factory.mktemp("models") / "dynamic.skds"
+    save_model(Pipeline([("mfcc", mfcc), ("dyn", net)]).fit(music.data, series), path)
+    code, out, err = run(capsys, "listen", path, wav, "--no-wait", "--window", "5")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "series per clip" in err and "--window 0" in err
+
+
+# ---------------------------------------------------------------- issue 26, finding 10
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--chunk", "inf", "finite"),
+        ("--chunk", "nan", "positive"),
+        ("--chunk", "7200", "at most 60"),
+        ("--every", "inf", "finite"),
+        ("--every", "0", "positive"),
+        ("--every", "1e9", "at most 3600"),
+        ("--window", "inf", "finite"),
+        ("--window", "-1", ">= 0"),
+        ("--window", "601", "at most 600"),
+        ("--seconds", "inf", "finite"),
+    ],
+)
+def test_finding_10_listen_options_are_checked_before_any_decoding(
+    capsys, monkeypatch, reg_model, wav, option, value, says
+):
+    import sk_deepsense.streaming
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the audio was opened before the options were checked")
+
+    monkeypatch.setattr(sk_deepsense.streaming, "read_blocks", no_decoding)
+    code, out, err = run(capsys, "listen", reg_model, wav, "--no-wait", option, value)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert f"listen: error: {option} {float(value)}: must be" in err and says in err
+
+
+def test_finding_10_listen_reads_a_long_file_in_bounded_blocks(reg_model, tmp_path, capsys):
+    import tracemalloc
+
+    from sk_deepsense.streaming import read_blocks
+
+    path = tmp_path / "ten_minutes.wav"
+    sf.write(path, np.zeros((600 * 8000, 2), dtype=np.int16), 8000, subtype="PCM_16")
+    blocks = read_blocks(path, 60.0, SR)
+    tracemalloc.start()
+    sizes = [len(block) for _, block in blocks]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    block_bytes = 60 * 8000 * 2 * 4  # float32, stereo: the whole file is 10 of them
+    assert sizes == [60 * 8000] * 10 and peak < 4 * block_bytes
+    # and one long block is analysed 512 frames at a time: memory does not grow with it
+    from sk_deepsense.features._streaming import FeatureStream
+
+    features = FeatureStream(load_model(reg_model)[0])
+    y = np.random.default_rng(0).normal(size=120 * SR).astype(np.float32)
+    tracemalloc.start()
+    frames = features.push(y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(frames) == 1 + (120 * SR - 1024) // 512 and peak < 2.5 * y.nbytes

@@ -268,3 +268,159 @@ def test_realdata_twenty_seconds_of_an_mp3(regressor):
     np.testing.assert_allclose(values, regressor[-1].predict_frames(first)[0], atol=TOL, rtol=0)
     assert times[-1] == pytest.approx(stream.n_frames * 512 / SR - 512 / SR)
     assert 20.0 <= times[-1] + 512 / SR < 21.0
+
+
+# ---------------------------------------------------------------- issue 26, finding 11
+def pcm_file(tmp_path, y, dtype, subtype, ext="wav"):
+    """(integer chunk of dtype, the file holding the same samples at that bit depth)."""
+    bits = 8 * np.dtype(dtype).itemsize
+    q = np.clip(np.round(y * 2.0 ** (bits - 1)), -(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    path = tmp_path / f"pcm_{dtype}.{ext}"
+    if bits == 32:
+        sf.write(path, q.astype(np.int32), SR, subtype=subtype)
+    else:  # soundfile writes int16 data; libsndfile keeps its top bits in an 8-bit file
+        sf.write(path, (q * 2 ** (16 - bits)).astype(np.int16), SR, subtype=subtype)
+    chunk = q.astype(np.int64)
+    if dtype == "uint8":  # an 8-bit WAV is unsigned: 128 is silence
+        chunk = chunk + 128
+    return chunk.astype(dtype), path
+
+
+@pytest.mark.parametrize(
+    ("dtype", "subtype", "ext"),
+    [("int16", "PCM_16", "wav"), ("int32", "PCM_32", "wav"), ("uint8", "PCM_U8", "wav"),
+     ("int8", "PCM_S8", "aiff")],
+)  # fmt: skip
+def test_finding_11_integer_pcm_chunks_are_scaled_as_files_are(
+    regressor, tmp_path, long_wave, dtype, subtype, ext
+):
+    y = long_wave[:SR] / np.abs(long_wave[:SR]).max() * 0.9
+    chunk, path = pcm_file(tmp_path, y, dtype, subtype, ext)
+    from_file = joined(stream_file(regressor, path, chunk_seconds=0.3))[0]
+    stream = EmotionStream(regressor)
+    values = joined([stream.push(chunk[:5000]), stream.push(chunk[5000:]), stream.flush()])[0]
+    np.testing.assert_allclose(values, from_file, atol=TOL, rtol=0)
+    from sk_deepsense.streaming import chunk_samples
+
+    np.testing.assert_array_equal(chunk_samples(chunk), sf.read(path, dtype="float32")[0])
+
+
+def test_finding_11_int16_chunk_gives_the_frames_of_the_16_bit_wav(regressor, long_wave, tmp_path):
+    y = long_wave[: 2 * SR] / np.abs(long_wave[: 2 * SR]).max() * 0.9
+    chunk, path = pcm_file(tmp_path, y, "int16", "PCM_16")
+    features = clone(regressor[0]).set_params(duration=None)
+    expected = regressor[-1].predict_frames(features.transform([str(path)]))[0]
+    stream = EmotionStream(regressor)
+    values = np.concatenate([stream.push(chunk[:7000]).values, stream.push(chunk[7000:]).values])
+    values = np.concatenate([values, stream.flush().values])
+    np.testing.assert_allclose(values, expected, atol=TOL, rtol=0)  # was off by ~1e3 in MFCC 0
+
+
+def test_finding_11_a_channels_first_chunk_is_refused_or_read_as_declared(regressor, long_wave):
+    y = long_wave[: 2 * SR]
+    mono = joined(stream_all(EmotionStream(regressor), y))[0]
+    planar = np.stack([y * 1.5, y * 0.5])  # (2, n): librosa's layout
+    stream = EmotionStream(regressor)
+    with pytest.raises(ValueError, match=r"\(n_samples, n_channels\).*channels_first=True"):
+        stream.push(planar)  # used to be read as 44100 channels of 2 samples
+    declared = EmotionStream(regressor, channels_first=True)
+    parts = [declared.push(planar[:, :9000]), declared.push(planar[:, 9000:]), declared.flush()]
+    np.testing.assert_allclose(joined(parts)[0], mono, atol=TOL, rtol=0)
+    stream.reset()
+    stream.push(planar[:, :40].T)  # 40 samples of 2 channels
+    with pytest.raises(ValueError, match=r"3 channel.*earlier chunks of this stream 2"):
+        stream.push(np.zeros((5, 3), dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    ("chunk", "match"),
+    [
+        (np.array([True, False]), "booleans"),
+        (np.array([0.1 + 1j]), "complex"),
+        (np.array(["0.1", "0.2"]), "text"),
+        ([[0.1, 0.2], [0.3]], "numeric array"),
+        (np.arange(4, dtype=np.int64), "int64"),
+        (np.zeros((2, 2, 2)), "2-D.*got 3-D"),
+        (np.zeros(()), "got 0-D"),
+        (np.array([0.0, np.nan]), "NaN"),
+        (np.array([[0.0, np.inf]]), "NaN or infinity"),
+    ],
+)
+def test_finding_11_bad_chunks_are_refused_with_a_clear_error(regressor, chunk, match):
+    stream = EmotionStream(regressor)
+    with pytest.raises(ValueError, match=match):
+        stream.push(chunk)
+    assert stream.seconds == 0 and stream.n_frames == 0  # nothing was taken in
+
+
+def test_finding_11_seconds_and_frames_stay_right_when_input_sr_changes(regressor):
+    y44 = make_emotion_music(1, duration=2.0, sr=44100, random_state=2).data[0]
+    at44 = joined(stream_all(EmotionStream(regressor, input_sr=44100), y44))[0]
+    stream = EmotionStream(regressor)
+    stream.input_sr = 44100  # before the first sample: takes effect at once
+    stream.push(y44)
+    assert stream.seconds == pytest.approx(2.0)
+    with pytest.raises(ValueError, match=r"middle of a stream.*reset\(\) first"):
+        stream.input_sr = 22050  # used to be accepted, and seconds became 4.0
+    assert stream.input_sr == 44100 and stream.seconds == pytest.approx(2.0)
+    np.testing.assert_allclose(
+        np.concatenate([stream.push(np.zeros(0)).values, stream.flush().values])[-3:],
+        at44[-3:], atol=TOL, rtol=0,
+    )  # fmt: skip
+    stream.reset()
+    stream.input_sr = SR
+    part = stream.push(y44[:SR])
+    assert stream.seconds == pytest.approx(1.0) and stream.n_frames == len(part.times)
+    for bad in (0, -1, 44100.5, float("inf"), "44100", True):
+        with pytest.raises(ValueError, match="input_sr"):
+            EmotionStream(regressor, input_sr=bad)
+
+
+# ---------------------------------------------------------------- issue 26, finding 15
+def test_finding_15_a_windowed_stream_equals_predict_timeline_with_window(music, long_wave):
+    from sk_deepsense.timeline import predict_timeline
+
+    pipe = fit(music, HybridCNNLSTMClassifier(architecture="conv1d", **NET))  # any network
+    y = long_wave[: 6 * SR]
+    expected = predict_timeline(pipe, [y], window=1.5, step=0.4)[0]
+    stream = EmotionStream(pipe, window=1.5, step=0.4)
+    values, times = joined(stream_all(stream, y, seed=11))
+    assert len(times) == len(expected.times) > 10
+    np.testing.assert_allclose(times, expected.times)
+    np.testing.assert_allclose(values, expected.values, atol=TOL, rtol=0)
+    with pytest.raises(NotStreamableError, match="later frames"):
+        EmotionStream(pipe)  # frame by frame, a conv1d still cannot stream
+    for bad in (0, -1.0, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="window"):
+            EmotionStream(pipe, window=bad)
+    with pytest.raises(ValueError, match="step is only used with window"):
+        EmotionStream(pipe, step=0.5)
+
+
+# ---------------------------------------------------------------- issue 26, finding 10
+@pytest.mark.filterwarnings("ignore:'(aifc|audioop|sunau)' is deprecated:DeprecationWarning")
+def test_finding_10_listen_reads_a_file_soundfile_cannot_open_block_by_block(
+    regressor, long_wave, tmp_path, monkeypatch
+):
+    import soundfile
+
+    import sk_deepsense.features
+
+    path = tmp_path / "clip.wav"  # audioread's own reader decodes 16-bit WAV
+    sf.write(path, np.c_[long_wave[: 3 * SR], long_wave[: 3 * SR] * 0.5], SR, subtype="PCM_16")
+    expected = joined(stream_file(regressor, path, chunk_seconds=0.5))[0]
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("not for libsndfile")
+
+    def whole_file(*args, **kwargs):
+        raise AssertionError("the whole file was decoded at once")
+
+    monkeypatch.setattr(soundfile, "SoundFile", refuse)
+    monkeypatch.setattr(sk_deepsense.features, "load_audio", whole_file)
+    from sk_deepsense.streaming import read_blocks
+
+    blocks = list(read_blocks(path, 0.5, SR))
+    assert [b.shape for _, b in blocks] == [(SR // 2, 2)] * 6 and {r for r, _ in blocks} == {SR}
+    values = joined(stream_file(regressor, path, chunk_seconds=0.5))[0]
+    np.testing.assert_allclose(values, expected, atol=TOL, rtol=0)

@@ -19,7 +19,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Generate the built-in synthetic emotional-music dataset (no download), "
         "cross-validate the hybrid CNN+LSTM against a majority guess and the classical "
         "MFCC-statistics SVM on identical folds, print the table and write plots (confusion "
-        "matrix, training curves, arousal-valence plane, emotion timeline) and a model to DIR.",
+        "matrix, training curves, arousal-valence plane, emotion timeline) and a model to DIR: "
+        "model.skds, in the safe format (no code runs when it is loaded), which 'predict' "
+        "and 'listen' take.",
     )
     add_common_options(p)
     p.add_argument(

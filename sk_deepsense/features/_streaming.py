@@ -75,6 +75,10 @@ class FeatureStream:
         :meth:`StreamableFeaturesMixin.feature_stream`).
     """
 
+    #: Frames computed by one spectrogram at most (about 12 s at the default hop): the
+    #: memory of a push is bounded whatever the chunk's length (frames are independent).
+    max_batch = 512
+
     def __init__(self, transformer: Any) -> None:
         transformer._validate_params()  # the errors transform would give
         name = type(transformer).__name__
@@ -151,11 +155,17 @@ class FeatureStream:
     def _complete_frames(self) -> np.ndarray:
         n_fft, hop = self.n_fft, self.hop_length
         n = 0 if self._buffer.size < n_fft else 1 + (self._buffer.size - n_fft) // hop
-        frames = self._frames_of(self._buffer[: (n - 1) * hop + n_fft], n)
-        if n:
-            self._buffer = self._buffer[n * hop :]
-            self.n_frames += n
-        return frames
+        if n == 0:
+            return self._frames_of(self._buffer[:0], 0)
+        # at most max_batch frames per spectrogram: a long chunk costs time, not memory
+        parts = []
+        for first in range(0, n, self.max_batch):
+            m = min(self.max_batch, n - first)
+            start = first * hop
+            parts.append(self._frames_of(self._buffer[start : start + (m - 1) * hop + n_fft], m))
+        self._buffer = self._buffer[n * hop :].copy()  # not a view of the whole chunk
+        self.n_frames += n
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _frames_of(self, samples: np.ndarray, n: int) -> np.ndarray:
         p = self._params

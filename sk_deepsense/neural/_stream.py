@@ -1,4 +1,4 @@
-"""Causal per-frame inference carried across chunks: the network half of streaming.
+"""Per-frame inference carried across chunks: the network half of streaming.
 
 :class:`NetworkStream` feeds a fitted classifier's or regressor's networks a few frames at a
 time and returns what ``predict_proba_frames`` / ``predict_frames`` return for those frames
@@ -7,6 +7,11 @@ layer, the frame count and the running sums of the pooling. torch's CPU ``cumsum
 float32 accumulates in float64 and rounds each partial sum to float32, so the sums are
 carried in float64 and continued with a float64 ``cumsum`` over ``[carry, new states]``:
 the same additions in the same order as offline, however long the stream.
+
+:class:`WindowStream` is the windowed alternative: it keeps the last ``width`` frames (a
+bounded buffer) and, every ``hop`` frames, predicts that window with the estimator's own
+``predict_proba`` / ``predict``, as :func:`~sk_deepsense.timeline.predict_timeline` does
+with ``window``: the emotion of the last seconds instead of everything since the start.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ._estimators import _softmax
 from ._module import _EPS
 from ._net import fitted_networks
 
-__all__ = ["NetworkStream"]
+__all__ = ["NetworkStream", "WindowStream", "output_kind"]
 
 
 class NetworkStream:
@@ -44,18 +49,7 @@ class NetworkStream:
 
     def __init__(self, estimator: Any) -> None:
         name = type(estimator).__name__
-        if hasattr(estimator, "predict_proba_frames"):
-            self.kind = "proba"
-        elif hasattr(estimator, "predict_frames"):
-            self.kind = "av"
-        else:
-            raise NotStreamableError(
-                f"cannot stream a {name}: streaming needs a network with per-frame "
-                "predictions (HybridCNNLSTMClassifier or HybridCNNLSTMRegressor)."
-            )
-        check_is_fitted(
-            estimator, "net_", msg=f"This {name} is not fitted: fit it before streaming it."
-        )
+        self.kind = output_kind(estimator)
         self.estimator = estimator
         self.nets = fitted_networks(estimator)
         from threadpoolctl import ThreadpoolController
@@ -139,6 +133,138 @@ class NetworkStream:
             if getattr(module, "frame_outputs", False):  # dynamic: the state and the pool
                 mean = torch.cat([states, mean], dim=1)
             return module.head(mean).float().cpu().numpy()
+
+
+def output_kind(estimator: Any) -> str:
+    """``"proba"`` or ``"av"``: what a fitted hybrid network streams; else refuse it.
+
+    Raises
+    ------
+    NotStreamableError
+        If the estimator has no per-frame predictions.
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
+    """
+    name = type(estimator).__name__
+    if hasattr(estimator, "predict_proba_frames"):
+        kind = "proba"
+    elif hasattr(estimator, "predict_frames"):
+        kind = "av"
+    else:
+        raise NotStreamableError(
+            f"cannot stream a {name}: streaming needs a network with per-frame "
+            "predictions (HybridCNNLSTMClassifier or HybridCNNLSTMRegressor)."
+        )
+    check_is_fitted(
+        estimator, "net_", msg=f"This {name} is not fitted: fit it before streaming it."
+    )
+    return kind
+
+
+class WindowStream:
+    """Predictions of the last ``width`` frames, every ``hop`` frames, chunk after chunk.
+
+    The window ending at frame count ``e`` (frames ``max(0, e - width)`` to ``e - 1``) is
+    predicted once ``e`` frames have been pushed, for ``e = hop, 2 * hop, ...`` and, at
+    :meth:`finish`, the last frame: the ends and values of
+    :func:`~sk_deepsense.timeline.predict_timeline` with ``window`` and ``step``. Memory: the
+    last ``width`` frames. Cost: one ``predict_proba`` / ``predict`` of at most ``width``
+    frames per window (batched, ``batch`` windows at a time). The network need not be causal:
+    a window is predicted once all of its frames are known.
+
+    Parameters
+    ----------
+    estimator : HybridCNNLSTMClassifier or HybridCNNLSTMRegressor
+        Fitted; a model that predicts a series per clip (the dynamic estimators) is refused.
+    width : int
+        Frames per window (at least 1).
+    hop : int
+        Frames between window ends (at least 1).
+    batch : int, default=16
+        Windows predicted together at most (a bound on the memory of one call).
+
+    Raises
+    ------
+    NotStreamableError
+        If the estimator has no per-frame predictions or predicts a series per clip.
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
+    """
+
+    def __init__(self, estimator: Any, *, width: int, hop: int, batch: int = 16) -> None:
+        from ..dynamic import SeriesTargetMixin
+
+        self.kind = output_kind(estimator)
+        if isinstance(estimator, SeriesTargetMixin):
+            raise NotStreamableError(
+                f"cannot predict windows with a {type(estimator).__name__}: it predicts a "
+                "series per clip, and its per-frame outputs already follow the music; stream "
+                "it frame by frame (window=None, 'listen --window 0')."
+            )
+        if int(width) < 1 or int(hop) < 1:
+            raise ValueError(f"width and hop must be at least 1 frame, got {width}, {hop}.")
+        self.estimator = estimator
+        self.width, self.hop, self.batch = int(width), int(hop), int(batch)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every frame: the next one pushed is frame 0."""
+        self.n_frames = 0
+        self._recent: np.ndarray | None = None  # the last `width` frames at most
+        self._last_end = 0
+
+    def push(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feed the next frames; return the windows they close.
+
+        Parameters
+        ----------
+        frames : np.ndarray [shape=(n, n_coefficients), dtype=float32]
+            The next feature frames (``n`` may be 0).
+
+        Returns
+        -------
+        ends : np.ndarray [shape=(n_windows,), dtype=int64]
+            Frame count at the end of each closed window (its last frame is ``end - 1``).
+        values : np.ndarray [shape=(n_windows, n_outputs), dtype=float64]
+            Class probabilities, or regression outputs on the training scale.
+        """
+        first = self.n_frames - (0 if self._recent is None else len(self._recent))
+        buffer = frames if self._recent is None else np.concatenate([self._recent, frames])
+        self.n_frames += len(frames)
+        ends = np.arange((self._last_end // self.hop + 1) * self.hop, self.n_frames + 1, self.hop)
+        values = self._predict(buffer, first, ends)
+        self._recent = buffer[-self.width :] if len(buffer) else buffer
+        return ends, values
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """End of the frames: the window ending at the last frame, if not returned yet."""
+        if self.n_frames == self._last_end or self._recent is None:
+            return np.zeros(0, dtype=np.int64), self._predict(self._recent, 0, np.zeros(0, int))
+        ends = np.array([self.n_frames], dtype=np.int64)
+        first = self.n_frames - len(self._recent)
+        return ends, self._predict(self._recent, first, ends)
+
+    def _width_out(self) -> int:
+        est = self.estimator
+        return len(est.classes_) if self.kind == "proba" else int(est.n_outputs_)
+
+    def _predict(self, buffer: np.ndarray | None, first: int, ends: np.ndarray) -> np.ndarray:
+        """Predict the windows ending at ``ends``; ``buffer[0]`` is frame number ``first``."""
+        out = [np.zeros((0, self._width_out()), dtype=np.float64)]
+        for start in range(0, len(ends), self.batch):
+            chunk = ends[start : start + self.batch]
+            pieces = [buffer[max(0, e - self.width) - first : e - first] for e in chunk]
+            block = np.full(
+                (len(pieces), max(map(len, pieces)), buffer.shape[1]), np.nan, np.float32
+            )
+            for j, piece in enumerate(pieces):
+                block[j, : len(piece)] = piece
+            est = self.estimator
+            pred = est.predict_proba(block) if self.kind == "proba" else est.predict(block)
+            out.append(np.asarray(pred, dtype=np.float64).reshape(len(chunk), -1))
+        if len(ends):
+            self._last_end = int(ends[-1])
+        return np.concatenate(out, axis=0)
 
 
 def _running_sum(
