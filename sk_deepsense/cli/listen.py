@@ -16,6 +16,7 @@ from typing import Any
 
 from ._common import (
     CLIError,
+    DeprecatedValues,
     UsageError,
     add_common_options,
     check_writable,
@@ -27,7 +28,7 @@ from ._common import (
 __all__ = ["add_parser", "format_frame", "run"]
 
 #: Output formats of ``listen --format``.
-FORMATS = ("text", "jsonl")
+FORMATS = ("table", "jsonl")
 
 MIC_MISSING = (
     "--mic needs the optional sounddevice package (and the PortAudio library): "
@@ -70,7 +71,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="as fast as possible instead of at the pace of the music",
     )
-    p.add_argument("--format", choices=FORMATS, default="text", help="line format (default: text)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        type=DeprecatedValues(p.prog, "--format", {"text": "table"}),
+        default="table",
+        help="line format: 'table' (aligned columns, for reading) or 'jsonl' (default: table)",
+    )
     p.add_argument(
         "--plot", type=Path, metavar="FILE.png", help="draw the whole timeline at the end"
     )

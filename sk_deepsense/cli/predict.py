@@ -16,6 +16,7 @@ from ..batch import predict_files
 from ._common import (
     CLIError,
     add_common_options,
+    add_deprecated_option,
     add_extraction_options,
     check_writable,
     configure_features,
@@ -76,11 +77,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "with the number of files); 0: all at once (the behaviour before batches)",
     )
     p.add_argument(
-        "--timeline",
+        "--plot",
+        dest="timeline",
         type=Path,
         metavar="OUT.png",
         help="also plot the predictions over each whole file, as they evolve in time",
     )
+    add_deprecated_option(p, "--timeline", "--plot")
     p.add_argument(
         "--window",
         type=float,
