@@ -623,6 +623,8 @@ def test_finding_16_every_command_speaks_one_vocabulary(capsys):
         (["benchmark", "--out", "d"], "output", Path("d"), "--out is deprecated"),
         (["train", "l.csv", "-o", "m", "--model", "random forest"], "model", "random_forest",
          "--model 'random forest' is deprecated"),
+        (["demo", "--max-epochs", "5"], "set", ["clf__max_epochs=5"],
+         "--max-epochs 5 is deprecated"),
     ]  # fmt: skip
     for argv, dest, value, note in cases:
         assert getattr(parser.parse_args(argv), dest) == value, argv
@@ -630,6 +632,21 @@ def test_finding_16_every_command_speaks_one_vocabulary(capsys):
         assert note in err and len(err.splitlines()) == 1, argv
     new = parser.parse_args(["predict", "m", "a.wav", "--plot", "t.png"])
     assert new.timeline == Path("t.png") and capsys.readouterr().err == ""
+
+
+def test_finding_16_demo_takes_set_like_train(capsys, monkeypatch, tmp_path):
+    import sk_deepsense._demo
+
+    seen = {}
+    monkeypatch.setattr(sk_deepsense._demo, "run_demo", lambda *a, **kw: seen.update(kw))
+    assert run(capsys, "demo", "-o", tmp_path, "--set", "clf__max_epochs=7")[0] == 0
+    assert seen["max_epochs"] == 7
+    code, _, err = run(capsys, "demo", "-o", tmp_path, "--max-epochs", "5")
+    assert code == 0 and seen["max_epochs"] == 5 and "--max-epochs 5 is deprecated" in err
+    code, _, err = run(capsys, "demo", "-o", tmp_path, "--set", "clf__lr=0.1")
+    assert code == 1 and "the demo takes clf__max_epochs only" in err
+    code, _, err = run(capsys, "demo", "-o", tmp_path, "--set", "clf__max_epochs=0")
+    assert code == 1 and "must be an integer >= 1" in err
 
 
 def test_finding_16_predict_plot_and_evaluate_table_run(capsys, clf_model, labels_csv, tmp_path):

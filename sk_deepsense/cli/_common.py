@@ -26,6 +26,7 @@ __all__ = [
     "UsageError",
     "add_common_options",
     "add_deprecated_option",
+    "add_deprecated_set_option",
     "add_extraction_options",
     "add_set_option",
     "atomic_dump",
@@ -184,6 +185,62 @@ def add_deprecated_option(p: argparse.ArgumentParser, old: str, new: str) -> Non
     """
     target = p._option_string_actions[new]
     p.add_argument(old, dest=target.dest, action=_DeprecatedOption, target=target)
+
+
+class _DeprecatedSet(argparse.Action):
+    """A hidden old option that stood for one ``--set`` key: a note, then ``--set KEY=VALUE``."""
+
+    def __init__(self, option_strings: list[str], dest: str, *, key: str, type: Any = str):
+        super().__init__(option_strings, "set", type=type, default=argparse.SUPPRESS)
+        self.help, self.key = argparse.SUPPRESS, key
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        new = f"--set {self.key}={values}"
+        deprecation_note(f"{option_string} {values}", new, prog=parser.prog)
+        items = list(getattr(namespace, "set", None) or [])
+        namespace.set = [*items, f"{self.key}={values}"]
+
+
+def add_deprecated_set_option(
+    p: argparse.ArgumentParser, old: str, key: str, *, type: Any = str
+) -> None:
+    """Keep ``old VALUE`` as a hidden, deprecated spelling of ``--set KEY=VALUE``.
+
+    The command must have :func:`add_set_option`'s ``--set``; ``old`` appends to it, in
+    command-line order, after a :func:`deprecation_note`.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    old : str
+        The old option, e.g. ``"--max-epochs"``.
+    key : str
+        The ``--set`` key it stands for, e.g. ``"clf__max_epochs"``.
+    type : callable, default=str
+        Converts (and checks) the value, as argparse's ``type``.
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io
+    >>> p = argparse.ArgumentParser(prog="sk-deepsense demo")
+    >>> add_set_option(p, "a parameter")
+    >>> add_deprecated_set_option(p, "--max-epochs", "clf__max_epochs", type=int)
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     p.parse_args(["--max-epochs", "5"]).set
+    ['clf__max_epochs=5']
+    >>> print(err.getvalue(), end="")  # doctest: +NORMALIZE_WHITESPACE
+    sk-deepsense demo: note: --max-epochs 5 is deprecated and will be removed in the next
+    release; use --set clf__max_epochs=5
+    """
+    p.add_argument(old, action=_DeprecatedSet, key=key, type=type)
 
 
 class DeprecatedValues:

@@ -55,9 +55,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="NAME",
         choices=BENCHMARK_MODELS,
         type=DeprecatedValues(p.prog, "--models", MODEL_ALIASES),
-        help="subset of the models (default: all), by the names of 'train --model' "
-        "(e.g. svm random_forest hybrid hybrid_nolstm) and the benchmark's own rows "
-        "(svm_deltas, svm_descriptors, hybrid_mfcc, fusion); one of: "
+        help="subset of the models (default: all), by the names 'train --model' takes, "
+        "plus the benchmark's own rows svm_deltas, svm_descriptors, hybrid_mfcc and fusion: "
         + ", ".join(BENCHMARK_MODELS),
     )
     add_set_option(
