@@ -4,7 +4,7 @@ A thin wrapper around ``sk-deepsense benchmark`` (see ``--help``); e.g. the 4Q
 table of the docs::
 
     python benchmarks/bench_models.py --dataset 4q --data-dir ../shared/data/4q-dev \
-        --folds 5 --n-jobs 2 --out benchmarks/results/4q
+        --folds 5 --n-jobs 2 -o benchmarks/results/4q
 """
 
 import sys

@@ -11,7 +11,7 @@ process each (its own peak resident memory, ``ru_maxrss`` from ``wait4``, as
 - ``predict``: the whole song, pooled over its windows (the default);
 - ``predict --duration D``: the model's first clip only (``D`` its clip duration: the
   behaviour before whole songs);
-- ``predict --timeline``: the records, then the sliding-window timeline of the whole file
+- ``predict --plot``: the records, then the sliding-window timeline of the whole file
   (``--no-timeline`` skips it; on a 2-hour file it predicts 4,800 windows).
 
 The model is ``--model FILE`` (a ``.skds`` file or a pipeline saved by ``sk-deepsense
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lengths", type=float, nargs="+", default=[30, 600, 7200])
     parser.add_argument("--model", type=Path, help="a saved model (default: trained here)")
-    parser.add_argument("--no-timeline", action="store_true", help="skip predict --timeline")
+    parser.add_argument("--no-timeline", action="store_true", help="skip predict --plot")
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
     args = parser.parse_args(argv)
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             ]
             if not args.no_timeline:
                 png = work / f"timeline_{int(seconds)}s.png"
-                runs.append(("predict --timeline", ["--timeline", str(png), "--overwrite"]))
+                runs.append(("predict --plot", ["--plot", str(png), "--overwrite"]))
             for name, extra in runs:
                 code, rss, secs, last = run([*cli, str(song), "-q", *extra])
                 label = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"

@@ -341,7 +341,7 @@ def run_demo(
     model, song = out / "model.skds", out / "medley.wav"
     print(
         f"model.skds is the fold-1 hybrid (audio path -> quadrant); try:\n"
-        f"  sk-deepsense predict {model} {song} --timeline medley_timeline.png\n"
+        f"  sk-deepsense predict {model} {song} --plot medley_timeline.png\n"
         f"  sk-deepsense listen {model} {song}"
     )
     note(f"done in {time.perf_counter() - t_start:.0f} s")

@@ -4,7 +4,7 @@
 clips into one :class:`EmotionTimeline` per clip: the class probabilities or arousal/valence
 after each frame, using only the audio heard so far, or on a sliding window of the last
 seconds. This is inference, not drawing: this module does not import matplotlib, so that
-``sk-deepsense predict --timeline`` computes timelines without loading a plotting library
+``sk-deepsense predict --plot`` computes timelines without loading a plotting library
 until it draws them. :meth:`EmotionTimeline.plot` imports
 :func:`sk_deepsense.plotting.plot_emotion_timeline` when called.
 """
@@ -122,7 +122,7 @@ def predict_timeline(
     ``duration`` set there (30 s by default) crops each file to its first ``duration``
     seconds. For the timeline of a whole song, put the fitted network behind a transformer
     with ``duration=None``: ``Pipeline([("mfcc", clone(pipe[0]).set_params(duration=None)),
-    ("clf", pipe[-1])])`` (``sk-deepsense predict --timeline`` does this).
+    ("clf", pipe[-1])])`` (``sk-deepsense predict --plot`` does this).
 
     Parameters
     ----------

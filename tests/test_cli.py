@@ -183,9 +183,11 @@ def test_train_with_cv_saves_a_pipeline_that_predicts_like_the_command(
     out = tmp_path / "model.joblib"
     code, stdout, err = run(capsys, "train", labels_csv, "-o", out, "--cv", "2", *TINY)
     assert code == 0, err
-    assert "cross-validated scores (2 folds, grouped: no group in two folds, mean +- std)" in stdout
+    grouped = "grouped by the 'group' column of labels.csv"
+    assert f"cross-validated scores (2 folds, {grouped}; mean +- std)" in stdout
     assert "accuracy" in stdout and "macro_f1" in stdout
-    assert "fold 2/2" in err and "epoch" in stdout  # progress: fold lines, epoch table
+    assert "fold 2/2" in err and "epoch" in err  # progress: fold lines, epoch table
+    assert "epoch" not in stdout
     assert "saved" in stdout
     pipe = joblib.load(out)
     assert pipe.named_steps["clf"].max_epochs == 2  # --set reached the model
@@ -311,7 +313,7 @@ def test_baseline_model_predicts_labels_without_probabilities(
     assert [r["label"] for r in records] == pipe.predict(paths[:4]).tolist()
     argv = ["predict", out, records[0]["path"], "--timeline", tmp_path / "t.png", "--allow-pickle"]
     code, _, err = run(capsys, *argv)
-    assert code == 1 and "--timeline needs a network model" in err
+    assert code == 1 and "--plot needs a network model" in err
 
 
 def test_train_on_descriptors(capsys, labels_csv, tmp_path):
@@ -499,3 +501,242 @@ def test_skds_models_are_saved_and_read_in_the_safe_format(
     assert json.loads(stdout)[0]["label"] == load_model(out).predict(paths[:1])[0]
     code, _, err = run(capsys, "train", labels_csv, "-o", tmp_path / "b.skds", "--model", "svm")
     assert code == 1 and "the .skds format holds networks only" in err
+
+
+# ------------------------------------------------------------------- issue 26: 13, 14, 16, 17
+def _relabelled_csv(labels_csv: Path, tmp_path: Path, group: str | None) -> Path:
+    """The labels CSV with its group column renamed to ``group`` (None: dropped)."""
+    rows = list(csv.reader(labels_csv.open()))
+    base = labels_csv.parent
+    out = tmp_path / "labels.csv"
+    with out.open("w", newline="") as f:
+        writer = csv.writer(f)
+        for i, (path, label, artist) in enumerate(rows):
+            path = path if i == 0 else str((base / path).resolve())
+            writer.writerow([path, label] if group is None else [path, label, artist])
+    if group is not None:
+        text = out.read_text().replace("path,label,group", f"path,label,{group}", 1)
+        out.write_text(text)
+    return out
+
+
+def test_finding_13_train_cv_groups_folds_by_an_artist_column_and_says_so(
+    capsys, monkeypatch, labels_csv, tmp_path
+):
+    import sk_deepsense.model_selection
+
+    seen = []
+    make_splits = sk_deepsense.model_selection.make_splits
+
+    def spy(y, groups, **kwargs):
+        seen.append(groups)
+        return make_splits(y, groups, **kwargs)
+
+    monkeypatch.setattr(sk_deepsense.model_selection, "make_splits", spy)
+    data = _relabelled_csv(labels_csv, tmp_path, "Artist")
+    argv = ["train", data, "-o", tmp_path / "m.joblib", "--model", "svm", "--cv", "2", *TINY[8:]]
+    code, stdout, err = run(capsys, *argv)
+    assert code == 0, err
+    assert seen[0].tolist() == [f"artist{i // 3}" for i in range(len(seen[0]))]
+    assert "--cv folds grouped by the 'Artist' column of labels.csv (" in err
+    assert "cross-validated scores (2 folds, grouped by the 'Artist' column of labels.csv;" in (
+        stdout
+    )
+    assert "warning" not in err
+
+
+def test_finding_13_train_cv_warns_when_the_folds_are_not_grouped(capsys, labels_csv, tmp_path):
+    data = _relabelled_csv(labels_csv, tmp_path, None)
+    argv = ["train", data, "-o", tmp_path / "m.joblib", "--model", "svm", "--cv", "2", "-q"]
+    code, stdout, err = run(capsys, *argv, *TINY[8:])
+    assert code == 0, err
+    # a warning, printed even with -q, naming the columns that would group the folds
+    assert err.startswith("sk-deepsense train: warning: --cv folds are not grouped")
+    assert "artist, artists, group or groups" in err and len(err.splitlines()) == 1
+    assert "cross-validated scores (2 folds, not grouped;" in stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("gpu", "'device' parameter of HybridCNNLSTMClassifier must be 'auto'"),
+        ("cuda:x", "a device name torch accepts, e.g. 'cpu', 'cuda', 'cuda:1' or 'mps'"),
+        ("meta", "device='meta' cannot be used on this machine"),
+    ],
+)
+def test_finding_14_set_device_fails_before_any_audio_is_decoded(
+    capsys, monkeypatch, labels_csv, tmp_path, value, message
+):
+    from sk_deepsense.features import BaseAudioTransformer
+
+    def decode(*args, **kwargs):
+        raise AssertionError("audio was decoded before the check")
+
+    monkeypatch.setattr(BaseAudioTransformer, "transform", decode)
+    monkeypatch.setattr(BaseAudioTransformer, "fit_transform", decode)
+    argv = ["train", labels_csv, "-o", tmp_path / "m.joblib", "--set", f"clf__device={value}"]
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert err.startswith("sk-deepsense train: error: --set: ") and len(err.splitlines()) == 1
+    assert message in err
+
+
+@pytest.mark.skipif(
+    __import__("torch").cuda.is_available(), reason="the machine has CUDA: 'cuda' is usable"
+)
+def test_finding_14_a_device_this_machine_lacks_fails_at_the_check(capsys, labels_csv, tmp_path):
+    argv = ["train", labels_csv, "-o", tmp_path / "m.joblib", "--set", "clf__device=cuda"]
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and "device='cuda' cannot be used on this machine" in err
+    assert "use device='cpu', or device='auto'" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("clf__net_params={'nonsense': 1}", "'net_params' parameter of HybridCNNLSTMClassifier"),
+        ("clf__callbacks=[('a', 1)]", "'callbacks' parameter of HybridCNNLSTMClassifier"),
+    ],
+)
+def test_finding_14_other_late_failures_now_fail_at_the_check(
+    capsys, monkeypatch, labels_csv, tmp_path, item, message
+):
+    from sk_deepsense.features import BaseAudioTransformer
+
+    def decode(*args, **kwargs):
+        raise AssertionError("audio was decoded before the check")
+
+    monkeypatch.setattr(BaseAudioTransformer, "fit_transform", decode)
+    code, _, err = run(capsys, "train", labels_csv, "-o", tmp_path / "m.joblib", "--set", item)
+    assert code == 1 and message in err and len(err.splitlines()) == 1
+
+
+def test_finding_16_the_alias_helpers_note_once_and_hide_the_old_name(capsys):
+    import argparse
+
+    from sk_deepsense.cli._common import DeprecatedValues, add_deprecated_option
+
+    p = argparse.ArgumentParser(prog="sk-deepsense x")
+    p.add_argument("-o", "--output", type=Path)
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   type=DeprecatedValues(p.prog, "--format", {"text": "table"}))  # fmt: skip
+    add_deprecated_option(p, "--out", "--output")
+    add_deprecated_option(p, "--force", "--overwrite")
+    assert "--out " not in p.format_help() and "--force" not in p.format_help()
+    args = p.parse_args([])
+    assert (args.output, args.overwrite, args.format) == (None, False, "table")
+    assert capsys.readouterr().err == ""  # defaults and new names: no note
+    args = p.parse_args(["--out", "d", "--force", "--format", "text"])
+    assert (args.output, args.overwrite, args.format) == (Path("d"), True, "table")
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "sk-deepsense x: note: --out is deprecated and will be removed in the next release; "
+        "use -o/--output",
+        "sk-deepsense x: note: --force is deprecated and will be removed in the next release; "
+        "use --overwrite",
+        "sk-deepsense x: note: --format text is deprecated and will be removed in the next "
+        "release; use --format table",
+    ]
+    with pytest.raises(SystemExit):
+        p.parse_args(["--format", "xml"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'xml'" in err and "table" in err and "text" not in err
+
+
+def test_finding_16_every_command_speaks_one_vocabulary(capsys):
+    from sk_deepsense.cli import COMMANDS, build_parser, command_parser
+
+    parser = build_parser()
+    for command in (c.__name__.rsplit(".", 1)[1] for c in COMMANDS):
+        sub = command_parser(parser, command)
+        options = {s for a in sub._actions if a.help != "==SUPPRESS==" for s in a.option_strings}
+        assert "--out" not in options and "--timeline" not in options, command
+        if command in ("train", "predict", "demo", "benchmark"):
+            assert {"-o", "--output", "--overwrite"} <= options, command
+        if "--plot" in options:
+            assert "--overwrite" in options, command
+        for action in sub._actions:
+            if "--format" in action.option_strings:
+                assert "text" not in action.choices and "table" in action.choices, command
+    # the old spellings, parsed: each still works and prints its note
+    cases = [
+        (["predict", "m", "a.wav", "--timeline", "t.png"], "timeline", Path("t.png"),
+         "--timeline is deprecated"),
+        (["evaluate", "m", "l.csv", "--format", "text"], "format", "table",
+         "--format text is deprecated"),
+        (["listen", "m", "a.wav", "--format", "text"], "format", "table",
+         "--format text is deprecated"),
+        (["benchmark", "--out", "d"], "output", Path("d"), "--out is deprecated"),
+        (["train", "l.csv", "-o", "m", "--model", "random forest"], "model", "random_forest",
+         "--model 'random forest' is deprecated"),
+        (["demo", "--max-epochs", "5"], "set", ["clf__max_epochs=5"],
+         "--max-epochs 5 is deprecated"),
+    ]  # fmt: skip
+    for argv, dest, value, note in cases:
+        assert getattr(parser.parse_args(argv), dest) == value, argv
+        err = capsys.readouterr().err
+        assert note in err and len(err.splitlines()) == 1, argv
+    new = parser.parse_args(["predict", "m", "a.wav", "--plot", "t.png"])
+    assert new.timeline == Path("t.png") and capsys.readouterr().err == ""
+
+
+def test_finding_16_demo_takes_set_like_train(capsys, monkeypatch, tmp_path):
+    import sk_deepsense._demo
+
+    seen = {}
+    monkeypatch.setattr(sk_deepsense._demo, "run_demo", lambda *a, **kw: seen.update(kw))
+    assert run(capsys, "demo", "-o", tmp_path, "--set", "clf__max_epochs=7")[0] == 0
+    assert seen["max_epochs"] == 7
+    code, _, err = run(capsys, "demo", "-o", tmp_path, "--max-epochs", "5")
+    assert code == 0 and seen["max_epochs"] == 5 and "--max-epochs 5 is deprecated" in err
+    code, _, err = run(capsys, "demo", "-o", tmp_path, "--set", "clf__lr=0.1")
+    assert code == 1 and "the demo takes clf__max_epochs only" in err
+    code, _, err = run(capsys, "demo", "-o", tmp_path, "--set", "clf__max_epochs=0")
+    assert code == 1 and "must be an integer >= 1" in err
+
+
+def test_finding_16_predict_plot_and_evaluate_table_run(capsys, clf_model, labels_csv, tmp_path):
+    paths = [r[0] for r in list(csv.reader(labels_csv.open()))[1:3]]
+    paths = [str((labels_csv.parent / p).resolve()) for p in paths]
+    code, _, err = run(capsys, "predict", clf_model, paths[0], "--plot", tmp_path / "t.png")
+    assert code == 0, err
+    assert (tmp_path / "t.png").stat().st_size > 5_000 and "deprecated" not in err
+    code, old, err = run(capsys, "evaluate", clf_model, labels_csv, "--format", "text", "-q")
+    assert code == 0 and "--format text is deprecated" in err
+    code, new, err = run(capsys, "evaluate", clf_model, labels_csv, "--format", "table", "-q")
+    assert code == 0 and err == "" and new == old and "confusion matrix" in new
+
+
+def _check_progress_and_results(stdout: str, stderr: str, out: Path) -> None:
+    """Finding 17: stdout holds the result only; stderr the labelled tables, no colours."""
+    assert "\x1b" not in stdout and "\x1b" not in stderr  # no ANSI colour codes
+    assert stdout.splitlines() == [stdout.splitlines()[0]]  # only "saved ..."
+    assert stdout.startswith(f"saved {out}") and "epoch" not in stdout
+    err = stderr.splitlines()
+    first, second = err.index("network 1 of 2:"), err.index("network 2 of 2:")
+    assert first < second
+    for start in (first, second):  # each label heads its own table
+        assert err[start + 1].split()[:2] == ["epoch", "train_loss"]
+    assert sum(line.split()[:1] == ["epoch"] for line in err) == 2
+
+
+def test_finding_17_train_keeps_stdout_for_results_and_labels_epoch_tables_on_stderr(
+    capsys, labels_csv, tmp_path
+):
+    out = tmp_path / "m.joblib"
+    argv = ["train", labels_csv, "-o", out, *TINY[:6], "--set", "clf__n_ensemble=2", *TINY[8:]]
+    code, stdout, stderr = run(capsys, *argv)  # captured: not terminals
+    assert code == 0, stderr
+    _check_progress_and_results(stdout, stderr, out)
+
+
+@pytest.mark.slow
+def test_finding_17_redirected_train_writes_no_colour_codes(labels_csv, tmp_path):
+    out = tmp_path / "m.joblib"
+    argv = ["train", labels_csv, "-o", out, *TINY[:6], "--set", "clf__n_ensemble=2", *TINY[8:]]
+    proc = subprocess.run(  # stdout and stderr are pipes, as with > and 2>
+        [sys.executable, "-m", "sk_deepsense", *map(str, argv)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    _check_progress_and_results(proc.stdout, proc.stderr, out)

@@ -95,3 +95,24 @@ def test_task_chooses_between_both_kinds_of_columns(folder):
 def test_missing_csv(tmp_path):
     with pytest.raises(FileNotFoundError, match="labels CSV .*nothing.csv"):
         load_labels(tmp_path / "nothing.csv")
+
+
+@pytest.mark.parametrize("column", ["artist", "Artist", "ARTISTS", "group", "Groups", " artist "])
+def test_finding_13_an_artist_or_group_column_becomes_the_groups(folder, column):
+    csv = write(folder, f"path,label,{column}\naudio/a.wav,Q1,x\naudio/b.wav,Q3,y\n")
+    data = load_labels(csv)
+    assert data.groups.tolist() == ["x", "y"]
+    assert data.group_column == column.strip()  # as written in the CSV, header trimmed
+    assert f"Groups: the {column.strip()!r} column (2 groups)" in data.DESCR
+
+
+def test_finding_13_the_loader_says_which_column_it_used_or_that_none(folder):
+    both = write(folder, "path,label,artist,group\naudio/a.wav,Q1,x,g1\naudio/b.wav,Q3,y,g2\n")
+    data = load_labels(both)  # an explicit group column wins over the artist
+    assert data.group_column == "group" and data.groups.tolist() == ["g1", "g2"]
+    none = write(folder, "path,label,singer\naudio/a.wav,Q1,x\n", name="none.csv")
+    data = load_labels(none)
+    assert data.groups is None and data.group_column is None
+    assert "Groups: none (no column named group, groups, artist or artists)" in data.DESCR
+    with pytest.raises(ValueError, match=r"empty 'Artist' on line\(s\) 3"):
+        load_labels(write(folder, "path,label,Artist\naudio/a.wav,Q1,x\naudio/b.wav,Q3,\n"))

@@ -10,7 +10,7 @@ measured in the same run, written to CSV, JSON and a plot.
 
 Run it from the command line::
 
-    sk-deepsense benchmark --dataset 4q --data-dir PATH/4q --folds 5 --out DIR
+    sk-deepsense benchmark --dataset 4q --data-dir PATH/4q --folds 5 -o DIR
 
 (``python -m sk_deepsense.benchmark`` is the same command), or from Python with
 :func:`~sk_deepsense.benchmark.run_benchmark`, on audio paths or on features you already have.
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from ..datasets._registry import DATASETS
 from ..metrics import ccc, score_predictions
 from ..model_selection import make_splits
-from ._models import NEURAL_MODELS, audio_steps, default_models, is_network
+from ._models import NEURAL_MODELS, audio_steps, default_models, is_network, model_label
 from ._result import BenchmarkResult
 from ._runner import cache_features, peak_rss_mib, run_benchmark
 from ._speed import format_speed, time_extraction
@@ -44,6 +44,7 @@ __all__ = [
     "is_network",
     "main",
     "make_splits",
+    "model_label",
     "peak_rss_mib",
     "run_benchmark",
     "score_predictions",

@@ -6,13 +6,14 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._choices import BENCHMARK_MODELS, MODEL_LABELS
 from ..baselines import make_baseline
 from ..features import SequenceStatistics
 from ..neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
-__all__ = ["NEURAL_MODELS", "audio_steps", "default_models", "is_network"]
+__all__ = ["NEURAL_MODELS", "audio_steps", "default_models", "is_network", "model_label"]
 
-#: Network rows of the table: name -> ``architecture``.
+#: Network rows of the table: label -> ``architecture``.
 NEURAL_MODELS = {
     "hybrid": "hybrid",
     "conv1d+lstm": "conv1d",
@@ -20,6 +21,34 @@ NEURAL_MODELS = {
     "lstm": "lstm",
     "hybrid, no lstm": "hybrid_nolstm",
 }
+
+
+def model_label(name: str, task: str = "classification") -> str:
+    """Return the table label of a model name of the command line.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`sk_deepsense._choices.BENCHMARK_MODELS` (``benchmark --models``), e.g.
+        ``"random_forest"``.
+    task : {"classification", "regression"}, default="classification"
+        The labels differ by task for the chance row and the linear model.
+
+    Returns
+    -------
+    label : str
+        The row's label in the table and the result files, e.g. ``"random forest"``; the
+        keys of :func:`default_models`.
+
+    Examples
+    --------
+    >>> from sk_deepsense.benchmark import model_label
+    >>> model_label("hybrid_nolstm"), model_label("svm"), model_label("majority", "regression")
+    ('hybrid, no lstm', 'svm', 'mean')
+    """
+    if name not in BENCHMARK_MODELS:
+        raise ValueError(f"name must be one of {list(BENCHMARK_MODELS)}, got {name!r}")
+    return MODEL_LABELS[task].get(name, name)
 
 
 def default_models(
@@ -32,7 +61,8 @@ def default_models(
 ) -> dict[str, Callable[[int], Any]]:
     """Build the benchmark's models, pipelines on audio paths: name -> factory(seed).
 
-    Rows, in table order:
+    Rows, in table order, keyed by their table labels (:func:`model_label` of the names of
+    ``benchmark --models``):
 
     - classical baselines on per-clip MFCC statistics (:func:`~sk_deepsense.make_baseline`:
       majority, SVM, SVM with delta statistics, logistic regression or ridge, random forest,
@@ -98,33 +128,30 @@ def default_models(
     def network(features, seed, **kw):
         return Pipeline([("features", features), ("model", net(random_state=seed, **kw))])
 
-    chance = "majority" if task == "classification" else "mean"
-    models: dict[str, Callable[[int], Any]] = {
-        chance: lambda seed: baseline("majority"),
+    factories: dict[str, Callable[[int], Any]] = {
+        "majority": lambda seed: baseline("majority"),
         "svm": lambda seed: baseline("svm"),
-        "svm, +delta stats": lambda seed: baseline(
-            "svm", statistics=SequenceStatistics(deltas=True)
-        ),
-        "logreg" if task == "classification" else "ridge": lambda seed: baseline("logreg"),
-        "random forest": lambda seed: baseline("random_forest", seed),
+        "svm_deltas": lambda seed: baseline("svm", statistics=SequenceStatistics(deltas=True)),
+        "logreg": lambda seed: baseline("logreg"),
+        "random_forest": lambda seed: baseline("random_forest", seed),
         "knn": lambda seed: baseline("knn"),
-        "svm, descriptors": lambda seed: make_baseline(
+        "svm_descriptors": lambda seed: make_baseline(
             "svm",
             task=task,
             features=descriptors(),
             statistics=SequenceStatistics(deltas=True),
         ),
-        "hybrid, MFCC": lambda seed: network(mfcc(), seed, **neural),
+        "hybrid_mfcc": lambda seed: network(mfcc(), seed, **neural),
     }
-    for name, arch in NEURAL_MODELS.items():
-        models[name] = lambda seed, arch=arch: network(
+    for arch in NEURAL_MODELS.values():
+        factories[arch] = lambda seed, arch=arch: network(
             logmel(), seed, **{"architecture": arch, **neural}
         )
     if task == "classification":
-        models["fusion"] = lambda seed: make_fusion(
-            hybrid=models["hybrid"](seed), classical=None, memory=memory, n_jobs=n_jobs
+        factories["fusion"] = lambda seed: make_fusion(
+            hybrid=factories["hybrid"](seed), classical=None, memory=memory, n_jobs=n_jobs
         ).set_params(classical__features=descriptors())
-    return models
+    return {model_label(n, task): factories[n] for n in BENCHMARK_MODELS if n in factories}
 
 
 def is_network(name: str) -> bool:

@@ -12,7 +12,10 @@ from typing import Any
 from .._csv_cells import escape_row
 from ._models import is_network
 
-__all__ = ["BenchmarkResult"]
+__all__ = ["RESULT_FILES", "BenchmarkResult"]
+
+#: The files :meth:`BenchmarkResult.save` writes (the plot last, when asked for).
+RESULT_FILES = ("folds.csv", "summary.csv", "results.json", "scores.png")
 
 
 @dataclass
@@ -115,7 +118,7 @@ class BenchmarkResult:
         """
         out = Path(out_dir).expanduser()
         out.mkdir(parents=True, exist_ok=True)
-        written = [out / "folds.csv", out / "summary.csv", out / "results.json"]
+        written = [out / name for name in RESULT_FILES[:3]]
         for path, rows in ((written[0], self.folds), (written[1], self.summary())):
             with path.open("w", newline="") as f:
                 writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -130,7 +133,7 @@ class BenchmarkResult:
         }
         written[2].write_text(json.dumps(payload, indent=2, default=str))
         if plot:
-            written.append(self._plot(out / "scores.png"))
+            written.append(self._plot(out / RESULT_FILES[3]))
         return written
 
     def _plot(self, path: Path) -> Path:

@@ -4,9 +4,13 @@ Run ``sk-deepsense --help`` or ``sk-deepsense COMMAND --help``. Every command ex
 success, 1 on an error (one line on standard error naming the file or option; ``--debug``
 shows the traceback instead) and 2 on a usage error; ``predict`` exits with 3 when it
 finished but some files could not be read (their error records are in the output).
-Progress (the extraction bar, one line per cross-validation fold) goes to standard error
-and skorch's epoch table to standard output; ``-q`` silences all of it, so that
-``predict -q`` writes nothing but the predictions to standard output.
+Results (scores, predictions, the saved file) go to standard output; progress (the
+extraction bar, the epoch table of each network, labelled ``network 1 of 3``, one line per
+cross-validation fold) to standard error, without colours unless it is a terminal; ``-q``
+silences the progress, so that ``predict -q`` writes nothing but the predictions. Every
+command names things alike (``-o/--output``, ``--overwrite``, ``--plot``, ``--format
+table``, the model names of :data:`sk_deepsense._choices.BENCHMARK_MODELS`, ``--set
+clf__PARAM``); old spellings print a deprecation note (``_common.deprecation_note``).
 
 One module per command (``train``, ``predict``, ``listen``, ``evaluate``, ``demo``,
 ``benchmark``), each with ``add_parser(subparsers)`` and ``run(args) -> int``; what they

@@ -3,7 +3,7 @@
 The command reads the dataset, extracts every kind of feature once into a shared cache
 (timed), optionally times extraction against a naive librosa loop, then hands the models of
 :func:`sk_deepsense.benchmark.default_models` to :func:`sk_deepsense.benchmark.run_benchmark`
-and prints (and with ``--out`` writes) its result.
+and prints (and with ``-o/--output DIR`` writes) its result.
 """
 
 from __future__ import annotations
@@ -16,10 +16,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .._choices import BENCHMARK_MODELS, MODEL_ALIASES
 from ..datasets import DATASETS
-from ._common import UsageError, add_common_options, add_set_option, load_dataset_arrays, parse_sets
+from ._common import (
+    CLIError,
+    DeprecatedValues,
+    UsageError,
+    add_common_options,
+    add_deprecated_option,
+    add_set_option,
+    deprecation_note,
+    load_dataset_arrays,
+    parse_sets,
+)
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "network_params", "run"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -42,12 +53,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--models",
         nargs="+",
         metavar="NAME",
-        help="subset of the models, by table name (default: all); e.g. svm hybrid",
+        choices=BENCHMARK_MODELS,
+        type=DeprecatedValues(p.prog, "--models", MODEL_ALIASES),
+        help="subset of the models (default: all), by the names 'train --model' takes, "
+        "plus the benchmark's own rows svm_deltas, svm_descriptors, hybrid_mfcc and fusion: "
+        + ", ".join(BENCHMARK_MODELS),
     )
     add_set_option(
         p,
-        "network hyperparameter for every network, e.g. --set max_epochs=5 (repeatable; "
-        "values are read as JSON or Python literals, else text)",
+        "a parameter of every network of the table, named as in 'train': clf__PARAM, e.g. "
+        "--set clf__max_epochs=5 (repeatable; values are read as JSON or Python literals, "
+        "else text; validated before any audio is decoded)",
     )
     p.add_argument(
         "--hop-length", type=int, default=None, help="hop of every feature (default: theirs)"
@@ -58,9 +74,100 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--speed-files", type=int, default=20, help="files for the extraction timing (0: skip)"
     )
-    p.add_argument("--out", type=Path, help="write folds.csv, summary.csv, results.json, plot")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="folder to write folds.csv, summary.csv, results.json and scores.png to "
+        "(created if needed)",
+    )
+    add_deprecated_option(p, "--out", "--output")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace the result files of an earlier run"
+    )
     p.set_defaults(func=run)
     return p
+
+
+def network_params(sets: dict[str, Any], prog: str = "sk-deepsense benchmark") -> dict[str, Any]:
+    """Return the networks' parameters of ``--set``: ``clf__PARAM`` keys, prefix removed.
+
+    A bare ``PARAM`` (the benchmark's spelling before ``train``'s) is read as
+    ``clf__PARAM`` with a deprecation note. The parameters are validated as
+    :class:`~sk_deepsense.HybridCNNLSTMClassifier` validates its own, so that a bad name or
+    value stops the run before any audio is decoded.
+
+    Parameters
+    ----------
+    sets : dict
+        :func:`~sk_deepsense.cli._common.parse_sets` of the ``--set`` options.
+    prog : str, default="sk-deepsense benchmark"
+        The command named in the deprecation note.
+
+    Returns
+    -------
+    params : dict
+        Parameter name -> value, for every network of the table.
+
+    Raises
+    ------
+    CLIError
+        If a key names another step, or a parameter the networks do not have, or a value
+        they refuse.
+    """
+    import difflib
+
+    from ..neural import HybridCNNLSTMClassifier
+    from ..neural._net import resolve_device
+
+    params: dict[str, Any] = {}
+    for key, value in sets.items():
+        step, sep, name = key.rpartition("__")
+        if not sep:
+            deprecation_note(f"--set {key}=", f"--set clf__{key}=", prog=prog)
+        elif step != "clf":
+            raise CLIError(
+                f"--set {key}: the benchmark sets the networks' parameters only, named "
+                "clf__PARAM (e.g. clf__max_epochs=5); the features have --hop-length and "
+                "--n-mfcc"
+            )
+        params[name] = value
+    valid = HybridCNNLSTMClassifier().get_params()
+    for name in params:
+        if name not in valid:
+            close = difflib.get_close_matches(name, list(valid), n=3)
+            hint = f"did you mean {' or '.join('clf__' + c for c in close)}? " if close else ""
+            raise CLIError(
+                f"--set clf__{name}: the networks have no such parameter; {hint}see "
+                "HybridCNNLSTMClassifier in the API reference"
+            )
+    try:
+        HybridCNNLSTMClassifier(**params)._validate_params()
+        resolve_device(params.get("device", "cpu"))
+    except ValueError as exc:
+        raise CLIError(f"--set: {' '.join(str(exc).split())}") from exc
+    return params
+
+
+def _check_output(args: argparse.Namespace) -> Path | None:
+    """Check ``-o/--output DIR`` before the run: a folder, without results unless asked."""
+    from ..benchmark._result import RESULT_FILES
+
+    if args.output is None:
+        return None
+    out = args.output.expanduser()
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"-o/--output {str(out)!r} is a file; give a folder")
+    if not out.exists() and not out.parent.is_dir():
+        raise CLIError(f"-o/--output {str(out)!r}: the folder {str(out.parent)!r} does not exist")
+    present = [name for name in RESULT_FILES if (out / name).exists()]
+    if present and not args.overwrite:
+        raise CLIError(
+            f"-o/--output {str(out)!r} already holds {', '.join(present)}; pass --overwrite "
+            "to replace them (nothing was changed)"
+        )
+    return out
 
 
 def _load(args: argparse.Namespace, work: Path) -> tuple[Any, Any, Any, str, list[str], str]:
@@ -88,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
         cache_features,
         default_models,
         format_speed,
+        model_label,
         peak_rss_mib,
         run_benchmark,
         time_extraction,
@@ -95,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
     from ..features import MFCCTransformer
 
     verbose = not args.quiet
-    neural = parse_sets(args.set)
+    out = _check_output(args)
+    neural = network_params(parse_sets(args.set))
     feature_params = {
         k: v
         for k, v in {"hop_length": args.hop_length, "n_mfcc": args.n_mfcc}.items()
@@ -110,10 +219,11 @@ def run(args: argparse.Namespace) -> int:
             task, neural=neural, features=feature_params, memory=cache, n_jobs=args.n_jobs
         )
         if args.models:
-            unknown = sorted(set(args.models) - set(models))
-            if unknown:
-                raise UsageError(f"unknown --models {unknown}; choose from {list(models)}")
-            models = {name: models[name] for name in models if name in args.models}
+            wanted = {model_label(name, task) for name in args.models}
+            missing = sorted(name for name in args.models if model_label(name, task) not in models)
+            if missing:
+                raise UsageError(f"--models {' '.join(missing)}: not a row of a {task} benchmark")
+            models = {label: models[label] for label in models if label in wanted}
         # every kind of feature the chosen models need, extracted once into the cache, timed
         kinds = cache_features(models, paths, verbose=verbose)
         speed = None
@@ -149,8 +259,8 @@ def run(args: argparse.Namespace) -> int:
     print(result.table())
     print()
     print(format_speed(result.info, result.summary()))
-    if args.out:
-        written = result.save(args.out)
+    if out is not None:
+        written = result.save(out)
         print("\nwrote " + ", ".join(str(p) for p in written))
     return 0
 

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import add_common_options
+from ._common import (
+    CLIError,
+    add_common_options,
+    add_deprecated_set_option,
+    add_set_option,
+    parse_sets,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -34,12 +40,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--n-samples", type=int, default=160, help="synthetic clips (default: 160)")
     p.add_argument("--folds", type=int, default=4, help="cross-validation folds (default: 4)")
-    p.add_argument(
-        "--max-epochs",
-        type=int,
-        default=200,
-        help="epoch limit of the networks; early stopping ends them sooner (default: 200)",
+    add_set_option(
+        p,
+        "clf__max_epochs=N: epoch limit of the networks, early stopping ends them sooner "
+        "(default: 200); the demo's one network parameter ('train' takes them all)",
     )
+    add_deprecated_set_option(p, "--max-epochs", "clf__max_epochs", type=int)
     p.add_argument("--seed", type=int, default=0, help="seed of data, folds and models")
     p.add_argument(
         "--fast",
@@ -57,11 +63,21 @@ def run(args: argparse.Namespace) -> int:
     """Run ``sk-deepsense demo``; return the exit status."""
     from .._demo import run_demo
 
+    sets = parse_sets(args.set)
+    unknown = sorted(set(sets) - {"clf__max_epochs"})
+    if unknown:
+        raise CLIError(
+            f"--set {unknown[0]}: the demo takes clf__max_epochs only; 'sk-deepsense train' "
+            "sets every parameter"
+        )
+    max_epochs = sets.get("clf__max_epochs", 200)
+    if not isinstance(max_epochs, int) or isinstance(max_epochs, bool) or max_epochs < 1:
+        raise CLIError(f"--set clf__max_epochs={max_epochs!r}: must be an integer >= 1")
     run_demo(
         args.output,
         n_samples=args.n_samples,
         folds=args.folds,
-        max_epochs=args.max_epochs,
+        max_epochs=max_epochs,
         seed=args.seed,
         fast=args.fast,
         overwrite=args.overwrite,

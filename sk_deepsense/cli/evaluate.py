@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import (
+    DeprecatedValues,
     add_common_options,
     add_extraction_options,
     add_pickle_option,
@@ -43,7 +44,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="OUT.png",
         help="write the confusion matrix (or the arousal-valence plane) as an image",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        type=DeprecatedValues(p.prog, "--format", {"text": "table"}),
+        default="table",
+        help="output format: 'table' (scores, per-class report and confusion matrix, for "
+        "reading) or 'json' (default: table)",
+    )
     add_extraction_options(p, cache=False)
     p.add_argument("--overwrite", action="store_true", help="replace an existing plot file")
     p.set_defaults(func=run)

@@ -21,6 +21,7 @@ from typing import Any
 
 from ._common import (
     CLIError,
+    DeprecatedValues,
     UsageError,
     add_common_options,
     add_pickle_option,
@@ -33,7 +34,7 @@ from ._common import (
 __all__ = ["add_parser", "format_frame", "run"]
 
 #: Output formats of ``listen --format``.
-FORMATS = ("text", "jsonl")
+FORMATS = ("table", "jsonl")
 
 #: The largest ``--chunk``: a block of audio is read, resampled and analysed at once.
 MAX_CHUNK_S = 60.0
@@ -56,7 +57,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="print the emotion of an audio file (or the microphone) as it plays",
         description="Stream AUDIO through a saved model block by block, as it plays, and "
         "print the emotion of the last --window seconds at each moment (by default the "
-        "model's clip duration, as 'predict --timeline'): arousal and valence, or the class "
+        "model's clip duration, as 'predict --plot'): arousal and valence, or the class "
         "probabilities and the most probable class. With --window 0, each line is instead "
         "the causal prediction from everything heard since the start (the model's offline "
         "per-frame predictions; a causal network: hybrid, lstm, hybrid_nolstm). The model's "
@@ -101,7 +102,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="as fast as possible instead of at the pace of the music",
     )
-    p.add_argument("--format", choices=FORMATS, default="text", help="line format (default: text)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        type=DeprecatedValues(p.prog, "--format", {"text": "table"}),
+        default="table",
+        help="line format: 'table' (aligned columns, for reading) or 'jsonl' (default: table)",
+    )
     p.add_argument(
         "--plot", type=Path, metavar="FILE.png", help="draw the whole timeline at the end"
     )
@@ -240,7 +247,7 @@ def _window(args: argparse.Namespace, model: Any) -> float | None:
     """Return the window in seconds, or None for the causal since-the-start predictions.
 
     ``--window 0`` is None; no ``--window`` is the model's clip duration (its features'
-    ``duration``: what it was trained on, as ``predict --timeline``), capped at
+    ``duration``: what it was trained on, as ``predict --plot``), capped at
     :data:`MAX_WINDOW_S`, or None for a model without one and for a dynamic model (its
     per-frame outputs already are the emotion of the moment).
     """

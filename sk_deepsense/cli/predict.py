@@ -21,6 +21,7 @@ from ..batch import predict_files
 from ._common import (
     CLIError,
     add_common_options,
+    add_deprecated_option,
     add_extraction_options,
     add_pickle_option,
     check_writable,
@@ -110,11 +111,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "0: all at once (the behaviour before batches)",
     )
     p.add_argument(
-        "--timeline",
+        "--plot",
+        dest="timeline",
         type=Path,
         metavar="OUT.png",
         help="also plot the predictions over each whole file, as they evolve in time",
     )
+    add_deprecated_option(p, "--timeline", "--plot")
     p.add_argument(
         "--window",
         type=float,
@@ -125,7 +128,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_extraction_options(p, cache=False)
     p.add_argument(
-        "--overwrite", action="store_true", help="replace an existing --output or --timeline file"
+        "--overwrite", action="store_true", help="replace an existing --output or --plot file"
     )
     p.set_defaults(func=run)
     return p
@@ -230,11 +233,11 @@ def run(args: argparse.Namespace) -> int:
             f"transformer; {args.model} starts with a {type(model.steps[0][1]).__name__}"
         )
     if args.timeline is not None:
-        timeline = check_writable(args.timeline, args.overwrite, "--timeline")
+        timeline = check_writable(args.timeline, args.overwrite, "--plot")
         final = model.steps[-1][1]
         if not (hasattr(final, "predict_proba_frames") or hasattr(final, "predict_frames")):
             raise CLIError(
-                f"--timeline needs a network model with per-frame predictions; {args.model} "
+                f"--plot needs a network model with per-frame predictions; {args.model} "
                 f"ends with a {type(final).__name__}"
             )
     files = expand_files(args.files)

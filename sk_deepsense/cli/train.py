@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .._choices import ARCHITECTURES, BASELINES, FEATURES
+from .._choices import ARCHITECTURES, BASELINES, FEATURES, MODEL_ALIASES
 from ..datasets import DATASETS
 from ._common import (
     CLIError,
+    DeprecatedValues,
     add_common_options,
     add_extraction_options,
     add_set_option,
@@ -19,6 +20,7 @@ from ._common import (
     load_dataset_arrays,
     note,
     parse_sets,
+    warning,
 )
 
 __all__ = ["FEATURES", "MODELS", "add_parser", "make_pipeline_for", "run"]
@@ -44,9 +46,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Fit 'LogMelTransformer (or MFCCTransformer) -> model' on the audio files "
         "of a labels CSV "
         "(columns path,label for classification or path,arousal,valence for regression; "
-        "optional group column, e.g. the artist, for grouped --cv; relative paths are "
-        "relative to the CSV) or of a dataset folder, optionally report cross-validated "
-        "scores first, and save the fitted pipeline with joblib.",
+        "an optional artist or group column keeps each artist's clips in one --cv fold; "
+        "relative paths are relative to the CSV) or of a dataset folder, optionally report "
+        "cross-validated scores first, and save the fitted pipeline. Results (the scores, "
+        "the saved file) go to standard output; progress (decoding, epoch tables, folds) to "
+        "standard error.",
         epilog="Examples: sk-deepsense train labels.csv -o model.skds --cv 5 | "
         "sk-deepsense train --dataset 4q --data-dir ~/data/4q -o 4q.skds "
         "--set clf__max_epochs=20 --set logmel__n_mels=96",
@@ -76,6 +80,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         choices=MODELS,
+        type=DeprecatedValues(p.prog, "--model", MODEL_ALIASES),
         default="hybrid",
         help="the network architecture, or a classical baseline on per-clip statistics of the "
         "features (default: hybrid)",
@@ -98,8 +103,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="K",
-        help="report K-fold cross-validated scores before the final fit (grouped by the "
-        "group column / artist when there is one)",
+        help="report K-fold cross-validated scores before the final fit, grouped by the "
+        "artist (or group) column when there is one: no artist in two folds",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the folds and the model")
     add_extraction_options(p)
@@ -173,7 +178,14 @@ def make_pipeline_for(
     return Pipeline([(features, step), ("clf", clf)])
 
 
-def _load_training_data(args: argparse.Namespace) -> tuple[Any, Any, Any, str, list[str]]:
+def _load_training_data(
+    args: argparse.Namespace,
+) -> tuple[Any, Any, Any, str, list[str], str | None]:
+    """Return ``(paths, y, groups, task, target_names, groups_from)``.
+
+    ``groups_from`` says where the groups came from (e.g. "the 'artist' column of
+    labels.csv"), None when there are none.
+    """
     from .. import datasets
 
     if args.dataset is not None and args.labels is not None:
@@ -184,11 +196,14 @@ def _load_training_data(args: argparse.Namespace) -> tuple[Any, Any, Any, str, l
         if args.data_dir is not None:
             raise CLIError("--data-dir goes with --dataset; LABELS.csv paths are relative to it")
         data = datasets.load_labels(args.labels, task=args.task)
-        return data.filenames, data.target, data.groups, data.task, data.target_names
+        column = data.group_column
+        source = None if column is None else f"the {column!r} column of {args.labels.name}"
+        return data.filenames, data.target, data.groups, data.task, data.target_names, source
     filenames, y, groups, task, names = load_dataset_arrays(args.dataset, args.data_dir)
     if args.task not in ("auto", task):
         raise CLIError(f"--dataset {args.dataset} is a {task} dataset, not {args.task}")
-    return filenames, y, groups, task, names
+    source = None if groups is None else f"the artists of --dataset {args.dataset}"
+    return filenames, y, groups, task, names, source
 
 
 def _apply_sets(pipe: Any, params: dict[str, Any], features: str) -> None:
@@ -215,14 +230,23 @@ def _apply_sets(pipe: Any, params: dict[str, Any], features: str) -> None:
 
 
 def _validate_pipeline_params(pipe: Any) -> None:
-    """Check every step's parameters now, before any audio is decoded."""
+    """Check every step's parameters now, before any audio is decoded.
+
+    Each step's own ``_validate_params`` (names, types, ranges, the device's form), then
+    what only this machine can say: that a network's device can be used here.
+    """
     from sklearn.pipeline import Pipeline
+
+    from ..neural._base import BaseHybridCNNLSTM
+    from ..neural._net import resolve_device
 
     for _, step in pipe.steps:
         if isinstance(step, Pipeline):
             _validate_pipeline_params(step)
         elif hasattr(step, "_validate_params"):
             step._validate_params()
+        if isinstance(step, BaseHybridCNNLSTM):
+            resolve_device(step.device)
 
 
 def _fold_scorer(args: argparse.Namespace, task: str, names: list[str]) -> Any:
@@ -248,7 +272,24 @@ def _fold_scorer(args: argparse.Namespace, task: str, names: list[str]) -> Any:
     return FoldScorer(task, names or None)
 
 
-def _cross_validate(args, clf, X, y, groups, task, names) -> None:
+def _announce_grouping(args: argparse.Namespace, groups: Any, groups_from: str | None) -> str:
+    """Say how the ``--cv`` folds are grouped (a warning when they are not); return it short."""
+    import numpy as np
+
+    if groups is None:
+        warning(
+            args,
+            "--cv folds are not grouped: the labels have no artist or group column (artist, "
+            "artists, group or groups, any case), so one artist's clips can be on both sides "
+            "of a split and the scores come out optimistic; add an 'artist' column",
+        )
+        return "not grouped"
+    n = len(np.unique(groups))
+    note(args, f"--cv folds grouped by {groups_from} ({n} groups): no group in two folds")
+    return f"grouped by {groups_from}"
+
+
+def _cross_validate(args, clf, X, y, groups, task, names, grouping) -> None:
     """Print the ``--cv`` scores (mean +- std) of ``sklearn`` ``cross_validate``."""
     import numpy as np
     from sklearn.base import clone
@@ -258,15 +299,14 @@ def _cross_validate(args, clf, X, y, groups, task, names) -> None:
     from ..neural._base import BaseHybridCNNLSTM
 
     splits = make_splits(y, groups, n_splits=args.cv, task=task, random_state=args.seed)
-    grouped = ", grouped: no group in two folds" if groups is not None else ""
-    note(args, f"{args.cv}-fold cross-validation{grouped}:")
+    note(args, f"{args.cv}-fold cross-validation ({grouping}):")
     est = clone(clf)
     if isinstance(est, BaseHybridCNNLSTM):
         est.set_params(verbose=0)  # one line per fold, not an epoch table each
     result = cross_validate(
         est, X, y, cv=splits, scoring=_fold_scorer(args, task, names), error_score="raise"
     )
-    print(f"cross-validated scores ({args.cv} folds{grouped}, mean +- std):")
+    print(f"cross-validated scores ({args.cv} folds, {grouping}; mean +- std):")
     for key in (k for k in result if k.startswith("test_")):
         values = np.asarray(result[key], dtype=float)
         print(f"  {key[5:]:<18} {values.mean():.3f} +- {values.std():.3f}")
@@ -287,7 +327,7 @@ def run(args: argparse.Namespace) -> int:
             f"--model {args.model} baseline as a joblib file (e.g. model.joblib)"
         )
     params = parse_sets(args.set)
-    paths, y, groups, task, target_names = _load_training_data(args)
+    paths, y, groups, task, target_names, groups_from = _load_training_data(args)
     pipe = make_pipeline_for(
         args.model,
         task,
@@ -307,11 +347,12 @@ def run(args: argparse.Namespace) -> int:
         else ", ".join(target_names)
     )
     note(args, f"{len(paths)} clips, {task} ({what}: {summary}); model: {args.model}")
+    grouping = _announce_grouping(args, groups, groups_from) if args.cv else ""
     t0 = time.perf_counter()
     X = extractor.fit_transform(paths)
     note(args, f"features {X.shape} in {time.perf_counter() - t0:.1f} s")
     if args.cv:
-        _cross_validate(args, clf, X, y, groups, task, target_names)
+        _cross_validate(args, clf, X, y, groups, task, target_names, grouping)
 
     note(args, "final fit on all clips:")
     t0 = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -12,9 +13,11 @@ from sklearn.utils import Bunch
 
 from ._common import AV_NAMES, check_file, read_csv
 
-__all__ = ["load_labels"]
+__all__ = ["GROUP_COLUMNS", "load_labels"]
 
 TASKS = ("auto", "classification", "regression")
+#: Column names read as the groups of cross-validation (any case), by preference.
+GROUP_COLUMNS = ("group", "groups", "artist", "artists")
 
 
 def load_labels(
@@ -31,8 +34,12 @@ def load_labels(
       ``~`` is the home folder;
     - ``label`` (classification; any strings, e.g. ``Q1`` .. ``Q4`` or ``happy``), or
       ``arousal`` and ``valence`` (regression; numbers, on any scale);
-    - optionally ``group`` (e.g. the artist): samples of one group are kept on the same side
-      of every cross-validation split by the command line's ``--cv``.
+    - optionally a group column, named ``group``, ``groups``, ``artist`` or ``artists`` (in
+      any case, e.g. ``Artist``): returned as ``groups``, for splits that keep each group's
+      clips on one side (``GroupKFold``, ``StratifiedGroupKFold``, the command line's
+      ``--cv``). Clips of one artist on both sides of a split make scores optimistic. With
+      several such columns, the first of that list is used; ``group_column`` and ``DESCR``
+      say which.
 
     Other columns are kept in ``frame`` and otherwise ignored.
 
@@ -61,7 +68,9 @@ def load_labels(
         task : str
             ``"classification"`` or ``"regression"``.
         groups : np.ndarray of str [shape=(n_samples,)] or None
-            The ``group`` column when present.
+            The group column when there is one, else None.
+        group_column : str or None
+            The name of that column, as written in the CSV.
         frame : pandas.DataFrame
             The CSV as read, with a ``filename`` column of the absolute paths added.
         DESCR : str
@@ -90,6 +99,10 @@ def load_labels(
     >>> data = load_labels(folder / "labels.csv")
     >>> data.task, data.target.tolist(), pathlib.Path(data.filenames[1]).name
     ('classification', ['Q1', 'Q3'], 'b.wav')
+    >>> _ = (folder / "labels.csv").write_text("path,label,Artist\na.wav,Q1,X\nb.wav,Q3,Y\n")
+    >>> data = load_labels(folder / "labels.csv")
+    >>> data.groups.tolist(), data.group_column
+    (['X', 'Y'], 'Artist')
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
@@ -154,10 +167,20 @@ def load_labels(
         target = np.column_stack(values)
         target_names = list(AV_NAMES)
 
-    groups = None
-    if "group" in df.columns:
-        _check_filled(df, ["group"], path)
-        groups = df["group"].to_numpy(dtype=str)
+    groups, group_column = None, _group_column(df.columns)
+    if group_column is not None:
+        _check_filled(df, [group_column], path)
+        groups = df[group_column].to_numpy(dtype=str)
+        n_groups = len(set(groups.tolist()))
+        grouping = (
+            f"Groups: the {group_column!r} column ({n_groups} groups); grouped splits keep "
+            "each group's clips on one side."
+        )
+    else:
+        grouping = (
+            "Groups: none (no column named group, groups, artist or artists): splits of "
+            "these clips cannot be grouped by artist."
+        )
     frame = df.copy()
     frame.insert(0, "filename", filenames)
     if return_X_y:
@@ -168,9 +191,18 @@ def load_labels(
         target_names=target_names,
         task=task,
         groups=groups,
+        group_column=group_column,
         frame=frame,
-        DESCR=f"Labels read from {path} ({len(filenames)} clips, {task}).",
+        DESCR=f"Labels read from {path} ({len(filenames)} clips, {task}). {grouping}",
     )
+
+
+def _group_column(columns: Sequence[str]) -> str | None:
+    """Return the CSV's group column (:data:`GROUP_COLUMNS`, any case), or None."""
+    by_name: dict[str, str] = {}
+    for column in columns:
+        by_name.setdefault(str(column).strip().lower(), column)
+    return next((by_name[name] for name in GROUP_COLUMNS if name in by_name), None)
 
 
 def _check_filled(df: pd.DataFrame, columns: list[str], path: Path) -> None:

@@ -23,7 +23,7 @@ from ..features._padding import validate_sequences
 from ._data import net_input, training_data, valid_split
 from ._inference import _InferenceMixin
 from ._module import ARCHITECTURES, POOLINGS
-from ._net import _MixupNet, make_net
+from ._net import CallbackList, DeviceName, NetOptions, _MixupNet, make_net
 from ._state import _FittedStateMixin
 
 __all__ = ["BaseHybridCNNLSTM"]
@@ -70,10 +70,10 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         "predict_window": [Interval(Integral, 1, None, closed="left"), None],
         "predict_hop": [Interval(Integral, 1, None, closed="left"), None],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
-        "callbacks": [list, None],
-        "net_params": [dict, None],
+        "callbacks": [CallbackList(), None],
+        "net_params": [NetOptions(), None],
         "warm_start": ["boolean"],
-        "device": [str, torch.device],
+        "device": [DeviceName(), torch.device],
         "mixed_precision": ["boolean"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
@@ -267,9 +267,10 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(self.n_ensemble)]
         previous = self.nets_ if warm else [None] * self.n_ensemble
         nets, histories, best_epochs = [], [], []
-        for seed, net in zip(seeds, previous, strict=True):
+        for i, (seed, net) in enumerate(zip(seeds, previous, strict=True)):
+            label = f"network {i + 1} of {self.n_ensemble}"  # heads its epoch table
             net, history, best_epoch = self._fit_network(
-                X, lengths, y_train, n_outputs, mean, scale, seed, net=net
+                X, lengths, y_train, n_outputs, mean, scale, seed, net=net, label=label
             )
             nets.append(net)
             histories.append(history)
@@ -292,6 +293,7 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         seed: int,
         *,
         net: NeuralNet | None = None,
+        label: str = "",
     ) -> tuple[NeuralNet, Any, int | None]:
         """Train one network from ``seed``; return it, the history and the best epoch.
 
@@ -311,7 +313,9 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         chunking = (self.train_chunk, self.chunking)
         data = training_data(X[train], lengths[train], y_train[train], *chunking)
         if net is None:
-            net = make_net(self, X.shape[2], n_outputs, mean, scale, train_split=train_split)
+            net = make_net(
+                self, X.shape[2], n_outputs, mean, scale, train_split=train_split, label=label
+            )
             _seeded(seed, net.fit, *data)
         else:
             net.set_params(train_split=train_split, max_epochs=self.max_epochs)
@@ -326,7 +330,10 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
             # The validation clips chose the epoch count; now every clip trains, from the
             # same initial weights and seed, for that many epochs.
             data = training_data(X, lengths, y_train, *chunking)
-            net = make_net(self, X.shape[2], n_outputs, mean, scale, max_epochs=best_epoch)
+            label = f"{label}, trained again on every clip for {best_epoch} epochs"
+            net = make_net(
+                self, X.shape[2], n_outputs, mean, scale, max_epochs=best_epoch, label=label
+            )
             _seeded(seed, net.fit, *data)
         net.train_split = None  # do not keep the validation clips inside the fitted model
         return net, history, best_epoch

@@ -114,7 +114,8 @@ _PARAMS_DOC = """
         ``{"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9,
         "iterator_train__num_workers": 2}``. The defaults are AdamW (``lr``,
         ``weight_decay``), ``max_epochs``, ``batch_size``, shuffled training batches and the
-        module's hyperparameters as ``module__*``.
+        module's hyperparameters as ``module__*``. A name skorch does not know is refused
+        by the parameter check, before any training.
     warm_start : bool, default=False
         Whether a second ``fit`` trains the fitted networks further (for up to
         ``max_epochs`` more epochs, their optimizer state and ``history_`` carrying on;
@@ -122,7 +123,10 @@ _PARAMS_DOC = """
         ``refit``. The standardization statistics stay those of the first fit, and the new
         data must have the same coefficients{warm_classes}.
     device : str or torch.device, default="cpu"
-        Torch device to train and predict on (``"cuda"``, ``"auto"``: CUDA when available).
+        Torch device to train and predict on: a name ``torch.device`` accepts (``"cpu"``,
+        ``"cuda"``, ``"cuda:1"``, ``"mps"``) or ``"auto"`` (CUDA when available). Other
+        names (``"gpu"``) are refused by the parameter check, and ``fit`` refuses a device
+        this machine cannot use before it trains.
     mixed_precision : bool, default=False
         Run the network's forward passes under bfloat16 autocast (convolutions, LSTM and
         dense layers in bfloat16; the loss, the optimizer step and the outputs in float32).
@@ -145,7 +149,9 @@ _PARAMS_DOC = """
         training amplifies rounding: on another CPU, expect a fit as different as one with
         another seed). Torch's global random state is left as it was.
     verbose : int, default=0
-        ``>0`` prints skorch's table of epochs.{class_weight}
+        ``>0`` prints skorch's table of epochs to standard error, one per network, each
+        headed ``network i of n_ensemble:``, coloured only when standard error is a
+        terminal (and ``NO_COLOR`` is unset).{class_weight}
 """
 
 _CLASS_WEIGHT_DOC = """

@@ -9,13 +9,17 @@ built-in net options below are defaults that the estimator's ``callbacks`` and
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Options, StrOptions
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, PrintLog
 from skorch.dataset import unpack_data
 
 from ._module import HybridCNNLSTMModule
@@ -41,11 +45,175 @@ MODULE_PARAMS = (
 GRADIENT_CLIP = 5.0
 
 
+class DeviceName(StrOptions):
+    """The ``device`` constraint: ``"auto"`` or a device string that ``torch.device`` accepts.
+
+    A :class:`~sklearn.utils._param_validation.StrOptions` (so that scikit-learn's parameter
+    validation takes it as it is) whose test is ``torch.device`` itself: ``"cpu"``,
+    ``"cuda"``, ``"cuda:1"`` and ``"mps"`` pass, ``"gpu"`` or ``"cuda:x"`` do not, and the
+    estimator's ``_validate_params`` says so before any data is read.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"auto", "cpu", "cuda", "mps"})
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        """Tell whether ``val`` is ``"auto"`` or a string ``torch.device`` accepts."""
+        if not isinstance(val, str):
+            return False
+        if val == "auto":
+            return True
+        try:
+            torch.device(val)
+        except (RuntimeError, ValueError, TypeError):
+            return False
+        return True
+
+    def __str__(self) -> str:
+        return (
+            "'auto' (CUDA when available, else the CPU) or a device name torch accepts, "
+            "e.g. 'cpu', 'cuda', 'cuda:1' or 'mps'"
+        )
+
+
+class CallbackList(Options):
+    """The ``callbacks`` constraint: a list of ``(name, callback)`` pairs.
+
+    Each name a string, each callback a skorch ``Callback`` (an instance or a class) or
+    ``None`` (which removes the built-in callback of that name), so that a wrong item is
+    refused by ``_validate_params`` instead of by skorch once training starts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(list, set())
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        """Tell whether ``val`` is a list of ``(str, Callback or None)`` pairs."""
+        return isinstance(val, list) and all(
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and (
+                item[1] is None
+                or isinstance(item[1], Callback)
+                or (isinstance(item[1], type) and issubclass(item[1], Callback))
+            )
+            for item in val
+        )
+
+    def __str__(self) -> str:
+        return "a list of (name, callback) tuples, each callback a skorch Callback or None"
+
+
+class NetOptions(Options):
+    """The ``net_params`` constraint: a dict of options the skorch net accepts.
+
+    Checked by building (not initializing) the net with them: an unknown option (a typo,
+    an option of another library) is refused by ``_validate_params`` before any training.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(dict, set())
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        """Tell whether the net can be built with the options of ``val``."""
+        if not (isinstance(val, dict) and all(isinstance(k, str) for k in val)):
+            return False
+        try:
+            options = {"module": HybridCNNLSTMModule, "criterion": torch.nn.MSELoss, **val}
+            net = _MixupNet(**options)
+            # skorch registers these prefixes as it initializes them, then checks the names
+            net.prefixes_ = [*net.prefixes_, "module", "criterion", "optimizer"]
+            net._validate_params()
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    def __str__(self) -> str:
+        return (
+            "a dict of options of skorch's NeuralNet (e.g. {'optimizer__betas': (0.9, 0.99)}; "
+            "unknown names are refused)"
+        )
+
+
 def resolve_device(device: str | torch.device) -> str | torch.device:
-    """``"auto"``: CUDA when available, else the CPU; any other device as given."""
+    """Return the device to train on: ``"auto"`` is CUDA when available, else the CPU.
+
+    Raises
+    ------
+    ValueError
+        If the device is not one this machine can use (``"cuda"`` on a machine without
+        CUDA, a name torch does not know), naming the device and the reason.
+    """
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        if torch.device(device).type == "meta":
+            raise ValueError("a meta tensor holds no data to train on")
+        torch.empty(0, device=device)  # what training would do first, on an empty tensor
+    except (RuntimeError, AssertionError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(
+            f"device={str(device)!r} cannot be used on this machine ({reason}); use "
+            "device='cpu', or device='auto' for CUDA when available"
+        ) from None
     return device
+
+
+#: ANSI escape sequences (skorch's epoch table colours the best scores).
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def progress(text: str) -> None:
+    """Write one progress text (an epoch table row, an early-stopping note) to stderr."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def _colour(stream: Any) -> bool:
+    """Colour ``stream`` only if it is a terminal and ``NO_COLOR`` is unset."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+class EpochLog(PrintLog):
+    """skorch's epoch table, written to standard error and labelled with the network.
+
+    Progress is not a result: the table goes to standard error (standard output stays
+    for scores and predictions), without ANSI colours unless standard error is a terminal
+    (and ``NO_COLOR`` is unset), and starts with ``label`` (e.g. ``"network 2 of 3"``: the
+    default classifier trains an ensemble of three networks, one table each).
+
+    Parameters
+    ----------
+    label : str, default=""
+        Printed on its own line before the table's header; nothing when empty.
+    """
+
+    def __init__(self, label: str = "", **kwargs: Any) -> None:
+        super().__init__(sink=progress, **kwargs)
+        self.label = label
+
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
+        """Print the label (at verbosity > 0) before the first epoch's table."""
+        if self.label and net.verbose:
+            progress(f"{self.label}:")
+
+    def table(self, row: Any) -> str:
+        """Return the table of one epoch, without colours when stderr is not a terminal."""
+        text = super().table(row)
+        return text if _colour(sys.stderr) else _ANSI.sub("", text)
+
+    def _sink(self, text: str, verbose: int) -> None:
+        if verbose:  # skorch's PrintLog prints to any sink but print() whatever the verbosity
+            self.sink(text)
+
+
+class _QuietStop(EarlyStopping):
+    """skorch's early stopping, its notes ("Stopping since ...") to stderr at verbosity > 0."""
+
+    def _sink(self, text: str, verbose: int) -> None:
+        if verbose:
+            progress(text)
 
 
 def merge_callbacks(builtin: list[tuple[str, Any]], extra: Sequence | None) -> list:
@@ -82,6 +250,7 @@ def make_net(
     *,
     train_split: Any = None,
     max_epochs: int | None = None,
+    label: str = "",
 ) -> NeuralNet:
     """Build the (uninitialized) skorch net of estimator ``est``'s hyperparameters.
 
@@ -94,7 +263,7 @@ def make_net(
         ("clip", GradientNormClipping(gradient_clip_value=GRADIENT_CLIP))
     ]
     if est.early_stopping and max_epochs is None:
-        builtin.append(("early_stopping", EarlyStopping(patience=est.patience, load_best=True)))
+        builtin.append(("early_stopping", _QuietStop(patience=est.patience, load_best=True)))
     options = {
         **{f"module__{name}": getattr(est, name) for name in MODULE_PARAMS},
         "module__n_coefficients": int(n_coefficients),
@@ -116,6 +285,7 @@ def make_net(
         "callbacks": merge_callbacks(builtin, est.callbacks),
         "device": resolve_device(est.device),
         "verbose": int(est.verbose),
+        "callbacks__print_log": EpochLog(label),
     }
     options.update(est.net_params or {})
     return _MixupNet(module=HybridCNNLSTMModule, **options)
