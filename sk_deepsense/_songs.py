@@ -137,10 +137,10 @@ def audio_length(path: str | os.PathLike) -> float:
     """
     import soundfile as sf
 
-    from .features._audio_io import load_audio
+    from .features._audio_io import load_audio, soundfile_name
 
     try:
-        info = sf.info(os.fspath(path))
+        info = sf.info(soundfile_name(path))
         if info.frames > 0 and info.samplerate > 0:
             return info.frames / info.samplerate
     except Exception:  # noqa: BLE001, S110 - not a libsndfile format: audioread below
@@ -317,9 +317,14 @@ class SongFeatures:
             self.on_clip()
 
     def _fail(
-        self, failed: dict[int, AudioLoadError], i: int, part: SongPart, exc: BaseException
+        self,
+        failed: dict[int, AudioLoadError],
+        i: int,
+        part: SongPart,
+        exc: BaseException,
+        what: str = "load audio file",
     ) -> None:
-        error = _file_error(part, exc)
+        error = _file_error(part, exc, what)
         if self.on_error == "raise":
             if error is exc:
                 raise exc
@@ -348,7 +353,7 @@ class SongFeatures:
                 try:
                     out[k] = _take_row(self._features([waves[k]]), 0)
                 except Exception as exc:  # noqa: BLE001 - this window fails its file
-                    self._fail(failed, i, parts[i], exc)
+                    self._fail(failed, i, parts[i], exc, "extract the features of")
         return out
 
     def _features(self, waves: list[np.ndarray]) -> Any:
@@ -387,16 +392,22 @@ def _take_row(X: Any, n: int) -> Any:
     return X.iloc[n : n + 1] if hasattr(X, "iloc") else np.asarray(X)[n : n + 1]
 
 
-def _file_error(part: SongPart, exc: BaseException) -> AudioLoadError:
-    """Return the error of a part as one :class:`AudioLoadError` naming the file (and window)."""
+def _file_error(
+    part: SongPart, exc: BaseException, what: str = "load audio file"
+) -> AudioLoadError:
+    """Return the error of a part as one :class:`AudioLoadError` naming the file and reason.
+
+    ``what`` says what failed (decoding, or a feature step on the decoded window).
+    """
     if isinstance(exc, AudioLoadError) and exc.path == os.fspath(part.file):
         return exc
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, AudioLoadError):
+    if isinstance(exc, AudioLoadError) or hasattr(exc, "reason"):  # the reason alone
         reason = exc.reason
+        what = "load audio file"  # the audio itself is at fault (e.g. non-finite samples)
     elif not isinstance(exc, (ValueError, OSError)):
         reason = f"{type(exc).__name__}: {reason}"
-    return AudioLoadError(part.file, reason)
+    return AudioLoadError(part.file, reason, what)
 
 
 def _concat(blocks: list[Any]) -> Any:

@@ -34,6 +34,9 @@ class AudioLoadError(SkDeepsenseError, OSError):
         The file that failed.
     reason : str
         Why it failed, in words.
+    what : str, default="load audio file"
+        What could not be done, for the message: e.g. ``"extract the features of"`` when
+        the file decoded but a feature step failed on it.
 
     Attributes
     ----------
@@ -43,13 +46,14 @@ class AudioLoadError(SkDeepsenseError, OSError):
         Why it failed.
     """
 
-    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+    def __init__(self, path: str | os.PathLike, reason: str, what: str = "load audio file") -> None:
         self.path = os.fspath(path)
         self.reason = reason
-        super().__init__(f"Cannot load audio file {self.path!r}: {reason}")
+        self.what = what
+        super().__init__(f"Cannot {what} {self.path!r}: {reason}")
 
     def __reduce__(self):  # keep the exception picklable across joblib workers
-        return (type(self), (self.path, self.reason))
+        return (type(self), (self.path, self.reason, self.what))
 
 
 class AudioLoadErrors(SkDeepsenseError, OSError):

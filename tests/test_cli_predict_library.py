@@ -445,10 +445,11 @@ def test_finding_03_model_errors_and_nan_predictions_become_error_records(tmp_pa
     )
     records = list(predict_files(model, list(files.values()), batch_size=None))
     assert [r["path"] for r in records] == list(files.values())
-    assert records[0] == {"path": files["a"], "label": "happy",
-                          "probabilities": {"calm": 0.25, "happy": 0.75}}  # fmt: skip
+    assert records[0] == {"path": files["a"], "label": "happy", "start": 0.0, "end": 1.0,
+                          "windows": 1, "probabilities": {"calm": 0.25, "happy": 0.75}}  # fmt: skip
     assert records[4]["label"] == "happy"
     tiny, short, mid = (records[i]["error"] for i in (1, 2, 3))
+    # whole songs: a step failing on a file's window fails the file, named, with the reason
     assert tiny == (
         f"Cannot extract the features of {files['tiny']!r}: RuntimeError: a clip under 5 frames"
     )
@@ -457,7 +458,8 @@ def test_finding_03_model_errors_and_nan_predictions_become_error_records(tmp_pa
     )
     assert mid.startswith(f"Cannot predict {files['mid']!r}: the model's output is not finite")
     assert all(set(r) == {"path", "error"} for r in records[1:4])
-    with pytest.raises(RuntimeError, match="under 5 frames"):
+    # raised, the error names the file too (the step's own error is its __cause__)
+    with pytest.raises(AudioLoadError, match="extract the features of .*tiny.wav.*under 5 frames"):
         list(predict_files(model, list(files.values()), on_error="raise"))
     with pytest.raises(ValueError, match="not finite"):
         list(predict_files(model, [files["a"], files["mid"]], on_error="raise"))
@@ -632,7 +634,7 @@ def test_finding_18_csv_cells_that_look_like_formulas_are_escaped(
     argv = ["predict", reg_path, "--format", "csv", "-o", out, "-q"]
     assert run(capsys, *argv, "--", *names)[0] == 0
     rows = list(csv.reader(out.open(newline="")))
-    assert rows[0] == ["path", "arousal", "valence", "error"]
+    assert rows[0] == ["path", "arousal", "valence", "start", "end", "windows", "error"]
     assert [r[0] for r in rows[1:]] == [f"'{n}" for n in names[:-1]] + ["plain.wav"]
     for r in rows[1:]:  # numbers are written as numbers
         float(r[1]), float(r[2])

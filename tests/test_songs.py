@@ -234,3 +234,19 @@ def test_audio_length_reads_the_header(song):
 
     path, y = song
     assert songs.audio_length(path) == pytest.approx(len(y) / SR)
+
+
+def test_audio_load_error_says_what_failed_and_survives_pickling():
+    import pickle
+
+    from sk_deepsense.exceptions import AudioLoadError
+
+    err = AudioLoadError("a.wav", "RuntimeError: boom", "extract the features of")
+    assert str(err) == "Cannot extract the features of 'a.wav': RuntimeError: boom"
+    back = pickle.loads(pickle.dumps(err))  # joblib workers send errors back pickled
+    assert (str(back), back.path, back.reason, back.what) == (
+        str(err), "a.wav", "RuntimeError: boom", "extract the features of"
+    )  # fmt: skip
+    assert str(AudioLoadError("b.mp3", "file does not exist")).startswith(
+        "Cannot load audio file 'b.mp3'"
+    )

@@ -212,7 +212,7 @@ def test_finding_10_window_inf_nan_refused_before_decoding(
     with pytest.raises(ValueError, match="must be a positive number of seconds"):
         predict_timeline(whole, [path], **kw)
     if "step" not in kw:  # the command line has no --step
-        argv = ["predict", model, path, "--timeline", tmp_path / "t.png", "--window", kw["window"]]
+        argv = ["predict", model, path, "--plot", tmp_path / "t.png", "--window", kw["window"]]
         assert main([str(a) for a in argv]) == 1
         err = capsys.readouterr().err
         assert err.startswith("sk-deepsense predict: error: --window ") and err.count("\n") == 1

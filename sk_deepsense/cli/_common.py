@@ -532,8 +532,11 @@ def _load_safe(path: Path) -> Any:
             model = load_skds(path)
         except ValueError as exc:  # ModelFileError: names the file and the reason
             raise CLIError(" ".join(str(exc).split())) from None
-    for warning in caught:  # one line each (the version check, a parameter reset)
-        print(f"sk-deepsense: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+    for w in caught:  # the loader's own warnings (version check, a parameter reset): a line each
+        if issubclass(w.category, UserWarning):
+            print(f"sk-deepsense: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+        else:  # e.g. a ResourceWarning of earlier work collected meanwhile: as Python would
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return model
 
 

@@ -114,11 +114,17 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}".rstrip(": ")
 
 
+def soundfile_name(path: str | os.PathLike) -> str | bytes | os.PathLike:
+    """Return the name to give soundfile for ``path``: bytes on POSIX, else the path.
+
+    soundfile encodes a str name strictly, so a name that is not UTF-8 (held with
+    surrogates) would fail; Windows names are text (soundfile's wchar open).
+    """
+    return path if sys.platform == "win32" else os.fsencode(path)
+
+
 def _read_soundfile(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
-    # bytes on POSIX: soundfile encodes a str name strictly, and a name that is not UTF-8
-    # (held with surrogates) would fail; Windows names are text (soundfile's wchar open)
-    name = path if sys.platform == "win32" else os.fsencode(path)
-    with sf.SoundFile(name) as f:
+    with sf.SoundFile(soundfile_name(path)) as f:
         native_sr = f.samplerate
         start = int(round(offset * native_sr))
         if start > 0:

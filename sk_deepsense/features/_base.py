@@ -452,7 +452,9 @@ def _waveform_features(
     try:
         return _finite_sequence(y, sequence, params)
     except _NonFiniteFeatures as exc:
-        raise ValueError(f"A waveform of X cannot be used: {exc}.") from None
+        error = ValueError(f"A waveform of X cannot be used: {exc}.")
+        error.reason = str(exc)  # type: ignore[attr-defined]  # for a caller naming the clip
+        raise error from None
 
 
 class _NonFiniteFeatures(ValueError):
