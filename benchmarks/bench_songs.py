@@ -32,6 +32,12 @@ import time
 from pathlib import Path
 
 SR = 44100
+CLIP_DURATION = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from sk_deepsense.cli._common import feature_step, load_model\n"
+    "print(feature_step(load_model(Path(sys.argv[1]), allow_pickle=True)).duration)\n"
+)
 
 
 def write_song(path: Path, seconds: float) -> Path:
@@ -91,15 +97,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, help="a saved model (default: trained here)")
     parser.add_argument("--no-timeline", action="store_true", help="skip predict --plot")
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
+    parser.add_argument("--train-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.train_only:
+        train_model(args.train_only)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        model = args.model or train_model(work / "model.skds")
-        from sk_deepsense.cli._common import feature_step, load_model
-
-        clip = feature_step(load_model(model)).duration
+        # fitted and read in children: Linux carries a parent's peak RSS over to the
+        # children it starts (exec keeps the high-water mark), so this process stays small
+        child_env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        model = args.model
+        if model is None:
+            model = work / "model.skds"
+            argv = [sys.executable, __file__, "--train-only", str(model)]
+            subprocess.run(argv, check=True, env=child_env)
+        clip = float(
+            subprocess.run(
+                [sys.executable, "-c", CLIP_DURATION, str(model)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=child_env,
+            ).stdout
+        )
         cli = [sys.executable, "-m", "sk_deepsense", "predict", str(model)]
         print(f"model: {model} (clip duration {clip} s)")
         print(f"{'file':>8}  {'command':<28} {'peak RSS MiB':>12} {'seconds':>8}  status")
