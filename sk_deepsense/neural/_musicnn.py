@@ -227,7 +227,7 @@ def cut_patches(logmel: np.ndarray, n_frames: int = N_FRAMES, hop: int | None = 
         )
     windows = np.lib.stride_tricks.sliding_window_view(logmel, n_frames, axis=0)
     # (n_starts, n_mels, n_frames) -> (n_patches, n_frames, n_mels)
-    return np.ascontiguousarray(windows[::hop].transpose(0, 2, 1))
+    return windows[::hop].transpose(0, 2, 1).copy()  # a writable array of its own
 
 
 def musicnn_patches(
