@@ -64,7 +64,9 @@ _SHA256 = {
     "mtt_musicnn.npz": "c26dcf8cf9d745a95504c2eddc20fd9428786b6be79fc1c21d72b28f7ec2af6c",
 }
 
-# float16 can hold mel powers up to this; |y| <= 1 gives at most about 2.1e3 (see _log_compress)
+# float16 holds mel powers up to this; |y| <= 1 keeps them below ~3e3 (Parseval times the
+# largest Slaney filter weight, ~0.032; a full-scale tone gives ~550): _log_compress clips
+# there only for waveforms far outside [-1, 1]
 _FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 # ---------------------------------------------------------------------------------------------
