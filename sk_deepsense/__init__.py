@@ -4,6 +4,8 @@ The public names:
 
 - :class:`MFCCTransformer`, :class:`LogMelTransformer`: audio paths or waveforms to
   NaN-padded MFCC or log-mel sequences.
+- :class:`MusicnnTransformer`: audio to embeddings of the pre-trained musicnn tagger, one
+  row per 3-s patch (the transfer-learning front end; weights ship with the package).
 - :class:`HybridCNNLSTMClassifier`, :class:`HybridCNNLSTMRegressor`: the hybrid 1-D CNN
   (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
 - :class:`SequenceStatistics`, :func:`make_baseline`: per-clip MFCC statistics and the
@@ -56,6 +58,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "features": [
             "LogMelTransformer",
             "MFCCTransformer",
+            "MusicnnTransformer",
             "SequenceStatistics",
             "load_audio",
             "pad_sequences",
@@ -83,6 +86,7 @@ __all__ = [
     "MFCCTransformer",
     "ModelFileError",
     "ModelVersionWarning",
+    "MusicnnTransformer",
     "NotStreamableError",
     "SequenceStatistics",
     "SkDeepsenseError",

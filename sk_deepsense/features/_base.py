@@ -416,7 +416,7 @@ def _path_features(path: str, sequence: Callable[..., np.ndarray], **params: Any
     y = load_audio(path, sr=params["sr"], offset=params["offset"], duration=params["duration"])
     try:
         return _finite_sequence(y, sequence, params)
-    except _NonFiniteFeatures as exc:  # a file: one AudioLoadError, collected by raise_all
+    except _UnusableClip as exc:  # a file: one AudioLoadError, collected by raise_all
         raise AudioLoadError(path, str(exc)) from None
 
 
@@ -451,13 +451,23 @@ def _waveform_features(
         raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
     try:
         return _finite_sequence(y, sequence, params)
-    except _NonFiniteFeatures as exc:
+    except _UnusableClip as exc:
         error = ValueError(f"A waveform of X cannot be used: {exc}.")
         error.reason = str(exc)  # type: ignore[attr-defined]  # for a caller naming the clip
         raise error from None
 
 
-class _NonFiniteFeatures(ValueError):
+class _UnusableClip(ValueError):
+    """A clip whose features cannot be computed (its own fault); the caller names the clip.
+
+    Raised by a transformer's ``_sequence`` (e.g. a clip shorter than musicnn's 3-s patch):
+    a file becomes an :class:`~sk_deepsense.exceptions.AudioLoadError` naming it, which
+    ``on_error="raise_all"`` collects and a library run records, instead of an error that
+    stops everything.
+    """
+
+
+class _NonFiniteFeatures(_UnusableClip):
     """A clip whose features are not finite; the caller names the clip."""
 
 
