@@ -459,8 +459,13 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         an unknown format version, class or parameter; feature sizes above their caps;
         network dimensions the weights do not hold; ``weights.pt`` holding anything but
         finite floating-point tensors in torch's zip format; a feature or target scale that
-        is not positive; an array of the fitted state larger than the file could have
-        written; and anything else that fails while reading it.
+        is not positive; arrays of the fitted state larger, together, than the file could
+        have written; a ``duration`` that pads each clip beyond 1 GiB; a
+        ``MusicnnTransformer`` of other musicnn weights than those shipped here, or of a
+        model not shipped; a scikit-learn estimator's fitted attribute that is unknown,
+        missing, of another dtype, of a shape that disagrees with the others, not finite,
+        or (an SVC's) inconsistent with the arrays libsvm reads alongside it; and anything
+        else that fails while reading it.
     ValueError
         If ``device`` is not a torch device, or CUDA is asked for and not available.
     FileNotFoundError
@@ -473,8 +478,9 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         version of torch, scikit-learn, skorch, numpy, librosa or Python. The model is still
         loaded.
     UserWarning
-        If the file names a cache folder (``memory``), which is reset to ``None``, or
-        ``net_params`` that name a device, a path or compiled code (dropped).
+        If the file names a cache folder (``memory``), which is reset to ``None``;
+        ``net_params`` that name a device, a path or compiled code (dropped); or a
+        scikit-learn ``n_jobs`` above this machine's cores (reset to ``None``).
 
     See Also
     --------
@@ -483,7 +489,9 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
     Notes
     -----
     Nothing in the file is unpickled or imported: ``model.json`` is parsed as JSON, estimators
-    are made only from a fixed list of classes, and the weights are read with
+    are made only from a fixed list of classes (:func:`save_model` lists them), each
+    scikit-learn estimator's fitted attributes are set from a fixed list per class after
+    being checked, and the weights are read with
     ``torch.load(..., map_location="cpu", weights_only=True)``. Nor does the file choose a
     place on disk or a device: path-valued parameters (``memory``, a joblib cache of
     pickles) are reset to ``None`` and the ``device`` asked for here wins over ``device``

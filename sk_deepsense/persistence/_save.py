@@ -152,9 +152,21 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     Parameters
     ----------
     model : estimator or Pipeline
-        A fitted network, an ``MFCCTransformer`` or ``LogMelTransformer``, or a fitted
-        :class:`~sklearn.pipeline.Pipeline` whose steps are these (any step names), e.g. an
-        ``MFCCTransformer`` then a network.
+        A fitted model made of these classes (exactly these, not subclasses):
+
+        - a network: ``HybridCNNLSTMClassifier``, ``HybridCNNLSTMRegressor``,
+          ``HybridCNNLSTMDynamicRegressor`` (one per model at most);
+        - a feature step: ``MFCCTransformer``, ``LogMelTransformer``,
+          ``MusicnnTransformer``, ``DescriptorTransformer``, ``SequenceStatistics``;
+        - scikit-learn's ``StandardScaler``, ``LogisticRegression``, ``SVC`` (dense data;
+          kernels linear, poly, rbf, sigmoid) and ``CalibratedClassifierCV`` (sigmoid
+          calibration of an ``SVC`` or a ``LogisticRegression``, ``ensemble`` True or False);
+        - ``Pipeline`` and ``FeatureUnion`` of any of these, nested (any step names).
+
+        E.g. an ``MFCCTransformer`` then a network; ``MusicnnTransformer``,
+        ``SequenceStatistics``, ``StandardScaler``, ``LogisticRegression``; the baselines of
+        :func:`~sk_deepsense.make_baseline` ``"svm"`` and ``"logreg"`` (classification) and
+        the classical half of :func:`~sk_deepsense.make_fusion`.
     path : str or os.PathLike
         File to write; the extension ``.skds`` is suggested, not required.
     overwrite : bool, default=False
@@ -168,11 +180,15 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     Raises
     ------
     TypeError
-        If the model (or a step of it) is of another class, or a parameter value cannot be
-        stored as data (e.g. a ``RandomState`` as ``random_state``). Use joblib for other
-        estimators, and load joblib files from trusted sources only.
+        If the model (or a step of it) is of another class; a parameter value cannot be
+        stored as data (e.g. a ``RandomState`` as ``random_state``, a dict with tuple
+        keys); a scikit-learn estimator holds an attribute that save_model does not know
+        (one a newer scikit-learn adds, or set by hand: refused, never dropped); or a
+        configuration is not held (a precomputed kernel, an SVC fitted on sparse data,
+        isotonic calibration). Use joblib for other estimators, and load joblib files from
+        trusted sources only.
     sklearn.exceptions.NotFittedError
-        If a network is not fitted.
+        If a network, a ``SequenceStatistics`` or a scikit-learn estimator is not fitted.
     FileExistsError
         If ``path`` exists and ``overwrite`` is false; nothing is written.
 
@@ -185,15 +201,26 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     The file is a zip archive of ``model.json`` (format version, library versions, each
     estimator's class and ``get_params(deep=False)``, and the fitted attributes that are not
     tensors) and ``weights.pt`` (the networks' ``state_dict``, moved to the CPU). A cache
-    folder (``memory``, of a feature transformer or of the Pipeline) is not stored
-    (``None``: a model file names no place on disk), a dict parameter (``net_params``)
-    as a dict whose lists and tuples come back as tuples; ``callbacks`` must be ``None``
-    (they serve training only). Every fitted attribute of a network is stored (the
-    estimator's ``_get_fitted_state``): one that is not data raises a ``TypeError``. Of
-    ``history_``, the values JSON can hold are kept (per epoch: ``epoch``, ``train_loss``,
-    ``valid_loss``, ``valid_loss_best``, ``dur``, the per-batch losses, ...). Not saved: the
-    optimizer's state (``fit`` starts afresh anyway, but ``warm_start`` or
-    ``net_.partial_fit`` on a loaded model restarts AdamW's moments).
+    folder (``memory``, of a feature transformer or of a Pipeline) is not stored
+    (``None``: a model file names no place on disk); a list or tuple of scalars comes back
+    as a list or a tuple, a dict parameter (``net_params``, ``class_weight``, whose keys
+    may be class labels) as a dict whose lists and tuples come back as tuples;
+    ``callbacks`` must be ``None`` (they serve training only).
+
+    The musicnn front end of a ``MusicnnTransformer`` is not copied into the file (it ships
+    with sk_deepsense): the file records the weights file it uses and its SHA-256, and
+    :func:`load_model` refuses the model where the running sk_deepsense ships other
+    weights. Of the scikit-learn estimators, the fitted attributes their predictions read
+    are stored, from a list per class (``coef_``, ``intercept_``, ``classes_``,
+    ``mean_``, ``scale_``, the support vectors and the arrays libsvm reads, each calibrated
+    classifier and its sigmoids' ``a_`` and ``b_``, ...); ``set_output`` settings are not.
+
+    Every fitted attribute of a network is stored (the estimator's ``_get_fitted_state``):
+    one that is not data raises a ``TypeError``. Of ``history_``, the values JSON can hold
+    are kept (per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``valid_loss_best``,
+    ``dur``, the per-batch losses, ...). Not saved: the optimizer's state (``fit`` starts
+    afresh anyway, but ``warm_start`` or ``net_.partial_fit`` on a loaded model restarts
+    AdamW's moments).
 
     The file is written to a temporary file in the same folder and then moved into place,
     so ``path`` is never left half-written.
