@@ -623,6 +623,11 @@ HOSTILE = {
         "the classes of calibrated classifier 0 are not classes_",
     ),
     "isotonic": ("calibrated", _params("clf", method="isotonic"), "only 'sigmoid'"),
+    "fitted_template": (
+        "calibrated",
+        lambda d: _step("clf")(d)["estimator"].update(fitted={"n_features_in_": 1}),
+        "holds a fitted state, which an estimator that is a parameter has not",
+    ),
     # musicnn
     "musicnn_other_weights": (
         "musicnn",
@@ -714,6 +719,16 @@ def test_sklearn_n_jobs_is_capped_on_load(files, tmp_path):
     with pytest.warns(UserWarning, match=r"n_jobs=1000000 was reset to None: more workers"):
         model = load_model(path)
     assert model.named_steps["features"].n_jobs is None
+
+
+def test_a_nested_pipeline_chooses_no_cache_folder(files, tmp_path):
+    def edit(doc):
+        _step("features")(doc)["transformers"][0]["params"].update(memory="/tmp/evil")
+
+    path = _edit(files["union"], tmp_path / "memory.skds", edit)
+    with pytest.warns(UserWarning, match=r"step 'musicnn' parameter memory='/tmp/evil' was reset"):
+        model = load_model(path)
+    assert model.named_steps["features"].transformer_list[0][1].memory is None
 
 
 def test_a_format_2_reader_refuses_the_new_classes_by_name(files, monkeypatch):

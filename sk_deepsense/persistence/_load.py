@@ -295,7 +295,8 @@ class _Builder:
         path, fitted = self.path, entry.get("fitted")
         if template or not (STATE.get(class_name) or hasattr(est, "_set_fitted_state")):
             if "fitted" in entry:
-                raise bad(path, f"{where} holds a fitted state, which a {class_name} has not.")
+                what = "an estimator that is a parameter" if template else f"a {class_name}"
+                raise bad(path, f"{where} holds a fitted state, which {what} has not.")
         elif hasattr(est, "_set_fitted_state"):
             self.networks.append((est, fitted))
         else:
