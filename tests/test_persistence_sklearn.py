@@ -291,6 +291,18 @@ def test_each_class_alone_round_trips(tmp_path):
     assert loaded.statistics == ("median",) and loaded.percentiles == [25]  # types kept
 
 
+def test_an_svc_of_scikit_learn_before_1_9_round_trips(tmp_path):
+    """scikit-learn < 1.9 (the project allows >= 1.6) sets no _effective_probability."""
+    model = _head(SVC()).fit(X, Y4)
+    del model[-1]._effective_probability
+    path = save_model(model, tmp_path / "m.skds")
+    doc = json.loads(zipfile.ZipFile(path).read("model.json"))
+    assert "_effective_probability" not in doc["model"]["steps"][-1]["fitted"]
+    loaded = load_model(path)
+    assert loaded[-1]._effective_probability is False  # what scikit-learn 1.9 reads
+    assert _same(loaded.decision_function(X), model.decision_function(X))
+
+
 def test_names_seen_in_fit_round_trip(tmp_path):
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(

@@ -99,7 +99,8 @@ STATE: dict[str, dict[str, Field]] = {
         "classes_": _CLASSES,
         "class_weight_": Field("float64", ("c",)),
         "_sparse": Field("bool"),
-        "_effective_probability": Field("bool"),
+        # set by scikit-learn >= 1.9 (probability deprecated); derived when absent
+        "_effective_probability": Field("bool", optional=True),
         "_gamma": Field("float"),
         "support_": Field("int32", ("s",)),
         "support_vectors_": Field("float64", ("s", "f")),
@@ -304,10 +305,13 @@ def set_fitted_state(est: Any, state: Any, budget: Budget, build: Build) -> None
         for name, raw in state.items()
         if spec[name].kind != "calibrated"
     }
+    params = est.get_params(deep=False)
+    if type(est).__name__ == "SVC" and "_effective_probability" not in values:
+        # a file of scikit-learn < 1.9, where the parameter alone said it
+        values["_effective_probability"] = params["probability"] is True
     dims = _dims(values)
     for name, value in values.items():
         _check_shape(spec[name], value, dims, name)
-    params = est.get_params(deep=False)
     if "calibrated_classifiers_" in state:
         values["calibrated_classifiers_"] = _calibrated(
             state["calibrated_classifiers_"], values, dims, params, budget, build
