@@ -136,7 +136,8 @@ class ModelFileError(SkDeepsenseError, ValueError):
     archive, a member missing, duplicated, too large or compressed too well, invalid JSON,
     an unknown class or parameter, network dimensions that the weights do not hold,
     non-finite weights, a feature scale that is not positive, a fitted attribute of a dtype
-    it could not have been saved with, ... The message names the file and the reason.
+    it could not have been saved with or of a shape that disagrees with the others, other
+    musicnn weights than those shipped, ... The message names the file and the reason.
     A ``ValueError``, as before this class existed.
 
     Parameters

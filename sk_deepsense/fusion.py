@@ -35,8 +35,8 @@ def make_fusion(
     class probabilities is a plain scikit-learn
     :class:`~sklearn.ensemble.VotingClassifier`, so the result clones, grid-searches
     (``hybrid__clf__lr``, ``classical__model__C``, ``weights``), cross-validates and pickles
-    with joblib like any estimator. (:func:`~sk_deepsense.save_model` does not support it:
-    use joblib, and load only files you trust.)
+    with joblib like any estimator. (:func:`~sk_deepsense.save_model` does not support the
+    ensemble: use joblib, and load only files you trust. Each half alone it saves.)
 
     Parameters
     ----------

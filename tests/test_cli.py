@@ -499,8 +499,16 @@ def test_skds_models_are_saved_and_read_in_the_safe_format(
     from sk_deepsense import load_model
 
     assert json.loads(stdout)[0]["label"] == load_model(out).predict(paths[:1])[0]
-    code, _, err = run(capsys, "train", labels_csv, "-o", tmp_path / "b.skds", "--model", "svm")
-    assert code == 1 and "the .skds format holds networks only" in err
+    forest = ("train", labels_csv, "-o", tmp_path / "b.skds", "--model", "random_forest")
+    code, _, err = run(capsys, *forest)
+    assert code == 1 and "the .skds format cannot hold this model" in err
+    assert "RandomForestClassifier" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "b.skds").exists()
+    code, _, err = run(
+        capsys, "train", labels_csv, "-o", tmp_path / "s.skds", "--model", "svm", "-q"
+    )
+    assert code == 0, err  # the SVM baseline: a nested Pipeline of supported steps
+    assert load_model(tmp_path / "s.skds").predict(paths[:1])[0] in {"low", "high", "noise"}
 
 
 # ------------------------------------------------------------------- issue 26: 13, 14, 16, 17

@@ -22,8 +22,8 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import SVC, SVR
 
 from sk_deepsense import (
     HybridCNNLSTMClassifier,
@@ -370,9 +370,9 @@ def test_version_mismatch_warns_and_loads(models, tmp_path):
 @pytest.mark.parametrize(
     "model, culprit",
     [
-        (make_pipeline(StandardScaler(), SVC()), "StandardScaler"),
-        (make_baseline("svm"), "step"),
-        (SVC(), "SVC"),
+        (make_pipeline(MinMaxScaler(), SVC()), "MinMaxScaler"),
+        (make_baseline("random_forest"), "step"),
+        (SVR(), "SVR"),
         (type("MyMFCC", (MFCCTransformer,), {})(), "MyMFCC"),
         (Pipeline([("mfcc", MFCCTransformer()), ("net", "passthrough")]), "'net' (str)"),
     ],

@@ -413,6 +413,15 @@ def test_every_path_parameter_is_known():
         "HybridCNNLSTMClassifier": set(),
         "HybridCNNLSTMRegressor": set(),
         "HybridCNNLSTMDynamicRegressor": set(),
+        "MusicnnTransformer": {"memory"},
+        "DescriptorTransformer": {"memory"},
+        "SequenceStatistics": set(),
+        "StandardScaler": set(),
+        "LogisticRegression": set(),
+        "SVC": set(),
+        "CalibratedClassifierCV": set(),
+        "Pipeline": {"memory"},
+        "FeatureUnion": set(),
     }
     assert path_parameters(Pipeline) == {"memory"}
 

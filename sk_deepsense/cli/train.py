@@ -64,7 +64,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         required=True,
         metavar="MODEL",
         help="model file to write: NAME.skds for the safe sharing format (recommended: no "
-        "code runs when it is loaded; networks only), anything else for a joblib file "
+        "code runs when it is loaded; the networks, and the svm and logreg baselines for "
+        "classification), anything else for a joblib file "
         "(which predict, evaluate and listen load only with --allow-pickle)",
     )
     p.add_argument(
@@ -321,11 +322,6 @@ def run(args: argparse.Namespace) -> int:
     output = check_writable(args.output, args.overwrite, "-o/--output")
     if args.cv and args.cv < 2:
         raise CLIError(f"--cv {args.cv}: needs at least 2 folds")
-    if output.suffix.lower() == ".skds" and args.model not in ARCHITECTURES:
-        raise CLIError(
-            f"-o/--output {str(output)!r}: the .skds format holds networks only; save a "
-            f"--model {args.model} baseline as a joblib file (e.g. model.joblib)"
-        )
     params = parse_sets(args.set)
     paths, y, groups, task, target_names, groups_from = _load_training_data(args)
     pipe = make_pipeline_for(
@@ -338,6 +334,17 @@ def run(args: argparse.Namespace) -> int:
         verbose=int(not args.quiet),
     )
     _apply_sets(pipe, params, args.features)
+    if output.suffix.lower() == ".skds":  # before any feature is extracted
+        from ..persistence._save import check_savable
+
+        try:
+            check_savable(pipe)
+        except TypeError as exc:
+            reason = str(exc).split(". Save other estimators")[0]
+            raise CLIError(
+                f"-o/--output {str(output)!r}: the .skds format cannot hold this model "
+                f"({reason}); save --model {args.model} as a joblib file (e.g. model.joblib)"
+            ) from None
 
     extractor, clf = pipe.steps[0][1], pipe.steps[-1][1]
     what = "labels" if task == "classification" else "targets"

@@ -3,6 +3,12 @@
 Format 2 (this version) stores each network's fitted state as its estimator's
 ``_get_fitted_state()`` returns it; format 1 (sk_deepsense 0.1) is still read:
 :func:`upgrade_fitted_state` turns its network entry into format 2's.
+
+The classes added since (the musicnn front end, the descriptors, the statistics and the
+scikit-learn steps of the transfer-learning and baseline models, nested pipelines and
+unions) did not change the layout of an existing entry, only added entries and keys that
+only they use: the format is still 2. A reader of format 2 that does not know them refuses
+such a file with "unknown class name", and reads every file it could read before.
 """
 
 from __future__ import annotations
@@ -21,9 +27,20 @@ import numpy as np
 import sklearn
 import skorch
 import torch
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 from ..exceptions import ModelFileError
-from ..features import LogMelTransformer, MFCCTransformer
+from ..features import (
+    DescriptorTransformer,
+    LogMelTransformer,
+    MFCCTransformer,
+    MusicnnTransformer,
+    SequenceStatistics,
+)
 from ..neural import (
     HybridCNNLSTMClassifier,
     HybridCNNLSTMDynamicRegressor,
@@ -47,7 +64,26 @@ ESTIMATORS: dict[str, type] = {
     "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
     "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
     "HybridCNNLSTMDynamicRegressor": HybridCNNLSTMDynamicRegressor,
+    # since sk_deepsense 0.2 (still format 2: an older reader refuses them by name)
+    "MusicnnTransformer": MusicnnTransformer,
+    "DescriptorTransformer": DescriptorTransformer,
+    "SequenceStatistics": SequenceStatistics,
+    "StandardScaler": StandardScaler,
+    "LogisticRegression": LogisticRegression,
+    "SVC": SVC,
+    "CalibratedClassifierCV": CalibratedClassifierCV,
+    "Pipeline": Pipeline,
+    "FeatureUnion": FeatureUnion,
 }
+#: The parameter of each composite class that holds estimators: stored as entries of the
+#: structure (under the key given), not as a parameter.
+NESTED = {
+    Pipeline: ("steps", "steps"),
+    FeatureUnion: ("transformer_list", "transformers"),
+    CalibratedClassifierCV: ("estimator", "estimator"),
+}
+#: The classes a ``CalibratedClassifierCV`` of a model file may calibrate.
+CALIBRATED = ("SVC", "LogisticRegression")
 
 #: Limits of what a file may make the reader allocate: checked before anything is allocated.
 #: The largest member of the archive once decompressed (``model.json``; ``weights.pt``).
@@ -68,7 +104,10 @@ MAX_FEATURE_SIZES = {
     "n_mels": 2**12,
     "n_mfcc": 2**12,
     "deltas": 8,
+    "n_bands": 64,
 }
+#: Largest NaN-padded output of one clip (``duration`` sizes it, whatever the clip's length).
+MAX_PADDED_CLIP_BYTES = 2**30
 
 _JOBLIB_HINT = (
     "Save other estimators with joblib.dump instead (and only ever load joblib files from "
@@ -139,16 +178,33 @@ def check_versions(saved: Any, path: Path) -> None:
         )
 
 
-def _json_param(value: Any, name: str, owner: str) -> Any:
-    """One parameter value as JSON data, or a TypeError saying why it cannot be stored."""
+def _json_scalar(value: Any) -> Any:
+    """Return a scalar (None, bool, int, float, str; NumPy's too) as JSON data, else ``_NOT``."""
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, (np.bool_,)):
+    if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return float(value)
+    return _NOT
+
+
+_NOT = object()  # what _json_scalar returns for a value that is not a scalar
+
+
+def _json_param(value: Any, name: str, owner: str) -> Any:
+    """One parameter value as JSON data, or a TypeError saying why it cannot be stored.
+
+    Scalars are stored as they are; a list or tuple of scalars as ``{"list": [...]}`` or
+    ``{"tuple": [...]}`` (so it comes back as the same type); a dict with str keys as
+    ``{"dict": {...}}`` (``net_params``), one with other scalar keys (``class_weight={0: 2.0}``)
+    as ``{"items": [[key, value], ...]}``.
+    """
+    scalar = _json_scalar(value)
+    if scalar is not _NOT:
+        return scalar
     if isinstance(value, torch.device):
         return str(value)
     if isinstance(value, os.PathLike):
@@ -156,8 +212,19 @@ def _json_param(value: Any, name: str, owner: str) -> Any:
     if isinstance(value, joblib.Memory):  # stored as its folder (or None: no caching)
         location = value.location
         return None if location is None else os.fspath(location)
+    if isinstance(value, (list, tuple)):
+        items = [_json_scalar(v) for v in value]
+        if all(v is not _NOT for v in items):
+            return {"tuple" if isinstance(value, tuple) else "list": items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):  # e.g. net_params
         return {"dict": {k: _json_option(v, f"{name}[{k!r}]", owner) for k, v in value.items()}}
+    if isinstance(value, dict) and all(_json_scalar(k) not in (None, _NOT) for k in value):
+        return {
+            "items": [
+                [_json_scalar(k), _json_option(v, f"{name}[{k!r}]", owner)]
+                for k, v in value.items()
+            ]
+        }
     hint = ""
     if isinstance(value, (np.random.RandomState, np.random.Generator)):
         hint = f" Set it to an int or None first: {owner}.set_params({name}=0)."
@@ -166,7 +233,8 @@ def _json_param(value: Any, name: str, owner: str) -> Any:
     raise TypeError(
         f"Cannot save parameter {name}={value!r} of {owner}: a {type(value).__name__} cannot "
         f"be stored as data (only None, bool, int, float, str, paths, torch.device, "
-        f"joblib.Memory and str-keyed dicts of those can).{hint}"
+        f"joblib.Memory, lists and tuples of scalars, and dicts of those with scalar keys "
+        f"can).{hint}"
     )
 
 
@@ -191,8 +259,10 @@ def path_parameters(cls: type) -> set[str]:
 
 
 def json_params(estimator: Any, owner: str) -> dict[str, Any]:
+    """``get_params(deep=False)`` as JSON data: estimators left out, cache folders as None."""
     params = estimator.get_params(deep=False)
-    params.pop("steps", None)  # a Pipeline's steps are stored as the structure
+    if type(estimator) in NESTED:  # estimators are stored as entries of the structure
+        params.pop(NESTED[type(estimator)][0])
     for name in path_parameters(type(estimator)):  # a file names no folder (issue 26)
         params[name] = None
     return {k: _json_param(v, k, owner) for k, v in params.items()}
@@ -207,20 +277,56 @@ def _json_option(value: Any, name: str, owner: str) -> Any:
     return _json_param(value, name, owner)
 
 
+def _is_scalar(value: Any) -> bool:
+    return value is None or type(value) in _SCALARS
+
+
+def _decode_option(value: Any, name: str) -> Any:
+    """Decode a value inside a dict parameter: a scalar, a list of scalars (a tuple), ..."""
+    if isinstance(value, list):
+        if not all(_is_scalar(v) for v in value):
+            raise ValueError(f"parameter {name} holds a list of other things than scalars")
+        return tuple(value)
+    return _decode_param(value, name)
+
+
+def _decode_param(value: Any, name: str) -> Any:
+    """Undo :func:`_json_param`; ``ValueError`` for a tagged value it could not have written."""
+    if not (isinstance(value, dict) and len(value) == 1):
+        return value
+    ((tag, inner),) = value.items()
+    if tag == "dict" and isinstance(inner, dict):
+        return {k: _decode_option(v, f"{name}[{k!r}]") for k, v in inner.items()}
+    if tag in ("list", "tuple"):
+        if not isinstance(inner, list) or not all(_is_scalar(v) for v in inner):
+            raise ValueError(f"parameter {name} is not a {tag} of scalars")
+        return inner if tag == "list" else tuple(inner)
+    if tag == "items":
+        pairs = inner if isinstance(inner, list) else None
+        if pairs is None or not all(
+            isinstance(p, list) and len(p) == 2 and p[0] is not None and _is_scalar(p[0])
+            for p in pairs
+        ):
+            raise ValueError(f"parameter {name} is not a list of [key, value] pairs")
+        decoded = {key: _decode_option(v, f"{name}[{key!r}]") for key, v in pairs}
+        if len(decoded) != len(pairs):
+            raise ValueError(f"parameter {name} holds a key twice")
+        return decoded
+    return value
+
+
 def decode_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Undo :func:`json_params`' encoding of dicts (whose sequences come back as tuples)."""
-    return {
-        name: {k: tuple(v) if isinstance(v, list) else v for k, v in value["dict"].items()}
-        if isinstance(value, dict) and set(value) == {"dict"} and isinstance(value["dict"], dict)
-        else value
-        for name, value in params.items()
-    }
+    """Undo :func:`json_params`' encoding (lists inside dicts come back as tuples).
+
+    Raises ``ValueError`` for a list, tuple, dict or pairs that it could not have written.
+    """
+    return {name: _decode_param(value, name) for name, value in params.items()}
 
 
 def _unsupported(name: str, step: Any) -> TypeError:
     return TypeError(
         f"Cannot save {name} ({type(step).__name__}): save_model supports only "
-        f"{', '.join(ESTIMATORS)} and Pipelines made of them. {_JOBLIB_HINT}"
+        f"{', '.join(ESTIMATORS)}, nested in one another. {_JOBLIB_HINT}"
     )
 
 
@@ -229,6 +335,18 @@ def class_name(estimator: Any, name: str) -> str:
         if type(estimator) is cls:  # exact: a subclass may behave differently
             return known
     raise _unsupported(name, estimator)
+
+
+def musicnn_record(model: str) -> dict[str, str]:
+    """Return what a file stores of its musicnn front end: the shipped file and its SHA-256.
+
+    The network itself is not saved: a model file references the weights that ship with
+    sk_deepsense, and loading checks that the running package ships the same ones.
+    """
+    from ..neural._musicnn import _SHA256, MUSICNN_MODELS
+
+    file = MUSICNN_MODELS[model]
+    return {"file": file, "sha256": _SHA256[file]}
 
 
 def bad(path: Path, problem: str) -> ModelFileError:

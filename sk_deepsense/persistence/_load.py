@@ -12,11 +12,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
-from sklearn.pipeline import Pipeline
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ..exceptions import ModelFileError
+from ..features import MusicnnTransformer
+from ._fitted import STATE, Budget, array_name, declared_bytes, set_fitted_state
 from ._format import (
+    CALIBRATED,
     ESTIMATORS,
     FORMAT_NAME,
     JSON_MEMBER,
@@ -24,13 +29,16 @@ from ._format import (
     MAX_FEATURE_SIZES,
     MAX_JSON_BYTES,
     MAX_JSON_DEPTH,
+    MAX_PADDED_CLIP_BYTES,
     MAX_WEIGHTS_BYTES,
+    NESTED,
     RATIO_FLOOR,
     READABLE_VERSIONS,
     WEIGHTS_MEMBER,
     bad,
     check_versions,
     decode_params,
+    musicnn_record,
     outside_stacklevel,
     path_parameters,
     upgrade_fitted_state,
@@ -97,36 +105,214 @@ def _check_sizes(params: dict[str, Any], where: str, path: Path) -> None:
             raise bad(path, f"{where} parameter {name}={value!r} is above {limit}.")
 
 
-def _build(entry: Any, path: Path, device: str) -> tuple[str | None, Any, dict | None]:
-    """Build the estimator (unfitted parts only) of one step entry of the structure."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("params"), dict):
-        raise bad(path, "a step of the structure is malformed.")
-    class_name = entry.get("class")
-    if not isinstance(class_name, str) or class_name not in ESTIMATORS:
+#: Keys of a structure entry: those of every class, and those of a few only.
+_ENTRY_KEYS = frozenset({"name", "class", "params", "fitted"})
+_CLASS_KEYS = {
+    "Pipeline": {"steps"},
+    "FeatureUnion": {"transformers"},
+    "CalibratedClassifierCV": {"estimator"},
+    "MusicnnTransformer": {"pretrained"},
+}
+
+
+def _cap_jobs(cls: type, params: dict[str, Any], where: str, path: Path) -> None:
+    """Reset (warning) a scikit-learn ``n_jobs`` above this machine's cores to None.
+
+    Those are joblib workers (processes, for ``FeatureUnion.transform``), as the networks'
+    ``num_workers`` are; the audio transformers' ``n_jobs`` are threads capped when they run.
+    """
+    jobs = params.get("n_jobs")
+    cores = os.cpu_count() or 1
+    if cls.__module__.startswith("sklearn.") and type(jobs) is int and jobs > cores:
+        _warn(
+            path,
+            f"{where} parameter n_jobs={jobs} was reset to None: more workers than the "
+            f"{cores} cores of this machine.",
+        )
+        params["n_jobs"] = None
+
+
+def _check_musicnn(entry: dict, est: Any, where: str, path: Path) -> None:
+    """Check that the file names a shipped musicnn model and the SHA-256 shipped here."""
+    from ..neural._musicnn import MUSICNN_MODELS
+
+    model = est.model
+    if not isinstance(model, str) or model not in MUSICNN_MODELS:
         raise bad(
             path,
-            f"unknown class name {class_name!r} (expected one of {', '.join(ESTIMATORS)}).",
+            f"{where} names the musicnn model {str(model)[:80]!r}, which this sk_deepsense "
+            f"does not ship (it ships {', '.join(sorted(MUSICNN_MODELS))}).",
         )
-    cls = ESTIMATORS[class_name]
-    params = decode_params(entry["params"])
-    unknown = set(params) - set(cls._get_param_names())
-    if unknown:
-        raise bad(path, f"unknown parameters {sorted(unknown)} of {class_name}.")
-    where = class_name if entry.get("name") is None else f"step {entry.get('name')!r}"
-    _reset_paths(cls, params, where, path)
-    _check_sizes(params, where, path)
-    if "device" in cls._get_param_names():  # the device asked for, whatever it was
-        params["device"] = device
-    if "net_params" in params:
-        params["net_params"] = _clean_net_params(params["net_params"], where, path)
-    if params.get("callbacks") is not None:
-        raise bad(path, f"{where} has callbacks; a saved model has none.")
-    estimator = cls(**params)
+    expected, found = musicnn_record(model), entry.get("pretrained")
+    if found != expected:
+        digest = found.get("sha256") if isinstance(found, dict) else None
+        raise bad(
+            path,
+            f"{where}: the model was made with other musicnn weights than the {model} "
+            f"weights this sk_deepsense ships (SHA-256 {str(digest)[:80]!r} in the file, "
+            f"{expected['sha256']} here, in {expected['file']}).",
+        )
+
+
+def _check_padding(est: Any, where: str, path: Path) -> None:
+    """Refuse a ``duration`` that pads each clip beyond :data:`MAX_PADDED_CLIP_BYTES`."""
+    from ..features._base import BaseAudioTransformer
+    from ..features._musicnn import MUSICNN_OUTPUTS, _outputs
+
+    if not isinstance(est, BaseAudioTransformer) or est.duration is None:
+        return
     try:
-        estimator._validate_params()
-    except (TypeError, ValueError) as exc:
-        raise bad(path, f"invalid parameters of {class_name}: {exc}") from None
-    return entry.get("name"), estimator, entry.get("fitted")
+        n_frames = est.expected_n_frames()
+        if isinstance(est, MusicnnTransformer):
+            width = sum(MUSICNN_OUTPUTS[name] for name in _outputs(est.output))
+        else:
+            width = len(est._coefficient_names())
+    except (ValueError, OverflowError) as exc:
+        raise bad(path, f"invalid parameters of {where}: {exc}") from None
+    if n_frames * width * 4 > MAX_PADDED_CLIP_BYTES:
+        raise bad(
+            path,
+            f"{where} parameter duration={est.duration!r} pads every clip to {n_frames} "
+            f"frames of {width} values ({n_frames * width * 4} bytes; at most "
+            f"{MAX_PADDED_CLIP_BYTES}).",
+        )
+
+
+def _check_union(params: dict[str, Any], names: list[str], path: Path) -> None:
+    """Validate a FeatureUnion's parameters (scikit-learn declares no constraints for them).
+
+    ``verbose_feature_names_out`` must be a bool: a str is a format string applied to
+    every feature name (``"{feature_name:>1000000000}"`` would allocate gigabytes).
+    """
+    weights = params.get("transformer_weights")
+    problems = []
+    if params.get("n_jobs") is not None and type(params["n_jobs"]) is not int:
+        problems.append("n_jobs is not an int or None")
+    if weights is not None and not (
+        isinstance(weights, dict)
+        and set(weights) <= set(names)
+        and all(type(w) in (int, float) and np.isfinite(w) for w in weights.values())
+    ):
+        problems.append("transformer_weights is not a dict of finite numbers by transformer")
+    for name in ("verbose", "verbose_feature_names_out"):
+        if name in params and type(params[name]) is not bool:
+            problems.append(f"{name} is not a bool")
+    if problems:
+        raise bad(path, f"invalid parameters of a FeatureUnion: {'; '.join(problems)}.")
+
+
+class _Builder:
+    """Builds the estimators of a file's structure, each from its entry, checking as it goes.
+
+    The networks are collected (their weights are read last); the fitted state of the other
+    estimators is set as they are built, its arrays counted against one :class:`Budget`.
+    """
+
+    def __init__(self, path: Path, device: str, budget: Budget) -> None:
+        self.path, self.device, self.budget = path, device, budget
+        self.networks: list[tuple[Any, Any]] = []
+
+    def children(self, entries: Any, key: str, where: str) -> list[tuple[str, Any]]:
+        """Build the named estimators of a Pipeline's steps or a FeatureUnion's transformers."""
+        if not isinstance(entries, list) or not entries:
+            raise bad(self.path, f"the {key} of {where} are missing.")
+        built = [self.build(e) for e in entries]
+        names = [name for name, _ in built]
+        if not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+            raise bad(self.path, f"the names of the {key} of {where} are malformed.")
+        return built
+
+    def build(
+        self, entry: Any, classes: tuple[str, ...] | None = None, *, template: bool = False
+    ) -> tuple[str | None, Any]:
+        """Build the estimator of one entry of the structure, fitted (or not: ``template``).
+
+        ``classes``: those the entry may name here; ``template``: an estimator that is a
+        parameter (``CalibratedClassifierCV(estimator=...)``), which has no fitted state.
+        """
+        path = self.path
+        if not isinstance(entry, dict) or not isinstance(entry.get("params"), dict):
+            raise bad(path, "a step of the structure is malformed.")
+        class_name = entry.get("class")
+        if not isinstance(class_name, str) or class_name not in ESTIMATORS:
+            raise bad(
+                path,
+                f"unknown class name {class_name!r} (expected one of {', '.join(ESTIMATORS)}).",
+            )
+        name = entry.get("name")
+        if name is not None and not isinstance(name, str):
+            raise bad(path, "a step of the structure has a name that is not a str.")
+        where = class_name if name is None else f"step {name!r}"
+        if classes is not None and class_name not in classes:
+            raise bad(path, f"{where} is a {class_name}; only {', '.join(classes)} may be here.")
+        extra = set(entry) - _ENTRY_KEYS - _CLASS_KEYS.get(class_name, set())
+        if extra:
+            raise bad(path, f"{where} has unknown keys {sorted(map(str, extra))[:3]}.")
+        cls = ESTIMATORS[class_name]
+        try:
+            params = decode_params(entry["params"])
+        except ValueError as exc:
+            raise bad(path, f"{where}: {exc}.") from None
+        nested = NESTED[cls][0] if cls in NESTED else None
+        unknown = set(params) - (set(cls._get_param_names()) - {nested})
+        if unknown:
+            raise bad(path, f"unknown parameters {sorted(unknown)} of {class_name}.")
+        _reset_paths(cls, params, where, path)
+        _check_sizes(params, where, path)
+        _cap_jobs(cls, params, where, path)
+        if "device" in cls._get_param_names():  # the device asked for, whatever it was
+            params["device"] = self.device
+        if "net_params" in params:
+            params["net_params"] = _clean_net_params(params["net_params"], where, path)
+        if params.get("callbacks") is not None:
+            raise bad(path, f"{where} has callbacks; a saved model has none.")
+        if cls is Pipeline:
+            params["steps"] = self.children(entry.get("steps"), "steps", where)
+        elif cls is FeatureUnion:
+            params["transformer_list"] = self.children(
+                entry.get("transformers"), "transformers", where
+            )
+            _check_union(params, [n for n, _ in params["transformer_list"]], path)
+        elif cls is CalibratedClassifierCV:
+            inner = entry.get("estimator")
+            params["estimator"] = (
+                None if inner is None else self.build(inner, CALIBRATED, template=True)[1]
+            )
+        estimator = cls(**params)
+        if cls is MusicnnTransformer:
+            _check_musicnn(entry, estimator, where, path)
+        if cls is not FeatureUnion:  # which declares no constraints (_check_union)
+            try:
+                estimator._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise bad(path, f"invalid parameters of {class_name}: {exc}") from None
+        _check_padding(estimator, where, path)
+        self._fit(estimator, entry, class_name, where, template)
+        return name, estimator
+
+    def _fit(self, est: Any, entry: dict, class_name: str, where: str, template: bool) -> None:
+        """Give ``est`` the fitted state of ``entry`` (a network's: later, with its weights)."""
+        path, fitted = self.path, entry.get("fitted")
+        if template or not (STATE.get(class_name) or hasattr(est, "_set_fitted_state")):
+            if "fitted" in entry:
+                what = "an estimator that is a parameter" if template else f"a {class_name}"
+                raise bad(path, f"{where} holds a fitted state, which {what} has not.")
+        elif hasattr(est, "_set_fitted_state"):
+            self.networks.append((est, fitted))
+        else:
+            try:
+                set_fitted_state(est, fitted, self.budget, self._calibrated)
+            except ModelFileError:
+                raise
+            except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+                detail = str(exc) if type(exc) is ValueError else f"{type(exc).__name__}: {exc}"
+                raise bad(path, f"the fitted state of {where} is malformed ({detail}).") from None
+
+    def _calibrated(self, entry: Any, classes: tuple[str, ...], where: str) -> Any:
+        """Build a fitted classifier of ``calibrated_classifiers_``: an entry like any other."""
+        if not isinstance(entry, dict) or "fitted" not in entry:
+            raise ValueError(f"the classifier of {where} is not a fitted estimator")
+        return self.build(entry, classes)[1]
 
 
 def _check_tensors(tensors: Any, path: Path) -> None:
@@ -144,17 +330,24 @@ def _check_tensors(tensors: Any, path: Path) -> None:
             raise bad(path, f"the tensor {key} of {WEIGHTS_MEMBER} holds NaN or infinite values.")
 
 
-def _restore(
-    est: Any, fitted: Any, tensors: Any, version: int, path: Path, max_array_bytes: int
-) -> None:
-    """Give ``est`` its fitted state (the estimator's ``_set_fitted_state``), or say why not."""
+def _restore(est: Any, fitted: Any, tensors: Any, version: int, path: Path, budget: Budget) -> None:
+    """Give ``est`` its fitted state (the estimator's ``_set_fitted_state``), or say why not.
+
+    The arrays of the state together must fit in what is left of ``budget`` (each one
+    is also checked again, alone, by the estimator), so that many of them cannot add up.
+    """
     if not isinstance(fitted, dict):
         raise bad(path, "the fitted state of the network is missing.")
     _check_tensors(tensors, path)
     if version == 1:
         fitted = upgrade_fitted_state(fitted)
     try:
-        est._set_fitted_state(fitted, tensors, max_array_bytes=max_array_bytes)
+        for name, value in fitted.items():
+            budget.take(declared_bytes(value), array_name(str(name)[:80], value))
+    except ValueError as exc:
+        raise bad(path, f"the fitted state of the network is malformed ({exc}).") from None
+    try:
+        est._set_fitted_state(fitted, tensors, max_array_bytes=budget.limit)
     except RuntimeError as exc:  # load_state_dict: other names or shapes
         raise bad(path, f"the weights do not fit the network ({exc}).") from None
     except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
@@ -267,8 +460,13 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         an unknown format version, class or parameter; feature sizes above their caps;
         network dimensions the weights do not hold; ``weights.pt`` holding anything but
         finite floating-point tensors in torch's zip format; a feature or target scale that
-        is not positive; an array of the fitted state larger than the file could have
-        written; and anything else that fails while reading it.
+        is not positive; arrays of the fitted state larger, together, than the file could
+        have written; a ``duration`` that pads each clip beyond 1 GiB; a
+        ``MusicnnTransformer`` of other musicnn weights than those shipped here, or of a
+        model not shipped; a scikit-learn estimator's fitted attribute that is unknown,
+        missing, of another dtype, of a shape that disagrees with the others, not finite,
+        or (an SVC's) inconsistent with the arrays libsvm reads alongside it; and anything
+        else that fails while reading it.
     ValueError
         If ``device`` is not a torch device, or CUDA is asked for and not available.
     FileNotFoundError
@@ -281,8 +479,9 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         version of torch, scikit-learn, skorch, numpy, librosa or Python. The model is still
         loaded.
     UserWarning
-        If the file names a cache folder (``memory``), which is reset to ``None``, or
-        ``net_params`` that name a device, a path or compiled code (dropped).
+        If the file names a cache folder (``memory``), which is reset to ``None``;
+        ``net_params`` that name a device, a path or compiled code (dropped); or a
+        scikit-learn ``n_jobs`` above this machine's cores (reset to ``None``).
 
     See Also
     --------
@@ -291,7 +490,9 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
     Notes
     -----
     Nothing in the file is unpickled or imported: ``model.json`` is parsed as JSON, estimators
-    are made only from a fixed list of classes, and the weights are read with
+    are made only from a fixed list of classes (:func:`save_model` lists them), each
+    scikit-learn estimator's fitted attributes are set from a fixed list per class after
+    being checked, and the weights are read with
     ``torch.load(..., map_location="cpu", weights_only=True)``. Nor does the file choose a
     place on disk or a device: path-valued parameters (``memory``, a joblib cache of
     pickles) are reset to ``None`` and the ``device`` asked for here wins over ``device``
@@ -372,29 +573,32 @@ def _read(fh: Any, path: Path, device: str) -> Any:
             raise bad(path, "a single estimator must have exactly one step.")
 
         check_versions(document.get("versions"), path)
-        built = [_build(entry, path, device) for entry in structure["steps"]]
+        # the arrays of the fitted state take at most 64 bytes per byte of JSON, together
+        builder = _Builder(path, device, Budget(max(2**20, 64 * len(text))))
+        built = [builder.build(entry) for entry in structure["steps"]]
 
-        networks = [(est, fitted) for _, est, fitted in built if hasattr(est, "_set_fitted_state")]
-        if len(networks) > 1:
+        if len(builder.networks) > 1:
             raise bad(path, "more than one network.")
-        if networks:
+        if builder.networks:
             if WEIGHTS_MEMBER not in members:
                 raise bad(path, f"the archive lacks {WEIGHTS_MEMBER}.")
             tensors = _read_weights(archive.read(WEIGHTS_MEMBER), path)
-            # an array of the fitted state takes at most 64 bytes per byte of JSON
-            _restore(*networks[0], tensors, version, path, max(2**20, 64 * len(text)))
+            _restore(*builder.networks[0], tensors, version, path, builder.budget)
 
     if structure["kind"] == "estimator":
         return built[0][1]
     params = structure.get("params", {})
-    if not isinstance(params, dict) or set(params) - set(Pipeline._get_param_names()):
+    if not isinstance(params, dict) or set(params) - (set(Pipeline._get_param_names()) - {"steps"}):
         raise bad(path, "the Pipeline's parameters are malformed.")
-    params = dict(params)
+    try:
+        params = decode_params(params)
+    except ValueError as exc:
+        raise bad(path, f"the Pipeline's {exc}.") from None
     _reset_paths(Pipeline, params, "the Pipeline's", path)
-    names_ = [name for name, _, _ in built]
+    names_ = [name for name, _ in built]
     if not all(isinstance(n, str) for n in names_) or len(set(names_)) != len(names_):
         raise bad(path, "the Pipeline's step names are malformed.")
-    pipeline = Pipeline([(name, est) for name, est, _ in built], **params)
+    pipeline = Pipeline(built, **params)
     try:
         pipeline._validate_params()
     except (TypeError, ValueError) as exc:
