@@ -20,7 +20,7 @@ import pytest
 import soundfile as sf
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
@@ -766,3 +766,39 @@ def test_cli_predict_with_a_saved_musicnn_model(musicnn_logreg, wav_files, tmp_p
         assert set(record["probabilities"]) == {"bright", "dark"}
         got = [record["probabilities"][c] for c in musicnn_logreg.classes_]
         np.testing.assert_allclose(got, proba, atol=1e-4)  # records round to 4 decimals
+
+
+# --------------------------------------------------------------------------- Ridge
+# the regression head of make_recommended: one target (coef_ (f,), a float intercept_) or
+# several (coef_ (t, f), intercept_ (t,))
+YREG1 = np.linspace(-1.0, 1.0, len(X))
+YREG2 = np.stack([YREG1, YREG1[::-1] ** 2], axis=1)
+
+
+@pytest.mark.parametrize("y", [YREG1, YREG2], ids=["one_target", "two_targets"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_round_trips(y, fit_intercept, tmp_path):
+    model = _head(Ridge(alpha=3.0, fit_intercept=fit_intercept)).fit(X, y)
+    loaded = load_model(save_model(model, tmp_path / "ridge.skds"))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda f: f["coef_"].__setitem__("values", [1.0, 2.0]), "coef_ has shape"),
+        (lambda f: f.__setitem__("intercept_", {"dtype": "<f8", "values": [0.5, 0.5]}),
+         "intercept_"),
+        (lambda f: f.__setitem__("intercept_", "1e3"), "intercept_"),
+        (lambda f: f.__setitem__("solver_", "os.system"), "solver_"),
+        (lambda f: f["coef_"]["values"].__setitem__(0, None), "coef_"),
+        (lambda f: f.__setitem__("coef_", {"dtype": "<U100000000", "values": ["a"]}), "coef_"),
+    ],
+    ids=["coef_length", "intercept_for_one_target", "intercept_str", "solver", "coef_none",
+         "coef_wide_str"],
+)  # fmt: skip
+def test_hostile_ridge_is_one_model_file_error(change, reason, tmp_path):
+    path = save_model(_head(Ridge()).fit(X, YREG1), tmp_path / "ridge.skds")
+    bad = _edit(path, tmp_path / "bad.skds", lambda doc: change(_step("clf")(doc)["fitted"]))
+    with pytest.raises(ModelFileError, match=reason):
+        load_model(bad)

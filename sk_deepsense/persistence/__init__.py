@@ -20,7 +20,8 @@ feature steps (:class:`~sk_deepsense.MFCCTransformer`,
 :class:`~sk_deepsense.features.DescriptorTransformer`,
 :class:`~sk_deepsense.SequenceStatistics`), scikit-learn's
 :class:`~sklearn.preprocessing.StandardScaler`,
-:class:`~sklearn.linear_model.LogisticRegression`, :class:`~sklearn.svm.SVC` and
+:class:`~sklearn.linear_model.LogisticRegression`, :class:`~sklearn.linear_model.Ridge`,
+:class:`~sklearn.svm.SVC` and
 :class:`~sklearn.calibration.CalibratedClassifierCV` (sigmoid, of an SVC or a logistic
 regression), and :class:`~sklearn.pipeline.Pipeline` and
 :class:`~sklearn.pipeline.FeatureUnion` of any of these, nested, with one network at most.

@@ -2,7 +2,7 @@
 
 A network hands its fitted state to persistence itself (``_get_fitted_state``, see
 :mod:`sk_deepsense.neural._state`). The other estimators a model file may hold are
-scikit-learn's (``StandardScaler``, ``LogisticRegression``, ``SVC``,
+scikit-learn's (``StandardScaler``, ``LogisticRegression``, ``Ridge``, ``SVC``,
 ``CalibratedClassifierCV``) or this package's feature steps, and their state is described
 here, one allowlist per class (:data:`STATE`): each fitted attribute that ``transform``,
 ``predict``, ``decision_function`` and ``predict_proba`` read, with its dtype and its shape
@@ -115,6 +115,16 @@ STATE: dict[str, dict[str, Field]] = {
         "_num_iter": Field("int32", ("p",)),
         "n_iter_": Field("int32", ("p",)),
         "shape_fit_": Field("shape"),
+    },
+    # the regression head of make_recommended: coef_ (f,) and a float intercept_ for one
+    # target, (t, f) and (t,) for several (checked together by _ridge)
+    "Ridge": {
+        "n_features_in_": _N,
+        "feature_names_in_": _NAMES,
+        "coef_": Field("floats"),
+        "intercept_": Field("float|floats"),
+        "n_iter_": Field("ints", ("*",), nullable=True),
+        "solver_": Field("solver"),
     },
     "CalibratedClassifierCV": {
         "n_features_in_": _N,
@@ -326,6 +336,12 @@ def _decode(field: Field, raw: Any, name: str, budget: Budget) -> Any:
     if raw is None and field.nullable:
         return None
     kind = field.kind
+    if kind == "float|floats":  # a number, or an array of them
+        kind = "floats" if isinstance(raw, dict) else "float"
+    if kind == "solver":  # Ridge.solver_: a name of scikit-learn's solvers, never read
+        if raw not in _RIDGE_SOLVERS:
+            raise ValueError(f"{name} is not one of {_RIDGE_SOLVERS}")
+        return raw
     if kind in ("count", "int"):
         if type(raw) is not int or (kind == "count" and raw < 1):
             raise ValueError(f"{name} is not {'a positive' if kind == 'count' else 'an'} int")
@@ -501,7 +517,22 @@ def _svc(values: dict[str, Any], dims: dict[str, int], params: dict[str, Any]) -
         raise ValueError("_gamma is negative")
 
 
+def _ridge(values: dict[str, Any], dims: dict[str, int], params: dict[str, Any]) -> None:
+    """Check ``coef_`` (f,) with a number ``intercept_``, or (t, f) with (t,) (or 0.0)."""
+    coef, intercept, f = values["coef_"], values["intercept_"], dims["f"]
+    if coef.ndim not in (1, 2) or coef.shape[-1] != f or coef.size == 0:
+        raise ValueError(f"coef_ has shape {coef.shape}, not (f,) or (t, f) with f = {f}")
+    if isinstance(intercept, np.ndarray):
+        if coef.ndim != 2 or intercept.shape != coef.shape[:1]:
+            raise ValueError(f"intercept_ has shape {intercept.shape}, not (t,) of coef_ (t, f)")
+    elif coef.ndim == 2 and params["fit_intercept"]:
+        raise ValueError("intercept_ is a number, but coef_ holds several targets")
+
+
+_RIDGE_SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+
 _RELATIONS: dict[str, Callable[[dict, dict, dict], None]] = {
     "StandardScaler": _scaler,
     "SVC": _svc,
+    "Ridge": _ridge,
 }

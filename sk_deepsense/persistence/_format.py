@@ -28,7 +28,7 @@ import sklearn
 import skorch
 import torch
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -70,6 +70,7 @@ ESTIMATORS: dict[str, type] = {
     "SequenceStatistics": SequenceStatistics,
     "StandardScaler": StandardScaler,
     "LogisticRegression": LogisticRegression,
+    "Ridge": Ridge,
     "SVC": SVC,
     "CalibratedClassifierCV": CalibratedClassifierCV,
     "Pipeline": Pipeline,

@@ -158,8 +158,8 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
           ``HybridCNNLSTMDynamicRegressor`` (one per model at most);
         - a feature step: ``MFCCTransformer``, ``LogMelTransformer``,
           ``MusicnnTransformer``, ``DescriptorTransformer``, ``SequenceStatistics``;
-        - scikit-learn's ``StandardScaler``, ``LogisticRegression``, ``SVC`` (dense data;
-          kernels linear, poly, rbf, sigmoid) and ``CalibratedClassifierCV`` (sigmoid
+        - scikit-learn's ``StandardScaler``, ``LogisticRegression``, ``Ridge``, ``SVC``
+          (dense data; kernels linear, poly, rbf, sigmoid) and ``CalibratedClassifierCV`` (sigmoid
           calibration of an ``SVC`` or a ``LogisticRegression``, ``ensemble`` True or False);
         - ``Pipeline`` and ``FeatureUnion`` of any of these, nested (any step names).
 
