@@ -10,6 +10,8 @@ The public names:
   (filters one frame tall) stacked under a unidirectional LSTM, as skorch-backed estimators.
 - :class:`SequenceStatistics`, :func:`make_baseline`: per-clip MFCC statistics and the
   classical baselines built on them.
+- :func:`make_recommended`: the model recommended for real music (the pre-trained
+  musicnn front end and a linear head).
 - :func:`make_fusion`: the hybrid and the strongest classical model, soft-voting.
 - :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load.
 - :class:`EmotionStream`, :func:`stream_file`: a fitted causal model fed audio chunk by
@@ -42,6 +44,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "neural",
         "persistence",
         "plotting",
+        "recommended",
         "streaming",
         "timeline",
     ],
@@ -65,6 +68,7 @@ __getattr__, _dir, _ = _lazy.attach(
             "sequence_lengths",
         ],
         "fusion": ["make_fusion"],
+        "recommended": ["make_recommended"],
         "neural": [
             "HybridCNNLSTMClassifier",
             "HybridCNNLSTMDynamicRegressor",
@@ -95,6 +99,7 @@ __all__ = [
     "load_model",
     "make_baseline",
     "make_fusion",
+    "make_recommended",
     "pad_sequences",
     "predict_files",
     "save_model",

@@ -11,6 +11,7 @@ __all__ = [
     "BENCHMARK_MODELS",
     "CAUSAL_ARCHITECTURES",
     "FEATURES",
+    "RECOMMENDED",
     "MODEL_ALIASES",
     "MODEL_LABELS",
     "POOLINGS",
@@ -25,7 +26,9 @@ POOLINGS = ("mean", "meanstd", "last")
 #: Names accepted by :func:`~sk_deepsense.make_baseline`.
 BASELINES = ("majority", "svm", "logreg", "random_forest", "knn")
 #: Audio feature transformers by short name (``sk-deepsense train --features``).
-FEATURES = ("logmel", "mfcc", "descriptors")
+FEATURES = ("logmel", "mfcc", "descriptors", "musicnn")
+#: The model ``sk-deepsense train`` fits by default: :func:`~sk_deepsense.make_recommended`.
+RECOMMENDED = "recommended"
 
 #: Model names of the command line, in the benchmark table's order: every name of
 #: ``train --model`` (:data:`ARCHITECTURES` and :data:`BASELINES`), which
@@ -34,6 +37,7 @@ FEATURES = ("logmel", "mfcc", "descriptors")
 #: MFCCs (``hybrid_mfcc``; ``train --model hybrid --features mfcc``) and ``fusion``
 #: (classification only).
 BENCHMARK_MODELS = (
+    "recommended",
     "majority",
     "svm",
     "svm_deltas",

@@ -107,7 +107,10 @@ def test_default_models_are_pipelines_on_audio_paths():
     from sk_deepsense.features import DescriptorTransformer
 
     models = default_models(memory="cache", features={"duration": 5.0, "n_mfcc": 13})
-    assert list(models)[:2] == ["majority", "svm"] and list(models)[-1] == "fusion"
+    assert list(models)[:3] == ["recommended", "majority", "svm"] and list(models)[-1] == "fusion"
+    recommended = models["recommended"](0)
+    assert type(recommended[0]).__name__ == "MusicnnTransformer"
+    assert (recommended[0].memory, recommended[0].duration) == ("cache", 5.0)
     nets = [models[n](0) for n in ("hybrid", "conv1d+lstm", "conv2d+lstm", "lstm")]
     assert [m[-1].architecture for m in nets] == ["hybrid", "conv1d", "conv2d", "lstm"]
     assert all(isinstance(m[0], LogMelTransformer) for m in nets)

@@ -18,7 +18,7 @@ from sklearn.metrics import confusion_matrix
 from sk_deepsense import load_model
 from sk_deepsense.cli import format_records, main, parse_value
 
-TINY = [
+TINY_SETS = [
     "--set", "clf__max_epochs=2",
     "--set", "clf__n_filters=4",
     "--set", "clf__lstm_hidden_size=8",
@@ -26,6 +26,8 @@ TINY = [
     "--set", "logmel__duration=2.0",
     "--set", "logmel__sr=16000",
 ]  # fmt: skip
+#: a small hybrid network (train's default model is the recommended one)
+TINY = ["--model", "hybrid", *TINY_SETS]
 
 
 def run(capsys, *argv):
@@ -148,9 +150,13 @@ def test_make_pipeline_for_builds_every_model_on_every_feature():
     from sk_deepsense.cli import MODELS, make_pipeline_for
     from sk_deepsense.features import BaseAudioTransformer
 
-    assert MODELS == ARCHITECTURES + BASELINES
+    assert ("recommended", *ARCHITECTURES, *BASELINES) == MODELS
     for features in FEATURES:
         for model in MODELS:
+            if model == "recommended" and features != "musicnn":
+                with pytest.raises(ValueError, match="reads musicnn features"):
+                    make_pipeline_for(model, "classification", features=features)
+                continue
             pipe = make_pipeline_for(model, "classification", features=features, n_jobs=3)
             assert [name for name, _ in pipe.steps] == [features, "clf"]
             assert isinstance(pipe[0], BaseAudioTransformer) and pipe[0].n_jobs == 3
@@ -159,6 +165,11 @@ def test_make_pipeline_for_builds_every_model_on_every_feature():
                 assert pipe[-1].architecture == model
     with pytest.raises(ValueError, match="features must be one of"):
         make_pipeline_for("svm", "classification", features="chroma")
+    # the default: the recommended model on its musicnn features; a network on log-mels
+    recommended = make_pipeline_for("recommended", "regression", features=None)
+    assert [name for name, _ in recommended.steps] == ["musicnn", "clf"]
+    assert type(recommended[-1][-1]).__name__ == "Ridge"
+    assert make_pipeline_for("hybrid", "classification", features=None).steps[0][0] == "logmel"
 
 
 def test_format_records_aligns_a_table_and_flattens_probabilities():
@@ -231,7 +242,9 @@ def test_train_refuses_to_replace_a_model_unless_asked(capsys, labels_csv, tmp_p
     ],
 )
 def test_train_errors_are_one_line_naming_the_option(capsys, labels_csv, tmp_path, extra, message):
-    code, out, err = run(capsys, "train", labels_csv, "-o", tmp_path / "m.joblib", *extra)
+    code, out, err = run(
+        capsys, "train", labels_csv, "-o", tmp_path / "m.joblib", "--model", "hybrid", *extra
+    )
     assert code == 1
     assert message in err
     assert err.startswith("sk-deepsense train: error: ")
@@ -298,7 +311,7 @@ def test_baseline_model_predicts_labels_without_probabilities(
     capsys, labels_csv, audio_corpus, tmp_path
 ):
     out = tmp_path / "svm.joblib"
-    argv = ["train", labels_csv, "-o", out, "--model", "svm", "--cv", "2", *TINY[8:]]
+    argv = ["train", labels_csv, "-o", out, "--model", "svm", "--cv", "2", *TINY_SETS[8:]]
     code, stdout, err = run(capsys, *argv)
     assert code == 0, err
     assert "cross-validated scores" in stdout
@@ -542,7 +555,17 @@ def test_finding_13_train_cv_groups_folds_by_an_artist_column_and_says_so(
 
     monkeypatch.setattr(sk_deepsense.model_selection, "make_splits", spy)
     data = _relabelled_csv(labels_csv, tmp_path, "Artist")
-    argv = ["train", data, "-o", tmp_path / "m.joblib", "--model", "svm", "--cv", "2", *TINY[8:]]
+    argv = [
+        "train",
+        data,
+        "-o",
+        tmp_path / "m.joblib",
+        "--model",
+        "svm",
+        "--cv",
+        "2",
+        *TINY_SETS[8:],
+    ]
     code, stdout, err = run(capsys, *argv)
     assert code == 0, err
     assert seen[0].tolist() == [f"artist{i // 3}" for i in range(len(seen[0]))]
@@ -556,7 +579,7 @@ def test_finding_13_train_cv_groups_folds_by_an_artist_column_and_says_so(
 def test_finding_13_train_cv_warns_when_the_folds_are_not_grouped(capsys, labels_csv, tmp_path):
     data = _relabelled_csv(labels_csv, tmp_path, None)
     argv = ["train", data, "-o", tmp_path / "m.joblib", "--model", "svm", "--cv", "2", "-q"]
-    code, stdout, err = run(capsys, *argv, *TINY[8:])
+    code, stdout, err = run(capsys, *argv, *TINY_SETS[8:])
     assert code == 0, err
     # a warning, printed even with -q, naming the columns that would group the folds
     assert err.startswith("sk-deepsense train: warning: --cv folds are not grouped")
@@ -582,7 +605,16 @@ def test_finding_14_set_device_fails_before_any_audio_is_decoded(
 
     monkeypatch.setattr(BaseAudioTransformer, "transform", decode)
     monkeypatch.setattr(BaseAudioTransformer, "fit_transform", decode)
-    argv = ["train", labels_csv, "-o", tmp_path / "m.joblib", "--set", f"clf__device={value}"]
+    argv = [
+        "train",
+        labels_csv,
+        "-o",
+        tmp_path / "m.joblib",
+        "--model",
+        "hybrid",
+        "--set",
+        f"clf__device={value}",
+    ]
     code, _, err = run(capsys, *argv)
     assert code == 1
     assert err.startswith("sk-deepsense train: error: --set: ") and len(err.splitlines()) == 1
@@ -593,7 +625,16 @@ def test_finding_14_set_device_fails_before_any_audio_is_decoded(
     __import__("torch").cuda.is_available(), reason="the machine has CUDA: 'cuda' is usable"
 )
 def test_finding_14_a_device_this_machine_lacks_fails_at_the_check(capsys, labels_csv, tmp_path):
-    argv = ["train", labels_csv, "-o", tmp_path / "m.joblib", "--set", "clf__device=cuda"]
+    argv = [
+        "train",
+        labels_csv,
+        "-o",
+        tmp_path / "m.joblib",
+        "--model",
+        "hybrid",
+        "--set",
+        "clf__device=cuda",
+    ]
     code, _, err = run(capsys, *argv)
     assert code == 1 and "device='cuda' cannot be used on this machine" in err
     assert "use device='cpu', or device='auto'" in err and len(err.splitlines()) == 1
@@ -615,7 +656,9 @@ def test_finding_14_other_late_failures_now_fail_at_the_check(
         raise AssertionError("audio was decoded before the check")
 
     monkeypatch.setattr(BaseAudioTransformer, "fit_transform", decode)
-    code, _, err = run(capsys, "train", labels_csv, "-o", tmp_path / "m.joblib", "--set", item)
+    code, _, err = run(
+        capsys, "train", labels_csv, "-o", tmp_path / "m.joblib", "--model", "hybrid", "--set", item
+    )
     assert code == 1 and message in err and len(err.splitlines()) == 1
 
 
@@ -733,7 +776,18 @@ def test_finding_17_train_keeps_stdout_for_results_and_labels_epoch_tables_on_st
     capsys, labels_csv, tmp_path
 ):
     out = tmp_path / "m.joblib"
-    argv = ["train", labels_csv, "-o", out, *TINY[:6], "--set", "clf__n_ensemble=2", *TINY[8:]]
+    argv = [
+        "train",
+        labels_csv,
+        "-o",
+        out,
+        "--model",
+        "hybrid",
+        *TINY_SETS[:6],
+        "--set",
+        "clf__n_ensemble=2",
+        *TINY_SETS[8:],
+    ]
     code, stdout, stderr = run(capsys, *argv)  # captured: not terminals
     assert code == 0, stderr
     _check_progress_and_results(stdout, stderr, out)
@@ -742,7 +796,18 @@ def test_finding_17_train_keeps_stdout_for_results_and_labels_epoch_tables_on_st
 @pytest.mark.slow
 def test_finding_17_redirected_train_writes_no_colour_codes(labels_csv, tmp_path):
     out = tmp_path / "m.joblib"
-    argv = ["train", labels_csv, "-o", out, *TINY[:6], "--set", "clf__n_ensemble=2", *TINY[8:]]
+    argv = [
+        "train",
+        labels_csv,
+        "-o",
+        out,
+        "--model",
+        "hybrid",
+        *TINY_SETS[:6],
+        "--set",
+        "clf__n_ensemble=2",
+        *TINY_SETS[8:],
+    ]
     proc = subprocess.run(  # stdout and stderr are pipes, as with > and 2>
         [sys.executable, "-m", "sk_deepsense", *map(str, argv)], capture_output=True, text=True
     )

@@ -64,6 +64,9 @@ def default_models(
     Rows, in table order, keyed by their table labels (:func:`model_label` of the names of
     ``benchmark --models``):
 
+    - ``"recommended"``: :func:`~sk_deepsense.make_recommended`, the pre-trained musicnn
+      front end and a linear head (``features`` reach its transformer where it has the
+      parameter, e.g. ``duration``);
     - classical baselines on per-clip MFCC statistics (:func:`~sk_deepsense.make_baseline`:
       majority, SVM, SVM with delta statistics, logistic regression or ridge, random forest,
       k-NN);
@@ -104,6 +107,7 @@ def default_models(
 
     from ..features import DescriptorTransformer, LogMelTransformer, MFCCTransformer
     from ..fusion import make_fusion
+    from ..recommended import make_recommended
 
     # the runner gives each fit cpu_count // n_jobs threads: the networks use them
     neural = {"n_threads": None, **dict(neural or {})}
@@ -128,7 +132,14 @@ def default_models(
     def network(features, seed, **kw):
         return Pipeline([("features", features), ("model", net(random_state=seed, **kw))])
 
+    def recommended():
+        model = make_recommended(task, memory=memory, n_jobs=n_jobs)
+        known = model[0].get_params()
+        model[0].set_params(**{k: v for k, v in dict(features or {}).items() if k in known})
+        return model
+
     factories: dict[str, Callable[[int], Any]] = {
+        "recommended": lambda seed: recommended(),
         "majority": lambda seed: baseline("majority"),
         "svm": lambda seed: baseline("svm"),
         "svm_deltas": lambda seed: baseline("svm", statistics=SequenceStatistics(deltas=True)),

@@ -35,6 +35,9 @@ def _network(model: str) -> Any:
     return net
 
 
+#: patches per forward pass (bounds the activations' memory for long clips)
+_PATCHES_PER_FORWARD = 16
+
 #: one forward at a time: torch's own threads do the work, extraction threads decode
 _FORWARD = threading.Lock()
 
@@ -64,16 +67,22 @@ def _musicnn_sequence(
             f"({_PATCH} frames of 16 ms; musicnn pads nothing)"
         )
     patches = torch.from_numpy(cut_patches(logmel, hop=patch_hop))
+    del logmel
     net = _network(model)
-    with _FORWARD, torch.inference_mode():
-        out = net(patches)
-    parts = []
-    for name in output:
-        if name == "pools":
-            parts += [out["max_pool"], out["mean_pool"]]
-        else:
-            parts.append(out[name])
-    return torch.cat(parts, dim=1).numpy().astype(np.float32, copy=False)
+    rows = []
+    # a few patches per forward: the activations of one patch take ~40 MB (a 2-hour file
+    # has 2,400 patches), so memory stays bounded whatever the length
+    for start in range(0, len(patches), _PATCHES_PER_FORWARD):
+        with _FORWARD, torch.inference_mode():
+            out = net(patches[start : start + _PATCHES_PER_FORWARD])
+        parts = []
+        for name in output:
+            if name == "pools":
+                parts += [out["max_pool"], out["mean_pool"]]
+            else:
+                parts.append(out[name])
+        rows.append(torch.cat(parts, dim=1).numpy().astype(np.float32, copy=False))
+    return np.concatenate(rows, axis=0)
 
 
 class MusicnnTransformer(BaseAudioTransformer):
