@@ -16,6 +16,8 @@ __all__ = ["DEMO_FILES", "run_demo"]
 #: Table names of the two hybrid rows; the first is plotted and saved.
 HYBRID = "hybrid on MFCCs"
 HYBRID_LOGMEL = "hybrid on log-mel"
+#: Table name of the recommended model (make_recommended: musicnn + logistic regression).
+RECOMMENDED = "recommended (musicnn)"
 
 #: What the demo writes into its folder (besides ``clips/``).
 DEMO_FILES = (
@@ -68,11 +70,14 @@ def run_demo(
 
     1. MFCC sequences (:class:`~sk_deepsense.MFCCTransformer`) and log-mel sequences
        (:class:`~sk_deepsense.LogMelTransformer`) of every clip, once, with ``top_db=None``
-       (an absolute dB floor, so that the saved model can stream: :ref:`streaming`);
+       (an absolute dB floor, so that the saved model can stream: :ref:`streaming`), and
+       the pre-trained musicnn embeddings of :func:`~sk_deepsense.make_recommended`;
     2. stratified ``folds``-fold cross-validation, on identical folds, of a majority-class
        guess, the MFCC-statistics SVM (:func:`~sk_deepsense.make_baseline`) and the hybrid
        CNN + LSTM classifier of the four emotion quadrants, on MFCCs (the design card) and
-       on log-mel bands (recommended for real music); the table is printed. Which input
+       on log-mel bands, and of the recommended model's head on the musicnn embeddings
+       (a logistic regression: the model recommended for real music); the table is
+       printed. Which input
        suits depends on the data: on these synthetic clips, whose cues are timbre and
        spectral envelope, the MFCC input wins; on the 4Q clips of real music the log-mel
        input does (``docs/benchmarks.rst``). Steps 3 to 5 use the MFCC hybrid;
@@ -142,6 +147,7 @@ def run_demo(
         plot_emotion_timeline,
         plot_training_curves,
     )
+    from .recommended import make_recommended
     from .timeline import predict_timeline
 
     def note(*parts: Any) -> None:
@@ -184,8 +190,13 @@ def run_demo(
     mfcc = MFCCTransformer(**extract)
     X = mfcc.transform(paths)
     X_logmel = LogMelTransformer(**extract).transform(paths)
+    # the recommended model's pre-trained front end (its head is all that is fitted per fold)
+    recommended = make_recommended(n_jobs=2)
+    recommended[0].set_params(duration=duration, verbose=int(not quiet))
+    X_musicnn = recommended[0].transform(paths)
     note(
-        f"MFCC {X.shape} and log-mel {X_logmel.shape} sequences in {time.perf_counter() - t0:.1f} s"
+        f"MFCC {X.shape}, log-mel {X_logmel.shape} and musicnn {X_musicnn.shape} sequences "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
 
     # one fit at a time: the networks may use every core (n_threads=None)
@@ -196,6 +207,7 @@ def run_demo(
         "MFCC statistics + SVM": ("SVM", lambda: make_baseline("svm"), X),
         HYBRID: ("hybrid", lambda: HybridCNNLSTMClassifier(**net), X),
         HYBRID_LOGMEL: ("hybrid/log-mel", lambda: HybridCNNLSTMClassifier(**net), X_logmel),
+        RECOMMENDED: ("recommended", lambda: clone(recommended[-1]), X_musicnn),
     }
     splits = make_splits(y, None, n_splits=folds, random_state=seed)
     scores: dict[str, list[dict[str, float]]] = {}
