@@ -181,7 +181,14 @@ class EmotionStream:
             raise NotStreamableError(
                 f"cannot stream the features of a {type(transformer).__name__}: only "
                 "MFCCTransformer and LogMelTransformer features are computed frame by frame "
-                "from the audio before each frame."
+                "from the audio before each frame"
+                + (
+                    " (musicnn reads 3-s patches; the recommended model does not stream or "
+                    "draw timelines yet: 'sk-deepsense predict' labels whole songs, or a "
+                    "part of one with --offset and --duration)."
+                    if type(transformer).__name__ == "MusicnnTransformer"
+                    else "."
+                )
             )
         self._features = transformer.feature_stream()
         self.sr = int(self._features.sr)

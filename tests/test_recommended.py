@@ -116,3 +116,11 @@ def test_train_fits_the_recommended_model_by_default(corpus, tmp_path, capsys):
     argv = ["train", str(labels_csv), "-o", str(tmp_path / "x.skds"), "--features", "mfcc"]
     assert main(argv) == 1
     assert "--model recommended reads musicnn features only" in capsys.readouterr().err
+
+
+def test_listen_says_why_the_recommended_model_does_not_stream(corpus, tmp_path, capsys):
+    paths, labels = corpus
+    model = save_model(make_recommended().fit(paths, labels), tmp_path / "model.skds")
+    assert main(["listen", str(model), paths[0]]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "musicnn reads 3-s patches" in err
