@@ -418,6 +418,7 @@ def test_every_path_parameter_is_known():
         "SequenceStatistics": set(),
         "StandardScaler": set(),
         "LogisticRegression": set(),
+        "Ridge": set(),
         "SVC": set(),
         "CalibratedClassifierCV": set(),
         "Pipeline": {"memory"},

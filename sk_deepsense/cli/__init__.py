@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> from sk_deepsense.cli import build_parser
     >>> args = build_parser().parse_args(["train", "labels.csv", "-o", "m.joblib"])
     >>> args.command, args.model, args.features, args.func.__module__
-    ('train', 'hybrid', 'logmel', 'sk_deepsense.cli.train')
+    ('train', 'recommended', None, 'sk_deepsense.cli.train')
     """
     from .._version import __version__
 
