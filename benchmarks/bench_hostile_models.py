@@ -27,7 +27,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -109,20 +108,10 @@ def hostile_files(good: Path, work: Path) -> dict[str, Path]:
 
 def run(path: str) -> tuple[int, float, float, str]:
     """Load ``path`` in a child: (exit status, peak RSS in MiB, seconds, last stderr line)."""
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LOAD, path],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace").strip().splitlines()
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024, seconds, err[-1] if err else ""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_songs import run as run_child  # one way of measuring a child, shared
+
+    return run_child([sys.executable, "-c", LOAD, path])
 
 
 def main(argv: list[str] | None = None) -> None:
