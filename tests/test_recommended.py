@@ -62,7 +62,7 @@ def test_structure_and_parameters():
     assert isinstance(head[0], SequenceStatistics) and head[0].statistics == ("mean", "std")
     assert isinstance(head[-1], LogisticRegression) and head[-1].C == 0.01
     reg = make_recommended("regression")
-    assert isinstance(reg[-1][-1], Ridge) and reg[-1][-1].alpha == 100.0
+    assert isinstance(reg[-1][-1], Ridge) and reg[-1][-1].alpha == 1000.0
     assert clone(model).get_params()["clf__model__C"] == 0.01
     with pytest.raises(ValueError, match="task must be"):
         make_recommended("clustering")
