@@ -772,22 +772,17 @@ def _check_progress_and_results(stdout: str, stderr: str, out: Path) -> None:
     assert sum(line.split()[:1] == ["epoch"] for line in err) == 2
 
 
+def _two_networks_argv(labels_csv, out) -> list:
+    """``train`` of a tiny hybrid ensemble of two networks (two epoch tables)."""
+    sets = [*TINY_SETS[:6], "--set", "clf__n_ensemble=2", *TINY_SETS[8:]]
+    return ["train", labels_csv, "-o", out, "--model", "hybrid", *sets]
+
+
 def test_finding_17_train_keeps_stdout_for_results_and_labels_epoch_tables_on_stderr(
     capsys, labels_csv, tmp_path
 ):
     out = tmp_path / "m.joblib"
-    argv = [
-        "train",
-        labels_csv,
-        "-o",
-        out,
-        "--model",
-        "hybrid",
-        *TINY_SETS[:6],
-        "--set",
-        "clf__n_ensemble=2",
-        *TINY_SETS[8:],
-    ]
+    argv = _two_networks_argv(labels_csv, out)
     code, stdout, stderr = run(capsys, *argv)  # captured: not terminals
     assert code == 0, stderr
     _check_progress_and_results(stdout, stderr, out)
@@ -796,18 +791,7 @@ def test_finding_17_train_keeps_stdout_for_results_and_labels_epoch_tables_on_st
 @pytest.mark.slow
 def test_finding_17_redirected_train_writes_no_colour_codes(labels_csv, tmp_path):
     out = tmp_path / "m.joblib"
-    argv = [
-        "train",
-        labels_csv,
-        "-o",
-        out,
-        "--model",
-        "hybrid",
-        *TINY_SETS[:6],
-        "--set",
-        "clf__n_ensemble=2",
-        *TINY_SETS[8:],
-    ]
+    argv = _two_networks_argv(labels_csv, out)
     proc = subprocess.run(  # stdout and stderr are pipes, as with > and 2>
         [sys.executable, "-m", "sk_deepsense", *map(str, argv)], capture_output=True, text=True
     )

@@ -120,6 +120,32 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def model_features(model: str, features: str | None) -> str:
+    """Return the features ``model`` is fitted on: ``features``, or its default if None.
+
+    The recommended model reads musicnn features only (its default); every other model
+    defaults to ``"logmel"``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` or ``features`` is unknown, or the recommended model is asked for
+        other features.
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
+    if features is None:
+        return "musicnn" if model == RECOMMENDED else "logmel"
+    if features not in FEATURES:
+        raise ValueError(f"features must be one of {list(FEATURES)}, got {features!r}")
+    if model == RECOMMENDED and features != "musicnn":
+        raise ValueError(
+            "--model recommended reads musicnn features only; choose a network or a "
+            "baseline with --model for other features"
+        )
+    return features
+
+
 def make_pipeline_for(
     model: str,
     task: str,
@@ -172,20 +198,10 @@ def make_pipeline_for(
     from ..baselines import make_baseline
     from ..neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
-    if features is None:
-        features = "musicnn" if model == RECOMMENDED else "logmel"
-    if features not in FEATURES:
-        raise ValueError(f"features must be one of {list(FEATURES)}, got {features!r}")
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
+    features = model_features(model, features)
     if model == RECOMMENDED:
         from ..recommended import make_recommended
 
-        if features != "musicnn":
-            raise ValueError(
-                f"the recommended model reads musicnn features, not {features!r} (choose "
-                "another --model for other features)"
-            )
         pipe = make_recommended(task, random_state=seed, memory=cache, n_jobs=n_jobs)
         pipe[0].set_params(verbose=verbose, on_error="raise_all")
         return pipe
@@ -345,13 +361,10 @@ def run(args: argparse.Namespace) -> int:
     if args.cv and args.cv < 2:
         raise CLIError(f"--cv {args.cv}: needs at least 2 folds")
     params = parse_sets(args.set)
-    if args.features is None:
-        args.features = "musicnn" if args.model == RECOMMENDED else "logmel"
-    if args.model == RECOMMENDED and args.features != "musicnn":
-        raise CLIError(
-            f"--features {args.features}: --model recommended reads musicnn features only; "
-            "choose a network or a baseline with --model for other features"
-        )
+    try:  # before any audio is read
+        args.features = model_features(args.model, args.features)
+    except ValueError as exc:
+        raise CLIError(f"--features {args.features}: {exc}") from None
     paths, y, groups, task, target_names, groups_from = _load_training_data(args)
     pipe = make_pipeline_for(
         args.model,
