@@ -10,6 +10,7 @@ generated 30-s clips when the folder is absent):
   and tags) and of ``LogMelTransformer()`` (the networks' features), with 1 and 2
   extraction threads (torch and BLAS at their defaults: all cores), and their ratio;
 - the real-time factor of musicnn (seconds of audio per second of extraction);
+- musicnn's seconds per clip with 1, 2 (the default), 4 and 16 patches per forward pass;
 - the fit of ``make_recommended()``'s head on ``--fit-clips`` clips whose musicnn features
   are cached (the head is all that fits: the transformer learns nothing).
 
@@ -78,6 +79,16 @@ def main(argv=None) -> None:
                 f"log-mel {lm:.3f} s; musicnn / log-mel = {m / lm:.1f}",
                 flush=True,
             )
+        # the batch of patches per forward pass: small batches keep the activations in the
+        # CPU caches (the default, 2) against the 16 of the first release
+        from sk_deepsense.features import _musicnn as module
+
+        default = module._PATCHES_PER_FORWARD
+        for batch in sorted({1, default, 4, 16}):
+            module._PATCHES_PER_FORWARD = batch
+            m = per_clip(musicnn.set_params(n_jobs=2), paths)
+            print(f"  {batch:2d} patches per forward (n_jobs=2): musicnn {m:.3f} s per clip")
+        module._PATCHES_PER_FORWARD = default
         if args.fit_clips and args.data.is_dir():
             from sk_deepsense.datasets import load_4q
 

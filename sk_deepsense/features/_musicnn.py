@@ -35,8 +35,9 @@ def _network(model: str) -> Any:
     return net
 
 
-#: patches per forward pass (bounds the activations' memory for long clips)
-_PATCHES_PER_FORWARD = 16
+#: patches per forward pass: bounds the activations' memory for long clips, and small batches
+#: keep them in the CPU caches (2 patches: 0.21 s per 10 on 2 cores, 16: 0.37 s)
+_PATCHES_PER_FORWARD = 2
 
 #: one forward at a time: torch's own threads do the work, extraction threads decode
 _FORWARD = threading.Lock()
