@@ -18,6 +18,9 @@ The public names:
   chunk, per-frame emotion out (equal to the offline per-frame predictions).
 - :func:`predict_files`: a whole music library predicted batch by batch in bounded memory,
   one record per file as it comes (unreadable files become error records).
+- :mod:`sk_deepsense.library`: what to do with a predicted library: an interactive map of
+  it (:func:`~sk_deepsense.library.write_map`) and mood playlists
+  (:func:`~sk_deepsense.library.select_tracks`, :func:`~sk_deepsense.library.write_playlist`).
 - :func:`sequence_lengths`, :func:`load_audio`: helpers.
 """
 
@@ -39,6 +42,7 @@ __getattr__, _dir, _ = _lazy.attach(
         "exceptions",
         "features",
         "fusion",
+        "library",
         "metrics",
         "model_selection",
         "neural",
@@ -56,6 +60,7 @@ __getattr__, _dir, _ = _lazy.attach(
             "AudioLoadErrors",
             "ModelFileError",
             "NotStreamableError",
+            "RecordsFileError",
             "SkDeepsenseError",
         ],
         "features": [

@@ -14,6 +14,7 @@ __all__ = [
     "AudioLoadErrors",
     "ModelFileError",
     "NotStreamableError",
+    "RecordsFileError",
     "SkDeepsenseError",
 ]
 
@@ -168,6 +169,44 @@ class ModelFileError(SkDeepsenseError, ValueError):
         self.path = os.fspath(path)
         self.reason = reason
         super().__init__(f"{self.path} is not a valid sk_deepsense model file: {reason}")
+
+    def __reduce__(self):  # keep the exception picklable across joblib workers
+        return (type(self), (self.path, self.reason))
+
+
+class RecordsFileError(SkDeepsenseError, ValueError):
+    """A file of prediction records cannot be read: it was refused as a whole.
+
+    Raised by :func:`sk_deepsense.library.read_records` (and so by ``sk-deepsense map`` and
+    ``playlist``) for a line that is not a record, records of a classifier and of a
+    regressor mixed in one file, a value that is not a finite number, or a file without a
+    single readable record. The message names the file, the line and the reason.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file refused.
+    reason : str
+        Why, in words (with the line number where there is one).
+
+    Attributes
+    ----------
+    path : str
+        The file refused.
+    reason : str
+        Why it was refused.
+
+    Examples
+    --------
+    >>> from sk_deepsense.exceptions import RecordsFileError
+    >>> print(RecordsFileError("music.jsonl", "line 3 is not JSON"))
+    Cannot read prediction records from 'music.jsonl': line 3 is not JSON
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"Cannot read prediction records from {self.path!r}: {reason}")
 
     def __reduce__(self):  # keep the exception picklable across joblib workers
         return (type(self), (self.path, self.reason))

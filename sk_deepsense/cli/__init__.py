@@ -1,4 +1,4 @@
-"""The ``sk-deepsense`` command line: demo, train, predict, listen, evaluate, benchmark.
+"""The ``sk-deepsense`` command line: demo, train, predict, map, playlist, listen, ...
 
 Run ``sk-deepsense --help`` or ``sk-deepsense COMMAND --help``. Every command exits with 0 on
 success, 1 on an error (one line on standard error naming the file or option; ``--debug``
@@ -12,11 +12,12 @@ command names things alike (``-o/--output``, ``--overwrite``, ``--plot``, ``--fo
 table``, the model names of :data:`sk_deepsense._choices.BENCHMARK_MODELS`, ``--set
 clf__PARAM``); old spellings print a deprecation note (``_common.deprecation_note``).
 
-One module per command (``train``, ``predict``, ``listen``, ``evaluate``, ``demo``,
-``benchmark``), each with ``add_parser(subparsers)`` and ``run(args) -> int``; what they
-share lives in ``_common``. Building the parser imports none of torch, skorch, librosa,
-scikit-learn, pandas or matplotlib: each command imports them in its ``run``, so ``--help``
-is instant.
+One module per command (``train``, ``predict``, ``map``, ``playlist``, ``listen``,
+``evaluate``, ``demo``, ``benchmark``), each with ``add_parser(subparsers)`` and
+``run(args) -> int``; what they share lives in ``_common`` (``_library``: what ``map`` and
+``playlist`` share). Building the parser imports none of torch, skorch, librosa,
+scikit-learn, pandas, matplotlib or plotly: each command imports them in its ``run``, so
+``--help`` is instant.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import benchmark, demo, evaluate, listen, predict, train
+from . import benchmark, demo, evaluate, listen, map, playlist, predict, train
 from ._common import CLIError, UsageError, error_line, parse_value
 from .predict import format_records, predict_records
 from .train import FEATURES, MODELS, make_pipeline_for
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (demo, train, predict, listen, evaluate, benchmark)
+COMMANDS = (demo, train, predict, map, playlist, listen, evaluate, benchmark)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,11 +13,11 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._files import atomic_path
 from ..batch import target_names  # light: the records' names, shared with the library
 
 __all__ = [
@@ -374,14 +374,8 @@ def atomic_dump(obj: Any, path: Path) -> None:
     """``joblib.dump`` to a temporary file beside ``path``, then rename it into place."""
     import joblib
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         joblib.dump(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_figure(fig: Any, path: Path) -> None:

@@ -18,14 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from .._csv_cells import escape_row, unescape_cell
+from .._files import atomic_write_text
+from .._record_paths import _SURROGATE, ESCAPED, escape_path, unescape_path
 from ._common import CLIError
 
 __all__ = [
@@ -41,72 +40,6 @@ __all__ = [
 
 #: The ``--format`` values written record by record (and resumable).
 STREAMED = ("jsonl", "csv")
-
-#: The field (and CSV column) saying that ``path`` is written with backslash escapes.
-ESCAPED = "path_escaped"
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_ESCAPE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})")
-
-
-def escape_path(path: str) -> tuple[str, bool]:
-    r"""Write a file name as valid UTF-8 text, losslessly.
-
-    A name that is valid text is returned unchanged. A name holding bytes that are not
-    UTF-8 (``os.listdir`` gives them as the lone surrogates U+DC80..U+DCFF) is written with
-    backslash escapes: ``\xNN`` for such a byte, ``\uNNNN`` for any other lone surrogate,
-    ``\\`` for a backslash; every other character is itself.
-
-    Parameters
-    ----------
-    path : str
-        The name, as Python holds it.
-
-    Returns
-    -------
-    text : str
-        Valid UTF-8 text.
-    escaped : bool
-        Whether ``text`` is escaped (then :func:`unescape_path` gives ``path`` back).
-
-    Examples
-    --------
-    >>> import os
-    >>> from sk_deepsense.cli._records import escape_path, unescape_path
-    >>> name = os.fsdecode(b"music/bad\xff\xfe.wav")
-    >>> escape_path(name)
-    ('music/bad\\xff\\xfe.wav', True)
-    >>> unescape_path(escape_path(name)[0]) == name, escape_path("caf\u00e9.mp3")
-    (True, ('café.mp3', False))
-    """
-    if not _SURROGATE.search(path):
-        return path, False
-
-    def one(ch: str) -> str:
-        code = ord(ch)
-        if ch == "\\":
-            return "\\\\"
-        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (surrogateescape)
-            return f"\\x{code - 0xDC00:02x}"
-        if 0xD800 <= code <= 0xDFFF:
-            return f"\\u{code:04x}"
-        return ch
-
-    return "".join(one(ch) for ch in path), True
-
-
-def unescape_path(text: str) -> str:
-    """Return the name that :func:`escape_path` wrote as ``text`` (``escaped`` true)."""
-
-    def one(match: re.Match[str]) -> str:
-        code = match.group(1)
-        if code == "\\":
-            return "\\"
-        if code[0] == "x":
-            return chr(0xDC00 + int(code[1:], 16))
-        return chr(int(code[1:], 16))
-
-    return _ESCAPE.sub(one, text)
 
 
 def output_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -338,11 +271,4 @@ def _rewrite_if(path: Path, old: str, new: str) -> None:
 
 
 def _rewrite(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)

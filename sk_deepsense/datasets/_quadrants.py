@@ -7,10 +7,13 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["QUADRANTS", "av_from_quadrant", "quadrant_from_av"]
+__all__ = ["QUADRANTS", "QUADRANT_MOODS", "av_from_quadrant", "quadrant_from_av"]
 
 #: The quadrant labels, in order.
 QUADRANTS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")
+
+#: The mood each quadrant names, in words (the captions of plots, maps and playlists).
+QUADRANT_MOODS: dict[str, str] = {"Q1": "happy", "Q2": "angry / tense", "Q3": "sad", "Q4": "calm"}
 
 # (arousal sign, valence sign) of each quadrant.
 _SIGNS = {"Q1": (1.0, 1.0), "Q2": (1.0, -1.0), "Q3": (-1.0, -1.0), "Q4": (-1.0, 1.0)}

@@ -9,16 +9,20 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from numpy.typing import ArrayLike
 
+from ..datasets._quadrants import QUADRANT_MOODS
 from ._common import _float_array, _get_ax
 
 __all__ = ["plot_arousal_valence"]
 
 #: Corner captions of the arousal-valence plane: (quadrant, text, x, y, ha, va) in axes units.
-_QUADRANT_CAPTIONS = (
-    ("Q1", "Q1 happy", 0.98, 0.98, "right", "top"),
-    ("Q2", "Q2 angry / tense", 0.02, 0.98, "left", "top"),
-    ("Q3", "Q3 sad", 0.02, 0.02, "left", "bottom"),
-    ("Q4", "Q4 calm", 0.98, 0.02, "right", "bottom"),
+_QUADRANT_CAPTIONS = tuple(
+    (q, f"{q} {QUADRANT_MOODS[q]}", x, y, ha, va)
+    for q, x, y, ha, va in (
+        ("Q1", 0.98, 0.98, "right", "top"),
+        ("Q2", 0.02, 0.98, "left", "top"),
+        ("Q3", 0.02, 0.02, "left", "bottom"),
+        ("Q4", 0.98, 0.02, "right", "bottom"),
+    )
 )
 
 
