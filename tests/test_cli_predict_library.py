@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -658,3 +659,13 @@ def test_finding_18_benchmark_csv_files_escape_formulas(tmp_path):
     for name in ("folds.csv", "summary.csv"):
         row = next(csv.DictReader((tmp_path / name).open(newline="")))
         assert row["model"] == "'=cmd|' /C calc'!A0" and row["accuracy"] == "-0.5"
+
+
+def test_resume_rewrite_keeps_the_files_permissions(tmp_path):
+    """--resume drops a cut last line by rewriting the file: it must stay as readable."""
+    path = tmp_path / "music.jsonl"
+    path.write_text('{"path": "a.wav", "label": "Q1"}\n{"path": "b.wa')
+    path.chmod(0o644)
+    done, _ = _records.read_finished(path, "jsonl")
+    assert done == {"a.wav"} and path.read_text() == '{"path": "a.wav", "label": "Q1"}\n'
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # mkstemp's 0o600 before the fix
