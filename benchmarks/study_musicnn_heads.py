@@ -1,7 +1,7 @@
 """Heads on the pre-trained musicnn front end, compared on 4q-dev (artist-grouped folds).
 
     OMP_NUM_THREADS=2 python benchmarks/study_musicnn_heads.py ../shared/data/4q-dev \
-        --cache /tmp/musicnn-cache [--descriptors] [--extras] [--regression-proxy] \
+        --cache /tmp/musicnn-cache [--descriptors] [--extras] [--midend] [--regression-proxy] \
         [--regression-samples] \
         [--seeds 0 1 2] [--folds 5] [--only TEXT ...]
 
@@ -12,12 +12,14 @@ timing it. Stage 2 cross-validates heads on those arrays, on the benchmark's spl
 (:func:`sk_deepsense.model_selection.make_splits`: ``StratifiedGroupKFold`` by artist,
 shuffled by each seed) and prints macro-F1 mean and spread over folds x seeds, beside the
 descriptor SVM of the benchmark computed on the same splits (``--descriptors``).
-``--extras`` adds the other heads ``docs/transfer.rst`` cites (the library's networks on
-the patch-embedding sequences, a ridge classifier, PCA, the joins with the descriptors
-and with MTT, soft votes, descriptors at 16 kHz); ``--regression-proxy`` the ridge
-alphas against the arousal/valence signs of the quadrants; ``--regression-samples`` the
-regressor on the 14 annotated clips of ``emomusic-sample`` and ``pmemo-sample`` (beside
-the 4q-dev folder). Tune on 4q-dev only.
+``--midend`` adds heads on musicnn's per-frame features (front and mid end, 753 per 16-ms
+frame, averaged over 0.5-s blocks: the network on the frames, causal up to the receptive
+field's 1.17 s of look-ahead). ``--extras`` adds the other heads ``docs/transfer.rst``
+cites (the library's networks on the patch-embedding sequences, a ridge classifier, PCA,
+the joins with the descriptors and with MTT, soft votes, descriptors at 16 kHz);
+``--regression-proxy`` the ridge alphas against the arousal/valence signs of the
+quadrants; ``--regression-samples`` the regressor on the 14 annotated clips of
+``emomusic-sample`` and ``pmemo-sample`` (beside the 4q-dev folder). Tune on 4q-dev only.
 """
 
 from __future__ import annotations
@@ -56,6 +58,64 @@ def descriptor_stats(
     transformer = DescriptorTransformer(sr=sr, hop_length=hop, n_jobs=2, memory=cache)
     seq = transformer.transform(list(paths))
     return SequenceStatistics(deltas=True).fit_transform(seq), time.perf_counter() - t0
+
+
+#: frames of musicnn's per-frame features a decision waits for: 64 of the 128-frame
+#: temporal conv (TF "same": 63 before, 64 after) + 3 x 3 of the three 7-frame mid-end convs
+MIDEND_LOOKAHEAD_FRAMES = 64 + 3 * 3
+
+
+def _midend_clip(path: str, block: int, duration: float) -> np.ndarray:
+    """Return one clip's per-frame musicnn features, whole (no patches), ``block``-frame means."""
+    import torch
+
+    from sk_deepsense.features._audio_io import load_audio
+    from sk_deepsense.features._musicnn import _network
+    from sk_deepsense.neural._musicnn import musicnn_logmel
+
+    logmel = musicnn_logmel(load_audio(path, sr=16000, duration=duration), sr=16000)
+    with torch.inference_mode():
+        frames = _network("MSD_musicnn")(torch.from_numpy(logmel)[None])["frame_features"][0]
+    n = frames.shape[0] // block
+    return frames[: n * block].reshape(n, block, -1).mean(dim=1).numpy()
+
+
+def extract_midend(paths, cache: Path, block: int, duration: float = 30.0):
+    """Per-frame mid-end features of every clip, NaN-padded to one length (cached), seconds.
+
+    The whole clip goes through the network at once, so every frame sees its full receptive
+    field (what a stream with :data:`MIDEND_LOOKAHEAD_FRAMES` frames of look-ahead sees),
+    not the zero padding at the edges of 3-s patches; then frames are averaged by blocks of
+    ``block`` (31 frames: 0.5 s) to keep the sequences short.
+    """
+    import joblib
+
+    clip = joblib.Memory(cache, verbose=0).cache(_midend_clip)
+    t0 = time.perf_counter()
+    seqs = [clip(str(p), block, duration) for p in paths]
+    secs = time.perf_counter() - t0
+    X = np.full((len(seqs), max(len(s) for s in seqs), seqs[0].shape[1]), np.nan, np.float32)
+    for i, seq in enumerate(seqs):
+        X[i, : len(seq)] = seq
+    return X, secs
+
+
+def midend_rows(M: np.ndarray) -> dict:
+    """Name -> (X, factory(seed)): heads on the per-frame mid-end features."""
+    from sk_deepsense import HybridCNNLSTMClassifier
+
+    # only the LSTM: the hybrid's filters slide along an ordered frequency axis, and the
+    # 753 mid-end channels have no order (it is also ~10x slower here; a first try ran
+    # past half an hour for one seed)
+    return {
+        "MSD mid-end frames mean+std, logreg C=0.01": (pooled(M), lambda seed: _lr(0.01)),
+        "lstm network on MSD mid-end frames (0.5-s blocks)": (
+            M,
+            lambda seed: HybridCNNLSTMClassifier(
+                architecture="lstm", random_state=seed, max_epochs=60, n_ensemble=1
+            ),
+        ),
+    }
 
 
 def pooled(X: np.ndarray, stats=("mean", "std")) -> np.ndarray:
@@ -263,6 +323,11 @@ def main(argv=None) -> None:
         "--descriptors the joins with descriptors, at 22.05 and 16 kHz)",
     )
     parser.add_argument(
+        "--midend",
+        action="store_true",
+        help="also heads on musicnn's per-frame mid-end features (0.5-s blocks)",
+    )
+    parser.add_argument(
         "--regression-proxy", action="store_true", help="also the ridge alphas on a proxy"
     )
     parser.add_argument(
@@ -313,6 +378,15 @@ def main(argv=None) -> None:
     msd = feats.get("MSD_musicnn")
     if args.extras and msd is not None:
         rows.update(extra_rows(msd, D, D16, feats.get("MTT_musicnn")))
+    if args.midend:
+        M, secs = extract_midend(data.filenames, args.cache, block=31)
+        lookahead = MIDEND_LOOKAHEAD_FRAMES * 256 / 16000
+        print(
+            f"mid-end frames: {M.shape} in {secs:.0f} s; look-ahead {lookahead * 1000:.0f} ms "
+            f"({MIDEND_LOOKAHEAD_FRAMES} frames) plus the 0.5-s block",
+            flush=True,
+        )
+        rows.update(midend_rows(M))
     only = set(args.only or [])
     print(f"{'features, head':<68} macro-F1   sd  (per seed), {args.folds} folds x seeds")
     for name, (X, make) in rows.items():
