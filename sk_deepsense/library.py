@@ -2,7 +2,7 @@
 
 ``sk-deepsense predict MODEL ~/Music --format jsonl -o music.jsonl`` leaves one record per
 file (:func:`~sk_deepsense.predict_files`). This module reads such records back
-(:func:`read_records`: a JSON Lines or CSV file as ``predict`` writes them, or the dicts
+(:func:`read_records`: a JSON Lines, JSON or CSV file as ``predict`` writes them, or the dicts
 ``predict_files`` yields) and puts every track on the **arousal-valence plane**: a
 regressor's own ``arousal`` and ``valence``; for a quadrant classifier, the
 probability-weighted mean of the quadrants' centres (:func:`quadrant_position`). Then:
@@ -31,6 +31,7 @@ import itertools
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -230,8 +231,9 @@ def read_records(
     Parameters
     ----------
     source : path or iterable of dict
-        A JSON Lines (``.jsonl``) or CSV (``.csv``) file as ``sk-deepsense predict --format
-        jsonl|csv`` writes it, or the records :func:`~sk_deepsense.predict_files` yields.
+        A JSON Lines (``.jsonl``), JSON (one array) or CSV (``.csv``) file as
+        ``sk-deepsense predict --format jsonl|json|csv`` writes it, or the records
+        :func:`~sk_deepsense.predict_files` yields.
         Classifier records hold ``label`` (and ``probabilities``, or ``p_<class>`` CSV
         columns); regressor records hold ``arousal`` and ``valence``; error records
         ``error``. A name written escaped (``path_escaped``) is read back to the file's
@@ -315,7 +317,7 @@ def read_records(
 
 
 def _file_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    """Yield (line, record) of a JSON Lines or CSV file; damaged lines are errors."""
+    """Yield (line, record) of a JSON Lines, JSON or CSV file; damaged lines are errors."""
     try:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
@@ -324,11 +326,16 @@ def _file_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() == ".csv" or text.startswith("path,"):
         yield from _csv_rows(path, text)
         return
+    if text.lstrip().startswith("["):  # ``predict --format json``: one array of records
+        yield from _json_array_rows(path, text)
+        return
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line, parse_constant=_no_constant)
+        except RecursionError:
+            raise RecordsFileError(path, f"line {n} is nested too deeply to be a record") from None
         except ValueError as exc:
             hint = " (cut short: if predict was killed, finish the file with --resume)"
             raise RecordsFileError(
@@ -341,6 +348,50 @@ def _file_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
 
 def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number a record may hold")
+
+
+def _json_array_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    """Yield (line, record) of a JSON array of records, each at the line where it starts."""
+    decoder = json.JSONDecoder(parse_constant=_no_constant)
+    space = re.compile(r"\s*")
+    counted, line = 0, 1  # lines counted up to text[counted] (once: no quadratic rescans)
+
+    def line_at(i: int) -> int:
+        nonlocal counted, line
+        line += text.count("\n", counted, i)
+        counted = i
+        return line
+
+    i = space.match(text).end() + 1  # past the "["
+    i = space.match(text, i).end()
+    if text.startswith("]", i):
+        i += 1
+    else:
+        while True:
+            where = line_at(i)
+            try:
+                record, i = decoder.raw_decode(text, i)
+            except RecursionError:
+                raise RecordsFileError(
+                    path, f"line {where} is nested too deeply to be a record"
+                ) from None
+            except ValueError as exc:
+                raise RecordsFileError(path, f"line {where} is not a JSON record ({exc})") from None
+            if not isinstance(record, dict):
+                raise RecordsFileError(path, f"line {where} is not a JSON object")
+            yield where, record
+            i = space.match(text, i).end()
+            if text.startswith("]", i):
+                i += 1
+                break
+            if not text.startswith(",", i):
+                raise RecordsFileError(
+                    path, f"line {line_at(i)}: the JSON array is cut short or damaged"
+                )
+            i = space.match(text, i + 1).end()
+    i = space.match(text, i).end()
+    if i < len(text):
+        raise RecordsFileError(path, f"line {line_at(i)}: text after the end of the JSON array")
 
 
 def _csv_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -976,7 +1027,10 @@ function search(text) {
     results.appendChild(li);
   });
 }
+window.skDeepsense = {search: search, play: play};  // for scripts (the benchmark)
+let typing = null;  // redraw once typing pauses: a redraw of 10,000 points takes ~0.5 s
 document.getElementById('search').addEventListener('input', function (ev) {
-  search(ev.target.value);
+  clearTimeout(typing);
+  typing = setTimeout(function () { search(ev.target.value); }, 200);
 });
 """

@@ -15,6 +15,7 @@ import pytest
 import soundfile as sf
 
 from sk_deepsense.cli import _records, main
+from sk_deepsense.cli.predict import format_records
 from sk_deepsense.exceptions import RecordsFileError
 from sk_deepsense.library import (
     QUADRANT_CENTRES,
@@ -147,6 +148,50 @@ def test_csv_records_read_as_the_same_tracks(clf_library, tmp_path):
     assert [e.path for e in from_csv.errors] == [e.path for e in from_jsonl.errors]
 
 
+def test_a_json_array_as_predict_writes_it_reads_as_the_same_tracks(clf_library, tmp_path):
+    path, records = clf_library
+    json_path = tmp_path / "music.json"
+    json_path.write_text(format_records(records, "json"), encoding="utf-8")
+    assert json_path.read_text(encoding="utf-8").startswith("[\n  {")  # indented, one array
+    from_json, from_jsonl = (
+        read_records(json_path, base=tmp_path),
+        read_records(path, base=tmp_path),
+    )
+    assert from_json.kind == from_jsonl.kind
+    assert [(t.path, t.label, t.probabilities) for t in from_json.tracks] == [
+        (t.path, t.label, t.probabilities) for t in from_jsonl.tracks
+    ]
+    assert [e.path for e in from_json.errors] == [e.path for e in from_jsonl.errors]
+    # each record keeps the line where it starts, for error messages
+    lines = json_path.read_text(encoding="utf-8").splitlines()
+    for track in from_json.tracks + from_json.errors:
+        assert lines[track.line - 1] == "  {"
+        assert f'"path": "{track.path}"' in lines[track.line]
+    compact = tmp_path / "compact.json"  # any layout: one line, no spaces
+    compact.write_text(json.dumps(records, separators=(",", ":")), encoding="utf-8")
+    assert len(read_records(compact).tracks) == len(from_json.tracks)
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ('[\n{"path": "a.wav", "label": "Q1"},\n{"path": "b.wav", "lab', "line 3 is not a JSON"),
+        ('[{"path": "a.wav", "label": "Q1"}\n{"path": "b.wav"}]', "line 2: the JSON array is cut"),
+        ('[{"path": "a.wav", "label": "Q1"},\n 7]', "line 2 is not a JSON object"),
+        ('[{"path": "a.wav", "label": "Q1"}]\nrm -rf', "line 2: text after the end"),
+        ('[{"path": "a.wav", "label": "Q1"},\n{"label": "Q2"}]', "line 2: it has no 'path'"),
+        ("[]", "it holds no record"),
+        ('[{"path": "a.wav", "arousal": NaN, "valence": 0}]', "NaN is not a number"),
+    ],
+)
+def test_a_damaged_json_array_is_refused_naming_the_line(tmp_path, text, reason):
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RecordsFileError, match=reason) as info:
+        read_records(path)
+    assert str(path) in str(info.value)
+
+
 def test_relative_paths_are_relative_to_the_current_folder_by_default(clf_library, monkeypatch):
     path, _ = clf_library
     monkeypatch.chdir(path.parent)
@@ -195,6 +240,8 @@ def test_an_escaped_name_is_read_back_to_the_real_file_name(tmp_path):
         ),
         (['{"path": "a.wav", "error": "Cannot load"}'], "all 1 records are error records"),
         ([""], "it holds no record"),
+        (["[" * 100_000 + "]" * 100_000], "nested too deeply"),
+        (['{"path": "a.wav", "arousal": 1e999, "valence": 0}'], "not a finite number"),
     ],
 )
 def test_bad_records_files_are_refused_naming_the_file_and_line(tmp_path, lines, reason):
@@ -514,13 +561,16 @@ def test_records_of_predict_go_through_map_and_playlist(tmp_path, capsys, monkey
         )
     )
     monkeypatch.chdir(tmp_path)
-    for fmt in ("jsonl", "csv"):
-        buffer = io.StringIO()
-        writer = _records.RecordWriter(buffer, fmt)
-        for r in recs:
-            writer.write(r)
-        writer.close()
-        (tmp_path / f"r.{fmt}").write_text(buffer.getvalue())
+    for fmt in ("jsonl", "csv", "json"):
+        if fmt == "json":  # not streamed: written at the end, as one array
+            (tmp_path / "r.json").write_text(format_records(recs, "json"))
+        else:
+            buffer = io.StringIO()
+            writer = _records.RecordWriter(buffer, fmt)
+            for r in recs:
+                writer.write(r)
+            writer.close()
+            (tmp_path / f"r.{fmt}").write_text(buffer.getvalue())
         code, out, _ = run(capsys, "playlist", f"r.{fmt}", "--label", "Q4", "-o", f"{fmt}.m3u")
         assert code == 0 and [p for _, p in _entries(tmp_path / f"{fmt}.m3u")] == ["x.wav"]
         assert run(capsys, "map", f"r.{fmt}", "-o", f"{fmt}.html")[0] == 0

@@ -130,8 +130,8 @@ def test_map_in_chromium(browser, library_page, tmp_path):
 
     # the search box finds tracks by name and rings them
     box = browser.find_element(By.ID, "search")
-    box.send_keys("DARK")
-    assert browser.find_element(By.ID, "found").text == "2 found"
+    box.send_keys("DARK")  # the search runs once typing pauses (0.2 s)
+    assert _wait(lambda: browser.find_element(By.ID, "found").text == "2 found")
     items = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#results li")]
     assert items == ["dark 1.wav (Q3)", "dark 2.wav (Q3)"]
     rings = browser.execute_script(
@@ -178,6 +178,7 @@ def test_moved_folder_keeps_playing(browser, library_page, tmp_path):
     browser.get((moved / page.name).as_uri())
     assert _wait(lambda: _points(browser) > 0)
     browser.find_element(By.ID, "search").send_keys("bright 1")
+    assert _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#results li"))
     browser.find_element(By.CSS_SELECTOR, "#results li").click()  # a search result plays too
     src = browser.find_element(By.ID, "audio").get_property("src")
     assert src == (moved / "music" / "bright 1.wav").as_uri()
@@ -206,5 +207,5 @@ def test_map_stays_usable_with_many_tracks(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
     browser.find_element(By.ID, "search").send_keys("track 1999")
-    assert browser.find_element(By.ID, "found").text == "1 found"
+    assert _wait(lambda: browser.find_element(By.ID, "found").text == "1 found")
     assert _errors(browser) == []

@@ -18,7 +18,7 @@ def add_records_options(p: argparse.ArgumentParser) -> None:
         "records",
         type=Path,
         metavar="RECORDS",
-        help="the output of 'predict --format jsonl' (or csv): one record per file",
+        help="the output of 'predict --format jsonl' (or json, csv): one record per file",
     )
     p.add_argument(
         "--base",
