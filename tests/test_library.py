@@ -510,12 +510,16 @@ def test_cli_map_and_playlist(clf_library, tmp_path, capsys, monkeypatch):
         (["map", "errors.jsonl", "-o", "y.html"], 1, "all 1 records are error records"),
         (["map", "missing.jsonl", "-o", "y.html"], 1, "No such file"),
         (["map", ".", "-o", "y.html"], 1, "is a folder"),
+        (["map", "{r}", "-o", "{r}", "--overwrite"], 1, "is the records file being read"),
+        (["playlist", "{r}", "--label", "Q4", "-o", "{r}", "--overwrite"], 1,
+         "is the records file being read"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_is_one_line_naming_the_file(
     clf_library, tmp_path, capsys, monkeypatch, argv, code, message
 ):
     path, _ = clf_library
+    records_text = path.read_text(encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "taken.m3u").write_text("keep me")
     (tmp_path / "damaged.jsonl").write_text('{"path": "a.wav", "label": "Q1"}\n{"path": "b\n')
@@ -533,6 +537,7 @@ def test_cli_bad_input_is_one_line_naming_the_file(
     assert message in err and err.startswith(f"sk-deepsense {argv[0]}: error:")
     assert (tmp_path / "taken.m3u").read_text() == "keep me"
     assert not (tmp_path / "x.m3u").exists() and not (tmp_path / "y.html").exists()
+    assert path.read_text(encoding="utf-8") == records_text  # the predictions are kept
     if "jsonl" in argv[1] and "missing" not in argv[1]:
         assert argv[1] in err  # the records file is named
 

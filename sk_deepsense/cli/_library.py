@@ -9,7 +9,7 @@ from typing import Any
 
 from ._common import CLIError
 
-__all__ = ["add_records_options", "count", "parse_point", "read_library"]
+__all__ = ["add_records_options", "check_not_records", "count", "parse_point", "read_library"]
 
 
 def add_records_options(p: argparse.ArgumentParser) -> None:
@@ -69,6 +69,17 @@ def read_library(args: argparse.Namespace) -> Any:
     if args.records.is_dir():
         raise CLIError(f"{str(args.records)!r} is a folder; give the records file of 'predict'")
     return read_records(args.records, base=args.base, centres=centres)
+
+
+def check_not_records(output: Path, args: argparse.Namespace) -> Path:
+    """Refuse an output that is the records file itself, even with ``--overwrite``."""
+    records = args.records.expanduser()
+    if output.exists() and records.exists() and output.samefile(records):
+        raise CLIError(
+            f"-o {str(output)!r} is the records file being read; writing there would lose "
+            "the predictions (nothing was changed)"
+        )
+    return output
 
 
 def count(n: int, noun: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import CLIError, add_common_options, check_writable, warning
-from ._library import add_records_options, read_library
+from ._library import add_records_options, check_not_records, read_library
 from ._library import count as _count
 
 __all__ = ["add_parser", "run"]
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from ..library import write_map
 
     output = check_writable(args.output or args.records.with_suffix(".html"), args.overwrite, "-o")
+    check_not_records(output, args)
     library = read_library(args)
     try:
         write_map(library, output, title=args.title, overwrite=args.overwrite, tags=args.tags)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import CLIError, UsageError, add_common_options, check_writable, warning
-from ._library import add_records_options, parse_point, read_library
+from ._library import add_records_options, check_not_records, parse_point, read_library
 from ._library import count as _count
 
 __all__ = ["add_parser", "run"]
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.label is None and args.near is None:
         raise UsageError("give --label LABEL or --near AROUSAL,VALENCE (or both)")
     near = parse_point(args.near, "--near") if args.near is not None else None
-    output = check_writable(args.output, args.overwrite, "-o")
+    output = check_not_records(check_writable(args.output, args.overwrite, "-o"), args)
     library = read_library(args)
     try:
         chosen = select_tracks(
