@@ -1027,7 +1027,7 @@ function search(text) {
     results.appendChild(li);
   });
 }
-window.skDeepsense = {search: search, play: play};  // for scripts (the benchmark)
+window.skDeepsense = {search: search};  // for scripts (the benchmark)
 let typing = null;  // redraw once typing pauses: a redraw of 10,000 points takes ~0.5 s
 document.getElementById('search').addEventListener('input', function (ev) {
   clearTimeout(typing);

@@ -240,7 +240,8 @@ def test_an_escaped_name_is_read_back_to_the_real_file_name(tmp_path):
         ),
         (['{"path": "a.wav", "error": "Cannot load"}'], "all 1 records are error records"),
         ([""], "it holds no record"),
-        (["[" * 100_000 + "]" * 100_000], "nested too deeply"),
+        (["[" * 100_000 + "]" * 100_000], "line 1 is nested too deeply"),  # a JSON array
+        (['{"path": "a.wav", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"], "nested too deeply"),
         (['{"path": "a.wav", "arousal": 1e999, "valence": 0}'], "not a finite number"),
     ],
 )
