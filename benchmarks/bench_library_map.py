@@ -44,8 +44,8 @@ def records(n: int, seed: int = 0) -> list[dict]:
     return out
 
 
-def browser():
-    """Start a headless Chromium driven by selenium."""
+def browser(window: str = "1200,1000", *extra: str):
+    """Start a headless Chromium driven by selenium (also tools/make_library_map_figure.py)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -53,7 +53,9 @@ def browser():
     options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
         options.add_argument(arg)
-    options.add_argument("--window-size=1200,1000")
+    options.add_argument(f"--window-size={window}")
+    for arg in extra:
+        options.add_argument(arg)
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
 

@@ -15,7 +15,6 @@ clips of ``4q-dev``: ``sk-deepsense train --dataset 4q --data-dir ../shared/data
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,16 +49,12 @@ def main(argv=None) -> None:
 
 def shot(page: Path, output: Path) -> None:
     """Open ``page`` in headless Chromium, search, play the surest calm track, screenshot."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1100,1000", "--hide-scrollbars"):  # fmt: skip
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_library_map import browser  # one way to start Chromium
+
+    driver = browser("1100,1000", "--hide-scrollbars")
     try:
         driver.get(page.as_uri())
         time.sleep(2)
