@@ -14,7 +14,7 @@ import ctypes
 import functools
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -205,9 +205,13 @@ def _predict_batches(
 ) -> Iterator[dict[str, Any]]:
     total = len(files) if hasattr(files, "__len__") else total
     bar = _progress_bar(total) if progress else None
-    features, estimator = _feature_steps(model, on_error, bar), model[-1]
+    on_file = None if bar is None else functools.partial(bar.update, 1)
+    features, estimator = _feature_steps(model, on_error), model[-1]
     if songs:  # windows of SongParts in, one pooled prediction per part out
-        features, estimator = SongFeatures(features, on_error), PooledWindows(estimator, batch_size)
+        features = SongFeatures(features, on_error, on_file=on_file)
+        estimator = PooledWindows(estimator, batch_size)
+    else:
+        features = _CountedFeatures(features, on_file)
     it = iter(files)
     try:
         while batch := _next_batch(it, batch_size):
@@ -421,7 +425,7 @@ def _label_is_argmax(estimator: Any) -> bool:
     return nets is not None and isinstance(estimator, nets.HybridCNNLSTMClassifier)
 
 
-def _feature_steps(model: Any, on_error: str, bar: Any) -> Any:
+def _feature_steps(model: Any, on_error: str) -> Any:
     """``model[:-1]`` with a copy of its audio transformer set for this run (model untouched)."""
     from .features import BaseAudioTransformer
 
@@ -432,14 +436,36 @@ def _feature_steps(model: Any, on_error: str, bar: Any) -> Any:
         step.verbose = 0  # the bar over all files replaces the one per batch
         if on_error == "record":
             step.on_error = "raise_all"  # every broken file of a batch, listed at once
-        if bar is not None:
-
-            def on_clip() -> None:
-                bar.update(1)
-
-            step._on_clip = on_clip  # called by transform as each file is extracted
         features.steps[0] = (name, step)
     return features
+
+
+class _CountedFeatures:
+    """A pipeline's feature steps, calling ``on_file()`` as each file is extracted.
+
+    The audio transformer's public ``iter_transform`` hands over each file's features as
+    it is ready (the progress bar moves with the extraction, not once per batch); its
+    ``stack`` then gives what its ``transform`` returns, for the later steps.
+    """
+
+    def __init__(self, features: Any, on_file: Callable[[], Any] | None) -> None:
+        self.features = features
+        self.on_file = on_file
+
+    def transform(self, X: Any) -> Any:
+        from .features import BaseAudioTransformer
+
+        step = self.features.steps[0][1]
+        if self.on_file is None or not isinstance(step, BaseAudioTransformer):
+            return self.features.transform(X)
+        Xt = step.stack(_counted(step.iter_transform(X), self.on_file))
+        return self.features[1:].transform(Xt) if len(self.features) > 1 else Xt
+
+
+def _counted(results: Iterable[Any], on_file: Callable[[], Any]) -> Iterator[Any]:
+    for result in results:
+        on_file()
+        yield result
 
 
 @functools.cache
@@ -463,6 +489,8 @@ def _release_freed_memory() -> None:
 
 
 def _progress_bar(total: int | None) -> Any:
-    from tqdm.auto import tqdm
+    from .features._progress import progress_bar  # no ETA from the first, compiling file
 
-    return tqdm(total=total, unit="file", desc="predict", dynamic_ncols=True, file=sys.stderr)
+    return progress_bar(
+        total=total, unit="file", desc="predict", dynamic_ncols=True, file=sys.stderr
+    )
