@@ -14,7 +14,7 @@ import ctypes
 import functools
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -205,13 +205,11 @@ def _predict_batches(
 ) -> Iterator[dict[str, Any]]:
     total = len(files) if hasattr(files, "__len__") else total
     bar = _progress_bar(total) if progress else None
-    on_file = None if bar is None else functools.partial(bar.update, 1)
     features, estimator = _feature_steps(model, on_error), model[-1]
     if songs:  # windows of SongParts in, one pooled prediction per part out
+        on_file = None if bar is None else functools.partial(bar.update, 1)  # file extracted
         features = SongFeatures(features, on_error, on_file=on_file)
         estimator = PooledWindows(estimator, batch_size)
-    else:
-        features = _CountedFeatures(features, on_file)
     it = iter(files)
     try:
         while batch := _next_batch(it, batch_size):
@@ -438,34 +436,6 @@ def _feature_steps(model: Any, on_error: str) -> Any:
             step.on_error = "raise_all"  # every broken file of a batch, listed at once
         features.steps[0] = (name, step)
     return features
-
-
-class _CountedFeatures:
-    """A pipeline's feature steps, calling ``on_file()`` as each file is extracted.
-
-    The audio transformer's public ``iter_transform`` hands over each file's features as
-    it is ready (the progress bar moves with the extraction, not once per batch); its
-    ``stack`` then gives what its ``transform`` returns, for the later steps.
-    """
-
-    def __init__(self, features: Any, on_file: Callable[[], Any] | None) -> None:
-        self.features = features
-        self.on_file = on_file
-
-    def transform(self, X: Any) -> Any:
-        from .features import BaseAudioTransformer
-
-        step = self.features.steps[0][1]
-        if self.on_file is None or not isinstance(step, BaseAudioTransformer):
-            return self.features.transform(X)
-        Xt = step.stack(_counted(step.iter_transform(X), self.on_file))
-        return self.features[1:].transform(Xt) if len(self.features) > 1 else Xt
-
-
-def _counted(results: Iterable[Any], on_file: Callable[[], Any]) -> Iterator[Any]:
-    for result in results:
-        on_file()
-        yield result
 
 
 @functools.cache
