@@ -13,7 +13,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import joblib
 import librosa
@@ -99,6 +99,12 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     parameters, returning ``(n_frames, n_coefficients)``), their own parameter constraints,
     ``_extra_params`` (their parameters as plain Python values) and ``_coefficient_names``
     (the names of the output's last axis). Do not use directly.
+
+    ``transform`` is three parts, each usable alone: :meth:`iter_transform` extracts the
+    clips (validation, the cache, the threads; the progress bar around them) and yields each
+    clip's sequence as it is ready, in the order of ``X``; :meth:`stack` raises the failures
+    collected by ``on_error="raise_all"``, pads the sequences and gives the output type.
+    ``transform(X)`` is ``stack(iter_transform(X))``.
 
     Their output is 3-D, which no DataFrame holds, so they are excluded from scikit-learn's
     automatic output wrapping (``auto_wrap_output_keys=None``); their own :meth:`set_output`
@@ -353,7 +359,7 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
         if failures:
             raise AudioLoadErrors(failures, len(sequences))
-        X = pad_sequences(sequences, n_frames=self.expected_n_frames())
+        X = pad_sequences(cast(list[np.ndarray], sequences), n_frames=self.expected_n_frames())
         if _get_output_config("transform", self)["dense"] != "default":
             return FeatureSequences(X, self.get_feature_names_out())
         return X

@@ -33,7 +33,7 @@ def progress_bar(**kwargs: Any) -> Any:
     """
     from tqdm.auto import tqdm
 
-    class _Bar(tqdm):  # type: ignore[misc,valid-type]
+    class _Bar(tqdm):
         """tqdm, its rate counted from the first update (see the module docstring)."""
 
         def __init__(self, *args: Any, **kw: Any) -> None:
