@@ -20,7 +20,7 @@ import copy
 import math
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -252,11 +252,16 @@ class SongFeatures:
         ``"record"``: every failing part is collected, then one
         :class:`~sk_deepsense.exceptions.AudioLoadErrors` lists them; ``"raise"``: the
         first failure propagates.
+    on_file : callable or None, default=None
+        Called with no argument once per file, after the last part of the file is
+        extracted or failed (:func:`~sk_deepsense.predict_files`' progress bar).
     """
 
-    def __init__(self, features: Any, on_error: str) -> None:
+    def __init__(
+        self, features: Any, on_error: str, *, on_file: Callable[[], Any] | None = None
+    ) -> None:
         name, step = features.steps[0]
-        self.on_clip = step.__dict__.get("_on_clip")  # predict_files' bar: once per file
+        self.on_file = on_file
         self.sr = int(step.sr)
         self.n_jobs = 1 if step.n_jobs is None else int(step.n_jobs)
         if self.n_jobs < 0:
@@ -264,7 +269,6 @@ class SongFeatures:
 
             self.n_jobs = max(1, joblib.effective_n_jobs(self.n_jobs))
         window_step = copy.copy(step)
-        window_step.__dict__.pop("_on_clip", None)
         # a window's waveform is a whole clip: read from its first sample, padded to `duration`
         window_step.set_params(offset=0.0, memory=None, on_error="raise", verbose=0)
         self.step = window_step
@@ -313,8 +317,8 @@ class SongFeatures:
         return [_concat(r) for r in rows]
 
     def _progress(self, part: SongPart) -> None:
-        if part.last and self.on_clip is not None:
-            self.on_clip()
+        if part.last and self.on_file is not None:
+            self.on_file()
 
     def _fail(
         self,

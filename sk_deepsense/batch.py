@@ -205,9 +205,11 @@ def _predict_batches(
 ) -> Iterator[dict[str, Any]]:
     total = len(files) if hasattr(files, "__len__") else total
     bar = _progress_bar(total) if progress else None
-    features, estimator = _feature_steps(model, on_error, bar), model[-1]
+    features, estimator = _feature_steps(model, on_error), model[-1]
     if songs:  # windows of SongParts in, one pooled prediction per part out
-        features, estimator = SongFeatures(features, on_error), PooledWindows(estimator, batch_size)
+        on_file = None if bar is None else functools.partial(bar.update, 1)  # file extracted
+        features = SongFeatures(features, on_error, on_file=on_file)
+        estimator = PooledWindows(estimator, batch_size)
     it = iter(files)
     try:
         while batch := _next_batch(it, batch_size):
@@ -421,7 +423,7 @@ def _label_is_argmax(estimator: Any) -> bool:
     return nets is not None and isinstance(estimator, nets.HybridCNNLSTMClassifier)
 
 
-def _feature_steps(model: Any, on_error: str, bar: Any) -> Any:
+def _feature_steps(model: Any, on_error: str) -> Any:
     """``model[:-1]`` with a copy of its audio transformer set for this run (model untouched)."""
     from .features import BaseAudioTransformer
 
@@ -432,12 +434,6 @@ def _feature_steps(model: Any, on_error: str, bar: Any) -> Any:
         step.verbose = 0  # the bar over all files replaces the one per batch
         if on_error == "record":
             step.on_error = "raise_all"  # every broken file of a batch, listed at once
-        if bar is not None:
-
-            def on_clip() -> None:
-                bar.update(1)
-
-            step._on_clip = on_clip  # called by transform as each file is extracted
         features.steps[0] = (name, step)
     return features
 
@@ -463,6 +459,8 @@ def _release_freed_memory() -> None:
 
 
 def _progress_bar(total: int | None) -> Any:
-    from tqdm.auto import tqdm
+    from .features._progress import progress_bar  # no ETA from the first, compiling file
 
-    return tqdm(total=total, unit="file", desc="predict", dynamic_ncols=True, file=sys.stderr)
+    return progress_bar(
+        total=total, unit="file", desc="predict", dynamic_ncols=True, file=sys.stderr
+    )

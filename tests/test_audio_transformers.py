@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import time
 
 import joblib
 import librosa
@@ -31,6 +32,7 @@ from sk_deepsense.features import (
     _base,
     descriptor_names,
 )
+from sk_deepsense.features._mfcc import _mfcc_sequence
 from sk_deepsense.features._named import coefficient_names
 from sk_deepsense.timeline import predict_timeline
 
@@ -264,3 +266,128 @@ def test_hybrid_pipeline_on_log_mel_learns_saves_and_times_its_frames(audio_corp
     timeline = predict_timeline(pipe, paths[32:33])[0]
     assert timeline.time_unit == "s"
     np.testing.assert_allclose(np.diff(timeline.times), 1024 / SR)
+
+
+# ------------------------------------------------------- clips as they finish (iter_transform)
+def slow_first_mfcc(y, **params):
+    """MFCC, the longest clip (the first of the tests below) slowed down."""
+    if y.size >= SR:
+        time.sleep(0.3)  # with 2 threads the later clips finish first
+    return _mfcc_sequence(y, **params)
+
+
+class SlowFirstMFCC(MFCCTransformer):
+    _sequence = staticmethod(slow_first_mfcc)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_iter_transform_yields_every_clip_once_in_the_order_of_x(n_jobs):
+    seconds = [1.0, 0.2, 0.5, 0.3, 0.8, 0.4]
+    clips = [tone(s, 200 + 100 * i) for i, s in enumerate(seconds)]
+    mfcc = SlowFirstMFCC(duration=None, n_jobs=n_jobs)
+    reference = MFCCTransformer(duration=None).transform(clips)
+    seen = [seq for seq in mfcc.iter_transform(clips)]  # each result as the iterator gives it
+    assert len(seen) == len(clips)  # every clip exactly once
+    assert [len(s) for s in seen] == [1 + int(s * SR) // 512 for s in seconds]  # X's order
+    for i, seq in enumerate(seen):  # unpadded rows of transform
+        np.testing.assert_array_equal(seq, reference[i, : len(seq)])
+    np.testing.assert_array_equal(mfcc.stack(mfcc.iter_transform(clips)), reference)
+    np.testing.assert_array_equal(mfcc.transform(clips), reference)
+
+
+def test_iter_transform_hands_over_a_clip_before_the_next_ones_are_extracted():
+    calls = []
+
+    def counted(y, **params):
+        calls.append(y.size)
+        return _mfcc_sequence(y, **params)
+
+    class Counted(MFCCTransformer):
+        _sequence = staticmethod(counted)
+
+    it = Counted(duration=None).iter_transform([tone(0.2), tone(0.3), tone(0.4)])
+    assert calls == []  # nothing extracted before the first next()
+    assert next(it).shape[0] == 1 + int(0.2 * SR) // 512
+    assert len(calls) == 1  # one thread: the second clip waits for the caller
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_iter_transform_errors(n_jobs, audio_corpus, tmp_path):
+    bad = tmp_path / "fake.wav"
+    bad.write_text("this is not audio")
+    good = audio_corpus[0][:2]
+    paths = [good[0], str(bad), good[1], str(tmp_path / "missing.mp3")]
+    reference = MFCCTransformer(duration=1.0).transform(good)
+
+    # "raise": the clips before the broken file come out, then its error (with threads,
+    # the first failure to happen stops everything, maybe before an earlier clip is done)
+    seen = []
+    with pytest.raises(AudioLoadError, match=r"fake\.wav" if n_jobs == 1 else r"fake|missing"):
+        for seq in MFCCTransformer(duration=1.0, n_jobs=n_jobs).iter_transform(paths):
+            seen.append(seq)
+    assert len(seen) == 1 if n_jobs == 1 else len(seen) <= 1
+    for seq in seen:
+        np.testing.assert_array_equal(seq, reference[0, : len(seq)])
+
+    # "raise_all": every file is tried, each failure in its place; stack raises them all
+    mfcc = MFCCTransformer(duration=1.0, n_jobs=n_jobs, on_error="raise_all")
+    results = list(mfcc.iter_transform(paths))
+    assert [isinstance(r, AudioLoadError) for r in results] == [False, True, False, True]
+    assert "missing.mp3" in str(results[3])
+    with pytest.raises(AudioLoadErrors) as info:
+        mfcc.stack(results)
+    assert info.value.failed_indices == [1, 3]
+    np.testing.assert_array_equal(mfcc.stack([results[0], results[2]]), reference)
+
+    # bad input and parameters are refused at the call, before any iteration
+    with pytest.raises(ValueError, match="0 sample"):
+        MFCCTransformer().iter_transform([])
+    with pytest.raises(ValueError, match="n_jobs=0"):
+        MFCCTransformer(n_jobs=0).iter_transform([tone(0.2)])
+
+
+def test_stack_gives_the_output_container_of_transform():
+    mfcc = MFCCTransformer(duration=0.5).set_output(transform="pandas")
+    clips = [tone(0.5), tone(0.2)]
+    X = mfcc.stack(mfcc.iter_transform(clips))
+    assert isinstance(X, FeatureSequences) and X.shape == (2, 1 + SR // 2 // 512, 20)
+    assert list(X.feature_names[:2]) == ["mfcc0", "mfcc1"]
+    assert np.isnan(X[1, -1]).all() and not np.isnan(X[0, -1]).any()  # padded at the end
+
+
+# ------------------------------------------------------------------- progress bar and ETA
+def bar_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+
+
+def test_progress_bar_has_no_eta_from_the_first_slow_update(monkeypatch):
+    import tqdm.std
+
+    from sk_deepsense.features._progress import progress_bar
+
+    now = [0.0]
+    monkeypatch.setattr(tqdm.std, "time", lambda: now[0])  # tqdm's clock
+    monkeypatch.setattr(tqdm.std.tqdm, "monitor_interval", 0)
+    out = io.StringIO()
+    bar = progress_bar(total=160, unit="clip", file=out, mininterval=0, miniters=1, ncols=80)
+    now[0] = 15.0  # the first clip: numba compiles
+    bar.update(1)
+    for _ in range(3):  # then 0.2 s per clip
+        now[0] += 0.2
+        bar.update(1)
+    bar.close()
+    lines = bar_lines(out.getvalue())
+    first = next(line for line in lines if "1/160" in line)
+    assert "00:15<?, ?clip/s" in first  # no rate, no ETA: only the slow clip measured
+    second = next(line for line in lines if "2/160" in line)
+    assert "<00:31," in second and "5.00clip/s" in second  # 158 x 0.2 s, not 158 x 7.6 s
+    assert "<00:31" in next(line for line in lines if "4/160" in line)
+
+
+def test_transform_progress_bar_shows_no_eta_after_the_first_clip(capsys):
+    clips = [tone(1.0), tone(0.2), tone(0.2), tone(0.2)]
+    SlowFirstMFCC(duration=None, verbose=1).transform(clips)
+    lines = bar_lines(capsys.readouterr().err)
+    assert any("mfcc:" in line and "0/4" in line for line in lines)
+    first = [line for line in lines if "1/4" in line]
+    assert first and all("<?, ?clip/s" in line for line in first)  # not 3 x 0.3 s

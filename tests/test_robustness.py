@@ -355,20 +355,6 @@ def test_joblib_round_trip_in_a_new_process_predicts_identically(tmp_path, audio
     np.testing.assert_array_equal(np.array(out["proba"]), pipe.predict_proba(paths[:6]))
 
 
-def test_pickles_from_before_a_parameter_existed_still_load():
-    import pickle
-
-    mfcc = MFCCTransformer(duration=DURATION, n_mfcc=13)
-    state = mfcc.__getstate__()
-    del state["on_error"], state["verbose"]  # as pickled by sk_deepsense before they existed
-    old = MFCCTransformer.__new__(MFCCTransformer)
-    old.__setstate__(state)
-    again = pickle.loads(pickle.dumps(old))
-    assert again.get_params()["on_error"] == "raise" and again.verbose == 0
-    assert again.n_mfcc == 13
-    assert again.transform([tone()]).shape == (1, N_FRAMES, 13)
-
-
 # ------------------------------------------------------------------------------ issue 26
 @pytest.mark.parametrize("make", [MFCCTransformer, LogMelTransformer, DescriptorTransformer])
 def test_finding_03_file_with_huge_samples_is_an_error_naming_it(tmp_path, make):

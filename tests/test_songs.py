@@ -250,3 +250,55 @@ def test_audio_load_error_says_what_failed_and_survives_pickling():
     assert str(AudioLoadError("b.mp3", "file does not exist")).startswith(
         "Cannot load audio file 'b.mp3'"
     )
+
+
+# ------------------------------------------------------------- progress: once per file
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_song_features_tell_on_file_once_per_file_as_files_finish(song, tmp_path, n_jobs):
+    from collections import deque
+
+    from sk_deepsense._songs import SongFeatures, song_parts
+    from sk_deepsense.exceptions import AudioLoadErrors
+
+    path, y = song
+    short = tmp_path / "short.wav"
+    sf.write(short, y[: int(45 * SR)], SR, subtype="PCM_16")  # 2 windows: one part
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    files = [path, str(broken), str(short)]  # 8 windows (4 parts of 2), an error, 2 windows
+    step = MFCCTransformer(duration=CLIP, sr=SR, hop_length=HOP, n_fft=512, n_jobs=n_jobs)
+    parts = list(
+        song_parts(files, clip=CLIP, offset=0.0, duration=None, max_windows=2, taken=deque())
+    )
+    assert len(parts) == 6
+    told, decoded = [], []
+
+    class Watched(SongFeatures):
+        def _decode(self, jobs, parts):
+            decoded.append(len(jobs))
+            return super()._decode(jobs, parts)
+
+    features = Watched(make_pipeline(step), "record", on_file=lambda: told.append(len(decoded)))
+    with pytest.raises(AudioLoadErrors) as info:
+        features.transform(parts)
+    assert info.value.failed_indices == [4]  # the broken file's part
+    assert len(told) == len(files)  # every file exactly once, the broken one too
+    assert told[0] < len(decoded)  # the first file is told before the last group is decoded
+    ok = SongFeatures(make_pipeline(step), "record", on_file=lambda: told.append(-1))
+    assert [len(x) for x in ok.transform(parts[:4] + parts[5:])] == [2, 2, 2, 2, 2]
+    assert told.count(-1) == 2  # the song (its last part) and the short file
+
+
+def test_predict_files_progress_counts_every_file_once(clf, song, tmp_path, capsys):
+    import copy
+
+    path, _ = song
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    model = copy.deepcopy(clf).set_params(mfcctransformer__n_jobs=2)
+    records = list(predict_files(model, [path, str(broken), path], batch_size=3, progress=True))
+    assert ["error" in r for r in records] == [False, True, False]
+    err = capsys.readouterr().err.replace("\r", "\n")
+    counts = [line.split("|")[2].split()[0] for line in err.splitlines() if "predict:" in line]
+    assert counts[-1] == "3/3" and all(int(c.split("/")[0]) <= 3 for c in counts)
+    assert "?file/s" in next(line for line in err.splitlines() if " 1/3 " in line)  # no ETA

@@ -10,11 +10,10 @@ disk cache, threads, error collection and padding live here, once.
 from __future__ import annotations
 
 import functools
-import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import joblib
 import librosa
@@ -30,6 +29,7 @@ from ..exceptions import AudioLoadError, AudioLoadErrors
 from ._audio_io import load_audio
 from ._named import FeatureSequences
 from ._padding import pad_sequences
+from ._progress import progress_bar
 
 __all__ = ["BaseAudioTransformer"]
 
@@ -100,6 +100,12 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     ``_extra_params`` (their parameters as plain Python values) and ``_coefficient_names``
     (the names of the output's last axis). Do not use directly.
 
+    ``transform`` is three parts, each usable alone: :meth:`iter_transform` extracts the
+    clips (validation, the cache, the threads; the progress bar around them) and yields each
+    clip's sequence as it is ready, in the order of ``X``; :meth:`stack` raises the failures
+    collected by ``on_error="raise_all"``, pads the sequences and gives the output type.
+    ``transform(X)`` is ``stack(iter_transform(X))``.
+
     Their output is 3-D, which no DataFrame holds, so they are excluded from scikit-learn's
     automatic output wrapping (``auto_wrap_output_keys=None``); their own :meth:`set_output`
     accepts ``"pandas"`` and ``"polars"`` (so that ``Pipeline.set_output`` reaches the steps
@@ -125,13 +131,6 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # every subclass stays out of sklearn's DataFrame wrapping: 3-D output (see set_output)
         super().__init_subclass__(**{**kwargs, "auto_wrap_output_keys": None})
-
-    def __setstate__(self, state: dict) -> None:
-        """Restore a pickled transformer; parameters added since it was saved get defaults."""
-        super().__setstate__(state)
-        for name, param in inspect.signature(type(self).__init__).parameters.items():
-            if name != "self" and name not in self.__dict__:
-                setattr(self, name, param.default)  # e.g. verbose, on_error: older pickles
 
     def expected_n_frames(self) -> int | None:
         """Frames per output sequence implied by the parameters.
@@ -241,6 +240,9 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     def transform(self, X: Any) -> np.ndarray:
         """Extract the feature sequence of every clip.
 
+        The same as ``self.stack(self.iter_transform(X))``: :meth:`iter_transform` extracts
+        the clips (cache, threads, progress bar), :meth:`stack` pads them into one array.
+
         Parameters
         ----------
         X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
@@ -262,8 +264,113 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
             If ``X`` is empty, of an unsupported type, a waveform contains NaN or infinity
             (or gives non-finite features), or ``n_jobs`` is 0.
         """
+        return self.stack(self.iter_transform(X))
+
+    def iter_transform(self, X: Any) -> Iterator[np.ndarray | AudioLoadError]:
+        """Yield the feature sequence of each clip as soon as it is extracted, in order.
+
+        The clips are extracted as :meth:`transform` does (same cache, same ``n_jobs``
+        threads, same progress bar with ``verbose``), but each result is handed over as it
+        is ready instead of all at the end: to follow a long extraction, or to write each
+        clip's features away without holding them all. :meth:`stack` turns the results
+        into ``transform``'s output.
+
+        The order is that of ``X``: the result of clip ``i`` comes once it and every clip
+        before it are extracted (the threads work ahead on the next clips meanwhile), so
+        the results are the same whatever ``n_jobs``; use ``enumerate`` for the positions.
+        With ``on_error="raise"`` and several threads, the first failure to *happen* stops
+        the iteration, possibly before the results of clips ahead of it in ``X``.
+
+        ``X`` and the parameters are checked when this method is called; the clips are
+        extracted while the iterator is consumed. BLAS is limited to one thread until the
+        iterator is exhausted or closed (see ``n_jobs``).
+
+        Parameters
+        ----------
+        X : list, tuple, 1-D array or pandas Series of paths or waveforms, or 2-D array
+            Audio clips (see the class Notes).
+
+        Yields
+        ------
+        sequence : np.ndarray or AudioLoadError
+            The features of one clip, ``(n_frames_i, n_coefficients)`` float32, unpadded
+            (its own number of frames). With
+            ``on_error="raise_all"``, a file that cannot be read yields its
+            :class:`~sk_deepsense.exceptions.AudioLoadError` instead (:meth:`stack` raises
+            them all together); with ``on_error="raise"`` the iterator raises it.
+
+        Raises
+        ------
+        AudioLoadError
+            With ``on_error="raise"``, while iterating, for a file that cannot be read.
+        ValueError
+            At the call, if ``X`` is empty or of an unsupported type, a waveform contains
+            NaN or infinity, or ``n_jobs`` is 0; while iterating, if a waveform gives
+            non-finite features.
+
+        See Also
+        --------
+        stack : Pad the results into one array, as ``transform`` returns.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_deepsense.features import MFCCTransformer
+        >>> mfcc = MFCCTransformer(duration=1.0)
+        >>> clips = [np.zeros(22050, dtype=np.float32), np.zeros(11025, dtype=np.float32)]
+        >>> [seq.shape for seq in mfcc.iter_transform(clips)]
+        [(44, 20), (22, 20)]
+        >>> mfcc.stack(mfcc.iter_transform(clips)).shape
+        (2, 44, 20)
+        """
         self._validate_params()
         items = _check_items(X)
+        extract = self._clip_extractor()
+        n_threads = extraction_threads(self.n_jobs, len(items))
+        results = _extract_clips(extract, items, n_threads)
+        if self.verbose:
+            results = _with_progress_bar(results, len(items), self._kind)
+        return results
+
+    def stack(self, results: Iterable[np.ndarray | AudioLoadError]) -> np.ndarray:
+        """Pad the sequences that :meth:`iter_transform` yields into ``transform``'s output.
+
+        Parameters
+        ----------
+        results : iterable of np.ndarray or AudioLoadError
+            One ``(n_frames_i, n_coefficients)`` sequence per clip, in order, as
+            :meth:`iter_transform` yields them.
+
+        Returns
+        -------
+        X_features : np.ndarray [shape=(n_samples, n_frames, n_coefficients), dtype=float32]
+            The sequences, NaN-padded to ``expected_n_frames()`` frames (to the longest
+            when ``duration`` is ``None``); a
+            :class:`~sk_deepsense.features.FeatureSequences` under
+            ``set_output(transform="pandas")``.
+
+        Raises
+        ------
+        AudioLoadErrors
+            If any item is an :class:`~sk_deepsense.exceptions.AudioLoadError`: all of
+            them, with their positions.
+        """
+        sequences = list(results)
+        failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
+        if failures:
+            raise AudioLoadErrors(failures, len(sequences))
+        X = pad_sequences(cast(list[np.ndarray], sequences), n_frames=self.expected_n_frames())
+        if _get_output_config("transform", self)["dense"] != "default":
+            return FeatureSequences(X, self.get_feature_names_out())
+        return X
+
+    def _clip_extractor(self) -> Callable[[Any], np.ndarray | AudioLoadError]:
+        """Return the function that extracts one clip: through the cache, errors per ``on_error``.
+
+        It is called in the extraction threads (or on Dask workers: it travels with the
+        tasks, and refers to ``_sequence`` by reference, so a fresh process imports the
+        module that defines it).
+        """
         params = self._feature_params()
         memory = self.memory
         if isinstance(memory, (str, os.PathLike)):  # "~/.cache/mfcc" means the home folder
@@ -272,21 +379,9 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         file_features = None
         if memory.location is not None:  # `sequence` is named by params["kind"] in the key
             file_features = memory.cache(_file_features, ignore=["sequence"])
-        # The function travels with the tasks, by reference: a fresh process (a Dask worker
-        # sent nothing but these closures) imports the module that defines it.
         sequence = type(self)._sequence
 
-        collect = self.on_error == "raise_all"
-
-        def one(item):
-            if not collect:
-                return features(item)
-            try:
-                return features(item)
-            except AudioLoadError as exc:
-                return exc
-
-        def features(item):
+        def features(item: Any) -> np.ndarray:
             if isinstance(item, np.ndarray):
                 return _waveform_features(item, sequence, **params)
             path = os.path.abspath(os.fspath(item))
@@ -299,37 +394,16 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
                 return _path_features(path, sequence, **params)
             return file_features(path, stamp, params, _code_versions(), sequence)
 
-        n_jobs = extraction_threads(self.n_jobs, len(items))
-        # BLAS runs single-threaded whatever n_jobs is: with several extraction threads each
-        # running its own BLAS product, BLAS threads would fight over the cores (measured: no
-        # gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
-        # features bit-identical across n_jobs (summation order depends on BLAS threads).
-        # Inside joblib.parallel_backend("dask") the files go to the cluster's workers instead
-        # (an explicit backend overrides prefer="threads"). This limit does not reach them, and
-        # OpenBLAS (0.3.31, numpy's wheels) ignores a limit set from a thread other than the
-        # main one, where Dask tasks run: the workers' environment must give one BLAS thread,
-        # as dask's nanny does by default (docs/distributed.rst).
-        with threadpool_limits(limits=1, user_api="blas"):
-            if n_jobs == 1 or len(items) == 1:
-                results = (one(item) for item in items)
-            else:
-                results = joblib.Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-                    joblib.delayed(one)(item) for item in items
-                )
-            if self.verbose:
-                from tqdm.auto import tqdm
+        if self.on_error != "raise_all":
+            return features
 
-                results = tqdm(results, total=len(items), desc=self._kind, unit="clip", leave=False)
-            if (on_clip := self.__dict__.get("_on_clip")) is not None:  # predict_files' bar
-                results = (on_clip() or r for r in results)  # on_clip() returns None
-            sequences = list(results)
-        failures = [(i, s) for i, s in enumerate(sequences) if isinstance(s, AudioLoadError)]
-        if failures:
-            raise AudioLoadErrors(failures, len(sequences))
-        X = pad_sequences(sequences, n_frames=self.expected_n_frames())
-        if _get_output_config("transform", self)["dense"] != "default":
-            return FeatureSequences(X, self.get_feature_names_out())
-        return X
+        def collected(item: Any) -> np.ndarray | AudioLoadError:
+            try:
+                return features(item)
+            except AudioLoadError as exc:
+                return exc
+
+        return collected
 
     def _extra_params(self) -> dict[str, Any]:  # pragma: no cover - abstract
         """Return the subclass's own feature parameters, as plain Python values."""
@@ -410,6 +484,42 @@ def _check_items(X: Any) -> list:
             raise ValueError(f"Input X contains NaN or infinity in waveform {i}.")
         out.append(arr)
     return out
+
+
+def _extract_clips(
+    extract: Callable[[Any], Any], items: list, n_threads: int
+) -> Iterator[np.ndarray | AudioLoadError]:
+    """Yield ``extract(item)`` for each item, in order, with ``n_threads`` threads.
+
+    BLAS runs single-threaded whatever ``n_threads`` is: with several extraction threads
+    each running its own BLAS product, BLAS threads would fight over the cores (measured: no
+    gain from n_jobs=2 without this), and one BLAS setting for every n_jobs keeps the
+    features bit-identical across n_jobs (summation order depends on BLAS threads). Inside
+    ``joblib.parallel_backend("dask")`` the items go to the cluster's workers instead (an
+    explicit backend overrides ``prefer="threads"``). This limit does not reach them, and
+    OpenBLAS (0.3.31, numpy's wheels) ignores a limit set from a thread other than the main
+    one, where Dask tasks run: the workers' environment must give one BLAS thread, as dask's
+    nanny does by default (docs/distributed.rst).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_threads == 1 or len(items) == 1:
+            for item in items:
+                yield extract(item)
+        else:
+            yield from joblib.Parallel(n_jobs=n_threads, prefer="threads", return_as="generator")(
+                joblib.delayed(extract)(item) for item in items
+            )
+
+
+def _with_progress_bar(results: Iterable[Any], total: int, desc: str) -> Iterator[Any]:
+    """Yield ``results``, a progress bar over them on standard error (closed at the end)."""
+    bar = progress_bar(total=total, desc=desc, unit="clip", leave=False)
+    try:
+        for result in results:
+            bar.update(1)
+            yield result
+    finally:
+        bar.close()
 
 
 def _path_features(path: str, sequence: Callable[..., np.ndarray], **params: Any) -> np.ndarray:
