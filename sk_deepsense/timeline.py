@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
+from ._output_names import default_output_names
 from ._tags import capabilities
 from .features import BaseAudioTransformer, sequence_lengths
 
@@ -27,27 +28,6 @@ if TYPE_CHECKING:  # matplotlib is imported by plot(), when a timeline is drawn
     from matplotlib.axes import Axes
 
 __all__ = ["EmotionTimeline", "predict_timeline"]
-
-
-def default_output_names(kind: str, k: int) -> list[str]:
-    """Names of ``k`` prediction columns when the model gives none.
-
-    Parameters
-    ----------
-    kind : {"proba", "av"}
-        Class probabilities or regression outputs.
-    k : int
-        Number of columns.
-
-    Returns
-    -------
-    names : list of str
-        ``"Q1".."Q4"`` for 4 probability columns, ``"class i"`` for other probabilities,
-        ``["arousal", "valence"]`` for 2 regression outputs, ``"output i"`` otherwise.
-    """
-    if kind == "proba":
-        return ["Q1", "Q2", "Q3", "Q4"] if k == 4 else [f"class {i}" for i in range(k)]
-    return ["arousal", "valence"] if k == 2 else [f"output {i}" for i in range(k)]
 
 
 @dataclass(frozen=True)
