@@ -38,6 +38,20 @@ def test_light_imports_load_no_heavy_library(code):
     assert loaded_after(code) == []
 
 
+def test_the_file_format_loads_the_estimators_on_first_use():
+    estimators = ("sk_deepsense.neural._estimators", "sk_deepsense.features._mfcc")
+    probe = (
+        "import sys, sk_deepsense.persistence._format as f\n"
+        f"print(*[m in sys.modules for m in {estimators!r}])\n"
+        "assert 'MFCCTransformer' in f.ESTIMATORS\n"
+        f"print(*[m in sys.modules for m in {estimators!r}])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.split() == ["False", "False", "True", "True"]
+
+
 def test_names_load_their_module_on_first_use():
     assert "torch" in loaded_after("from sk_deepsense import HybridCNNLSTMClassifier")
     assert "librosa" in loaded_after("import sk_deepsense; sk_deepsense.MFCCTransformer")
