@@ -26,6 +26,9 @@ An estimator that declares nothing has every capability off. The capabilities:
 ``label_is_argmax``
     A classifier whose ``predict(X)`` is ``classes_[argmax(predict_proba(X))]``, so that one
     ``predict_proba`` call gives both (:func:`~sk_deepsense.batch.prediction_records`).
+``feature_stream``
+    A feature transformer with ``feature_stream()``: its frames computed chunk by chunk
+    from the audio, equal to ``transform``'s (:class:`~sk_deepsense.EmotionStream` needs it).
 
 This module imports scikit-learn; only modules that already need it import this one.
 """
@@ -54,16 +57,25 @@ class DeepsenseTags(Tags):
         A series of values per clip, not one.
     label_is_argmax : bool, default=False
         ``predict`` is the class of highest ``predict_proba``.
+    feature_stream : bool, default=False
+        A transformer with ``feature_stream()``, its frames chunk by chunk.
     """
 
     network: bool = False
     frame_predictions: bool = False
     series_output: bool = False
     label_is_argmax: bool = False
+    feature_stream: bool = False
 
 
 #: The capability names, in the order of :class:`DeepsenseTags`.
-CAPABILITIES = ("network", "frame_predictions", "series_output", "label_is_argmax")
+CAPABILITIES = (
+    "network",
+    "frame_predictions",
+    "series_output",
+    "label_is_argmax",
+    "feature_stream",
+)
 
 
 def declare(tags: Tags, **capabilities: bool) -> DeepsenseTags:

@@ -155,3 +155,14 @@ def test_default_models_are_pipelines_on_audio_paths():
     regression = default_models("regression", neural={"max_epochs": 1})
     assert "mean" in regression and "fusion" not in regression
     assert regression["hybrid"](0)[-1].max_epochs == 1
+
+
+def test_the_default_tables_networks_are_found_by_what_they_declare():
+    from sk_deepsense.benchmark import is_network
+
+    models = default_models()
+    networks = [name for name, factory in models.items() if is_network(factory(0))]
+    # the fusion holds the hybrid; the recommended model's pre-trained front end trains none
+    assert networks == [
+        "hybrid, MFCC", "hybrid", "conv1d+lstm", "conv2d+lstm", "lstm", "hybrid, no lstm", "fusion"
+    ]  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
@@ -196,3 +196,44 @@ def test_the_benchmark_treats_a_declared_network_as_one_whatever_its_name(tmp_pa
     assert (summary["plain"]["n_parameters"], summary["plain"]["epochs"]) == (7, 3)
     by_name = summary["hybrid, by name only"]
     assert (by_name["n_parameters"], by_name["epochs"]) == ("", "")
+
+
+# ---------------------------------------------------------------------- feature_stream
+class _Asked(Exception):
+    pass
+
+
+class _Streamer(TransformerMixin, BaseEstimator):
+    """A transformer with ``feature_stream()``, declaring nothing."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+    def feature_stream(self):
+        raise _Asked
+
+
+class _DeclaredStreamer(_Streamer):
+    def __sklearn_tags__(self):
+        return declare(super().__sklearn_tags__(), feature_stream=True)
+
+
+def test_streams_ask_for_the_feature_stream_only_of_a_declared_transformer():
+    from sk_deepsense import LogMelTransformer, MFCCTransformer, MusicnnTransformer
+    from sk_deepsense.exceptions import NotStreamableError
+    from sk_deepsense.streaming import EmotionStream
+
+    assert capabilities(MFCCTransformer()).feature_stream
+    assert capabilities(LogMelTransformer()).feature_stream
+    assert not capabilities(MusicnnTransformer()).feature_stream
+
+    def pipe(features):
+        return Pipeline([("features", features), ("model", _DeclaredFrameClassifier())])
+
+    with pytest.raises(_Asked):  # past the check: the stream is asked for
+        EmotionStream(pipe(_DeclaredStreamer()))
+    with pytest.raises(NotStreamableError, match="cannot stream the features of a _Streamer"):
+        EmotionStream(pipe(_Streamer()))
