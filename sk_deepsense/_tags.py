@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sklearn.utils import Tags, get_tags
+from sklearn.utils import Tags, TargetTags, get_tags
 
 __all__ = ["CAPABILITIES", "DeepsenseTags", "capabilities", "declare", "final_step"]
 
@@ -133,7 +133,10 @@ def capabilities(estimator: Any) -> DeepsenseTags:
     -------
     DeepsenseTags
         Its tags; every capability off where it declares none (e.g. scikit-learn's own
-        estimators).
+        estimators, or an object that is no scikit-learn estimator).
     """
-    tags = get_tags(final_step(estimator))
+    try:
+        tags = get_tags(final_step(estimator))
+    except AttributeError:  # no __sklearn_tags__: not an estimator, it declares nothing
+        return DeepsenseTags(estimator_type=None, target_tags=TargetTags(required=False))
     return tags if isinstance(tags, DeepsenseTags) else declare(tags)

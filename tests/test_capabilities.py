@@ -30,6 +30,7 @@ def test_the_package_estimators_declare_their_capabilities():
     assert on(HybridCNNLSTMDynamicRegressor()) == {"network", "frame_predictions", "series_output"}
     assert on(FrameRidgeRegressor()) == {"frame_predictions", "series_output"}
     assert on(SVC()) == set()
+    assert on(object()) == set()  # no scikit-learn estimator: it declares nothing
     # a pipeline's capabilities are its final step's; scikit-learn's own tags are kept
     pipe = Pipeline([("id", FunctionTransformer()), ("net", HybridCNNLSTMClassifier())])
     assert on(pipe) == on(HybridCNNLSTMClassifier())
