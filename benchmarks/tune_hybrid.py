@@ -3,7 +3,7 @@ r"""Score hybrid configurations on 4Q with the benchmark's folds (how the defaul
 Each configuration is a JSON object of ``HybridCNNLSTMClassifier`` parameters, plus optional
 ``"_features"`` (an object of feature parameters, with ``"kind"``: ``"logmel"``, the default,
 or ``"mfcc"``) and ``"_seed"`` (fold ``k`` is fitted with ``random_state=k + 100 * seed``;
-default 0, as in ``python -m sk_deepsense.benchmark``). Every configuration runs on the same
+default 0, as in ``sk-deepsense benchmark``). Every configuration runs on the same
 artist-grouped, stratified 5 folds as the benchmark (seed 0), one torch thread per process
 (run two processes on two cores), and appends one JSON line per configuration to ``--out``,
 with the per-fold class probabilities in ``--out``'s folder. The study of

@@ -304,8 +304,9 @@ def prediction_records(
 ) -> list[dict[str, Any]]:
     """One record per clip from one prediction pass: ``path`` and label or targets.
 
-    A network classifier (and a soft-voting ensemble) predicts the class of highest
-    probability, so its label and probabilities come from one ``predict_proba`` call; any
+    A classifier that declares the capability ``label_is_argmax`` (:mod:`sk_deepsense._tags`:
+    the network classifier) and a soft-voting ensemble predict the class of highest
+    probability, so their label and probabilities come from one ``predict_proba`` call; any
     other classifier with ``predict_proba`` (e.g. an SVM, whose ``predict`` may disagree
     with its calibrated probabilities) is asked both.
 
@@ -413,14 +414,16 @@ def _audio_step(model: Any) -> Any:
 
 def _label_is_argmax(estimator: Any) -> bool:
     """Whether ``predict`` is ``classes_[argmax(predict_proba)]`` (then one pass is enough)."""
+    from sklearn.ensemble import VotingClassifier
+
+    from ._tags import capabilities, final_step
+
     if isinstance(estimator, PooledWindows):  # a song's label: the argmax of its mean
         return estimator.has_proba
-    while hasattr(estimator, "steps"):  # a nested pipeline predicts with its last step
-        estimator = estimator.steps[-1][1]
-    if getattr(estimator, "voting", None) == "soft":  # sklearn's VotingClassifier
-        return True
-    nets = sys.modules.get("sk_deepsense.neural._estimators")  # loaded if it is a network
-    return nets is not None and isinstance(estimator, nets.HybridCNNLSTMClassifier)
+    estimator = final_step(estimator)  # a nested pipeline predicts with its last step
+    if isinstance(estimator, VotingClassifier):  # scikit-learn's: soft voting is the argmax
+        return estimator.voting == "soft"
+    return capabilities(estimator).label_is_argmax  # declared (sk_deepsense._tags)
 
 
 def _feature_steps(model: Any, on_error: str) -> Any:

@@ -127,8 +127,14 @@ class SeriesTargetMixin:
 
     Subclasses have the parameters ``frame_rate``, ``target_hop`` and ``target_offset`` (see
     :class:`FrameRidgeRegressor`) and set ``y_ndim_`` and ``n_outputs_`` through
-    :meth:`_validate_series`.
+    :meth:`_validate_series`. They declare the capability ``series_output`` (see
+    :mod:`sk_deepsense._tags`).
     """
+
+    def __sklearn_tags__(self):
+        from ._tags import declare
+
+        return declare(super().__sklearn_tags__(), series_output=True)  # a series per clip
 
     def _validate_series(self, y: Any, *, reset: bool) -> np.ndarray:
         """Check ``y`` (2-D or 3-D, NaN where missing); return it as ``(n, n_steps, n_out)``."""
@@ -416,7 +422,9 @@ class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):
         return pred, lengths
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        from ._tags import declare
+
+        tags = declare(super().__sklearn_tags__(), frame_predictions=True)  # predict_frames
         tags.input_tags.three_d_array = True
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = False

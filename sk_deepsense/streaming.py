@@ -163,6 +163,7 @@ class EmotionStream:
     ) -> None:
         from sklearn.pipeline import Pipeline
 
+        from ._tags import capabilities
         from .neural._stream import NetworkStream, WindowStream
 
         if not isinstance(model, Pipeline) or len(model.steps) != 2:
@@ -177,7 +178,7 @@ class EmotionStream:
                 "or HybridCNNLSTMRegressor."
             )
         transformer, network = model[0], model[-1]
-        if not hasattr(transformer, "feature_stream"):
+        if not capabilities(transformer).feature_stream:  # declared (sk_deepsense._tags)
             raise NotStreamableError(
                 f"cannot stream the features of a {type(transformer).__name__}: only "
                 "MFCCTransformer and LogMelTransformer features are computed frame by frame "

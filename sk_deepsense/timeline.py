@@ -17,35 +17,17 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
+from ._output_names import default_output_names
+from ._tags import capabilities
 from .features import BaseAudioTransformer, sequence_lengths
 
 if TYPE_CHECKING:  # matplotlib is imported by plot(), when a timeline is drawn
     from matplotlib.axes import Axes
 
 __all__ = ["EmotionTimeline", "predict_timeline"]
-
-
-def default_output_names(kind: str, k: int) -> list[str]:
-    """Names of ``k`` prediction columns when the model gives none.
-
-    Parameters
-    ----------
-    kind : {"proba", "av"}
-        Class probabilities or regression outputs.
-    k : int
-        Number of columns.
-
-    Returns
-    -------
-    names : list of str
-        ``"Q1".."Q4"`` for 4 probability columns, ``"class i"`` for other probabilities,
-        ``["arousal", "valence"]`` for 2 regression outputs, ``"output i"`` otherwise.
-    """
-    if kind == "proba":
-        return ["Q1", "Q2", "Q3", "Q4"] if k == 4 else [f"class {i}" for i in range(k)]
-    return ["arousal", "valence"] if k == 2 else [f"output {i}" for i in range(k)]
 
 
 @dataclass(frozen=True)
@@ -127,9 +109,11 @@ def predict_timeline(
     Parameters
     ----------
     model : Pipeline or estimator
-        Either a fitted :class:`~sklearn.pipeline.Pipeline` whose last step has
-        ``predict_proba_frames`` (:class:`~sk_deepsense.HybridCNNLSTMClassifier`) or
-        ``predict_frames`` (:class:`~sk_deepsense.HybridCNNLSTMRegressor`) and whose earlier
+        Either a fitted :class:`~sklearn.pipeline.Pipeline` whose last step declares the
+        capability ``frame_predictions`` (:mod:`sk_deepsense._tags`): a classifier with
+        ``predict_proba_frames`` (:class:`~sk_deepsense.HybridCNNLSTMClassifier`) or a
+        regressor with ``predict_frames`` (:class:`~sk_deepsense.HybridCNNLSTMRegressor`),
+        and whose earlier
         steps turn audio into feature sequences, or such a fitted estimator alone (then ``X``
         is already feature sequences).
     X : list of paths or waveforms, or array-like [shape=(n_samples, n_frames, n_coefficients)]
@@ -158,7 +142,7 @@ def predict_timeline(
     Raises
     ------
     TypeError
-        If the model (its last step, for a pipeline) has no per-frame predictions.
+        If the model (its last step, for a pipeline) does not declare per-frame predictions.
     ValueError
         If ``window`` or ``step`` is not a finite number of seconds above 0 and at most a
         day (checked before any audio is read).
@@ -185,10 +169,8 @@ def predict_timeline(
     """
     is_pipeline = isinstance(model, Pipeline)
     final = model[-1] if is_pipeline else model
-    if hasattr(final, "predict_proba_frames"):
-        kind = "proba"
-    elif hasattr(final, "predict_frames"):
-        kind = "av"
+    if capabilities(final).frame_predictions:  # declared (sk_deepsense._tags)
+        kind = "proba" if is_classifier(final) else "av"
     else:
         where = "as the last step of the pipeline" if is_pipeline else "as the model"
         raise TypeError(

@@ -58,6 +58,32 @@ def test_run_benchmark_scores_every_model_on_the_same_folds(tmp_path):
     assert (tmp_path / "scores.png").stat().st_size > 1000
 
 
+def test_network_rows_of_pipelines_fill_the_parameters_and_epochs_columns():
+    # every row of the default table is a pipeline: the network is its final step
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y, groups = sequences(n=24)
+    models = {
+        "svm": lambda seed: make_baseline("svm"),
+        "net": lambda seed: Pipeline(
+            [("id", FunctionTransformer()), ("model", HybridCNNLSTMClassifier(**TINY))]
+        ),
+    }
+    result = run_benchmark(X, y, groups=groups, models=models, n_splits=2, verbose=False)
+    assert result.networks == ["net"]
+    rows = [r for r in result.folds if r["model"] == "net"]
+    n_params = HybridCNNLSTMClassifier(**TINY).fit(X, y).n_parameters_
+    assert [(r["n_parameters"], r["epochs"]) for r in rows] == [(n_params, 2)] * 2
+    net = {s["model"]: s for s in result.summary()}["net"]
+    assert (net["n_parameters"], net["epochs"]) == (n_params, 2.0)
+    # training throughput counts every epoch of every training clip
+    clip_epochs = sum(r["n_train"] * 2 for r in rows)
+    assert net["train_clips_per_s"] == pytest.approx(clip_epochs / sum(r["fit_s"] for r in rows))
+    line = next(line for line in result.table().splitlines() if line.startswith("| net |"))
+    assert line.endswith(f"| {n_params:,} | 2 |")
+
+
 def test_run_benchmark_leaves_the_callers_torch_threads_alone():
     import torch
 
@@ -129,3 +155,14 @@ def test_default_models_are_pipelines_on_audio_paths():
     regression = default_models("regression", neural={"max_epochs": 1})
     assert "mean" in regression and "fusion" not in regression
     assert regression["hybrid"](0)[-1].max_epochs == 1
+
+
+def test_the_default_tables_networks_are_found_by_what_they_declare():
+    from sk_deepsense.benchmark import is_network
+
+    models = default_models()
+    networks = [name for name, factory in models.items() if is_network(factory(0))]
+    # the fusion holds the hybrid; the recommended model's pre-trained front end trains none
+    assert networks == [
+        "hybrid, MFCC", "hybrid", "conv1d+lstm", "conv2d+lstm", "lstm", "hybrid, no lstm", "fusion"
+    ]  # fmt: skip

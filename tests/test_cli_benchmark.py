@@ -48,6 +48,12 @@ def test_command_line_on_the_synthetic_default(tmp_path, capsys):
     assert payload["info"]["network_params"] == {"max_epochs": 1, "train_chunk": 64}
     assert payload["info"]["speed"]["files"] == 2
     assert payload["info"]["command"].startswith("sk-deepsense benchmark --n-samples 12")
+    # the network is the pipeline's final step: its parameters and epochs fill the columns
+    summary = {s["model"]: s for s in payload["summary"]}
+    assert summary["hybrid"]["n_parameters"] > 0 and summary["hybrid"]["epochs"] == 1
+    assert summary["svm"]["n_parameters"] == summary["svm"]["epochs"] == ""
+    hybrid = next(line for line in printed.splitlines() if line.startswith("| hybrid |"))
+    assert hybrid.endswith(f"| {summary['hybrid']['n_parameters']:,} | 1 |")
 
 
 def test_set_reads_values_like_train_and_quiet_leaves_the_table(tmp_path, capsys):

@@ -8,21 +8,21 @@ result is a table of accuracy and macro-F1 (or RMSE, Pearson r and concordance c
 for arousal/valence), fit and predict times and parameter counts, plus a speed section
 measured in the same run, written to CSV, JSON and a plot.
 
-Run it from the command line::
+Run it from the command line, its one entry point (``python -m sk_deepsense benchmark`` is
+the same command)::
 
     sk-deepsense benchmark --dataset 4q --data-dir PATH/4q --folds 5 -o DIR
 
-(``python -m sk_deepsense.benchmark`` is the same command), or from Python with
-:func:`~sk_deepsense.benchmark.run_benchmark`, on audio paths or on features you already have.
+or from Python with :func:`~sk_deepsense.benchmark.run_benchmark`, on audio paths or on
+features you already have.
 
-The package runs and reports; the command line (``sk_deepsense.cli.benchmark``) parses options.
+The package runs and reports; the command line (``sk_deepsense.cli.benchmark``, a layer
+above) parses options, and this package never imports it.
 Its modules: ``_models`` (the model zoo), ``_runner`` (scheduling ``cross_validate`` over
 models and folds), ``_result`` (summary, table, files, plot), ``_speed`` (extraction timing).
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from ..datasets._registry import DATASETS
 from ..metrics import ccc, score_predictions
@@ -42,7 +42,6 @@ __all__ = [
     "default_models",
     "format_speed",
     "is_network",
-    "main",
     "make_splits",
     "model_label",
     "peak_rss_mib",
@@ -50,23 +49,3 @@ __all__ = [
     "score_predictions",
     "time_extraction",
 ]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``sk-deepsense benchmark`` with ``argv`` (kept for ``python -m`` and scripts).
-
-    Parameters
-    ----------
-    argv : sequence of str or None, default=None
-        The benchmark command's arguments; ``None`` reads ``sys.argv``.
-
-    Returns
-    -------
-    int
-        The exit status.
-    """
-    import sys
-
-    from ..cli import main as cli_main
-
-    return cli_main(["benchmark", *(sys.argv[1:] if argv is None else argv)])

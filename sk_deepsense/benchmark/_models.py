@@ -165,20 +165,29 @@ def default_models(
     return {model_label(n, task): factories[n] for n in BENCHMARK_MODELS if n in factories}
 
 
-def is_network(name: str) -> bool:
-    """Tell whether a row of the default table trains a network (ordering, colours).
+def is_network(model: Any) -> bool:
+    """Tell whether a model trains a network (the runner starts it first; the plot colours it).
+
+    A model trains a network when it, or an estimator inside it (a pipeline's step, a voting
+    ensemble's member, at any depth), declares the capability ``network``
+    (:mod:`sk_deepsense._tags`); its name plays no part.
 
     Parameters
     ----------
-    name : str
-        A row name of :func:`default_models`.
+    model : estimator
+        A model of the table, e.g. ``default_models()[name](0)``.
 
     Returns
     -------
     bool
-        True for the networks and the fusion.
+        True for the networks and the fusion (whose soft vote holds one).
     """
-    return name in NEURAL_MODELS or name.startswith("hybrid") or name == "fusion"
+    from sklearn.base import BaseEstimator
+
+    from .._tags import capabilities
+
+    parts = [model, *model.get_params(deep=True).values()]
+    return any(capabilities(p).network for p in parts if isinstance(p, BaseEstimator))
 
 
 def audio_steps(model: Any) -> list[Any]:

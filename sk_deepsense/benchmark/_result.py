@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from .._csv_cells import escape_row
-from ._models import is_network
 
 __all__ = ["RESULT_FILES", "BenchmarkResult"]
 
@@ -34,12 +33,16 @@ class BenchmarkResult:
         Score columns, in table order.
     info : dict
         Free-form context (dataset, features, speed section, environment) for the JSON file.
+    networks : list of str
+        The models that train a network (:func:`~sk_deepsense.benchmark.is_network`), drawn
+        in the networks' colour.
     """
 
     folds: list[dict[str, Any]]
     task: str
     metrics: list[str]
     info: dict[str, Any] = field(default_factory=dict)
+    networks: list[str] = field(default_factory=list)
 
     def summary(self) -> list[dict[str, Any]]:
         """Mean and standard deviation over folds of each metric, per model (table order).
@@ -143,7 +146,7 @@ class BenchmarkResult:
         summary = self.summary()
         names = [s["model"] for s in summary]
         fig, ax = new_figure(figsize=(7, 0.45 * len(names) + 1.2))
-        colors = ["C1" if is_network(n) else "C0" for n in names]
+        colors = ["C1" if n in self.networks else "C0" for n in names]
         ax.barh(
             names,
             [s[metric] for s in summary],

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed
 
+from .._tags import capabilities, final_step
 from .._threads import limit_threads
 from ..metrics import PredictionScorer
 from ..model_selection import make_splits
@@ -53,9 +54,11 @@ def _run_one(name, factory, fold, train, test, X, y, scorer, threads) -> dict[st
     row.update({key[5:]: float(v[0]) for key, v in cv.items() if key.startswith("test_")})
     row["fit_s"] = float(cv["fit_time"][0])
     row["predict_s"] = float(cv["score_time"][0])
-    n_params = getattr(model, "n_parameters_", None)
-    row["n_parameters"] = n_params if n_params is not None else ""
-    row["epochs"] = len(model.history_) if hasattr(model, "history_") else ""
+    # a network (declared, sk_deepsense._tags) is the pipeline's final step: its fitted state
+    final = final_step(model)
+    network = capabilities(final).network
+    row["n_parameters"] = int(final.n_parameters_) if network else ""
+    row["epochs"] = len(final.history_) if network else ""
     row["peak_rss_mib"] = peak_rss_mib()
     return row
 
@@ -121,9 +124,10 @@ def run_benchmark(
     n_jobs = max(1, int(n_jobs))
     threads = max(1, (os.cpu_count() or 1) // n_jobs)
     # networks first: the long jobs start early and the short ones fill the gaps
+    networks = [name for name, factory in models.items() if is_network(factory(0))]
     jobs = sorted(
         ((name, fold) for name in models for fold in range(len(splits))),
-        key=lambda job: not is_network(job[0]),
+        key=lambda job: job[0] not in networks,
     )
     tasks = (
         delayed(_run_one)(name, models[name], k, *splits[k], X, y, scorer, threads)
@@ -141,7 +145,7 @@ def run_benchmark(
             )
     order = {name: i for i, name in enumerate(models)}
     rows.sort(key=lambda r: (order[r["model"]], r["fold"]))
-    return BenchmarkResult(folds=rows, task=task, metrics=metrics)
+    return BenchmarkResult(folds=rows, task=task, metrics=metrics, networks=networks)
 
 
 def cache_features(

@@ -430,8 +430,10 @@ def load_dataset_arrays(
 # --------------------------------------------------------------------------------- models
 def refuse_series_model(model: Any, command: str) -> None:
     """Stop ``command`` (one prediction per file) on a model that predicts a series per clip."""
-    final = model.steps[-1][1]
-    if hasattr(final, "target_hop"):  # the dynamic estimators (sk_deepsense.dynamic)
+    from .._tags import capabilities, final_step
+
+    final = final_step(model)
+    if capabilities(final).series_output:  # declared (the dynamic estimators)
         raise CLIError(
             f"'{command}' gives one prediction per file, but the model's "
             f"{type(final).__name__} predicts a series per clip: stream it with "

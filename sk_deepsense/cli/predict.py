@@ -234,8 +234,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.timeline is not None:
         timeline = check_writable(args.timeline, args.overwrite, "--plot")
-        final = model.steps[-1][1]
-        if not (hasattr(final, "predict_proba_frames") or hasattr(final, "predict_frames")):
+        from .._tags import capabilities, final_step
+
+        final = final_step(model)
+        if not capabilities(final).frame_predictions:
             raise CLIError(
                 f"--plot needs a network model with per-frame predictions; {args.model} "
                 f"ends with a {type(final).__name__}"

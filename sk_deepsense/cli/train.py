@@ -276,7 +276,7 @@ def _validate_pipeline_params(pipe: Any) -> None:
     """
     from sklearn.pipeline import Pipeline
 
-    from ..neural._base import BaseHybridCNNLSTM
+    from .._tags import capabilities
     from ..neural._net import resolve_device
 
     for _, step in pipe.steps:
@@ -284,7 +284,7 @@ def _validate_pipeline_params(pipe: Any) -> None:
             _validate_pipeline_params(step)
         elif hasattr(step, "_validate_params"):
             step._validate_params()
-        if isinstance(step, BaseHybridCNNLSTM):
+        if capabilities(step).network:  # declared: it has a device (sk_deepsense._tags)
             resolve_device(step.device)
 
 
@@ -334,13 +334,13 @@ def _cross_validate(args, clf, X, y, groups, task, names, grouping) -> None:
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
 
+    from .._tags import capabilities
     from ..model_selection import make_splits
-    from ..neural._base import BaseHybridCNNLSTM
 
     splits = make_splits(y, groups, n_splits=args.cv, task=task, random_state=args.seed)
     note(args, f"{args.cv}-fold cross-validation ({grouping}):")
     est = clone(clf)
-    if isinstance(est, BaseHybridCNNLSTM):
+    if capabilities(est).network:  # declared (sk_deepsense._tags): it prints epochs
         est.set_params(verbose=0)  # one line per fold, not an epoch table each
     result = cross_validate(
         est, X, y, cv=splits, scoring=_fold_scorer(args, task, names), error_score="raise"
@@ -355,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``sk-deepsense train``; return the exit status."""
     import numpy as np
 
-    from ..neural._base import BaseHybridCNNLSTM
+    from .._tags import capabilities
 
     output = check_writable(args.output, args.overwrite, "-o/--output")
     if args.cv and args.cv < 2:
@@ -409,7 +409,7 @@ def run(args: argparse.Namespace) -> int:
     fit_s = time.perf_counter() - t0
     # Progress output and the cache folder belong to this run, not to the saved model.
     extractor.set_params(verbose=0, memory=None, on_error="raise")
-    if isinstance(clf, BaseHybridCNNLSTM):
+    if capabilities(clf).network:  # declared (sk_deepsense._tags): it prints epochs
         clf.set_params(verbose=0)
     if output.suffix.lower() == ".skds":
         from ..persistence import save_model

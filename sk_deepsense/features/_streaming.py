@@ -26,8 +26,15 @@ class StreamableFeaturesMixin:
 
     The transformer sets ``_stream_frames``: a function of mel power frames
     ``(n_mels, n_frames)`` and its feature parameters returning ``(n_frames, n_coefficients)``
-    float32, the same one its offline ``_sequence`` uses.
+    float32, the same one its offline ``_sequence`` uses. It declares the capability
+    ``feature_stream`` (:mod:`sk_deepsense._tags`), which :class:`~sk_deepsense.EmotionStream`
+    asks for.
     """
+
+    def __sklearn_tags__(self):
+        from .._tags import declare
+
+        return declare(super().__sklearn_tags__(), feature_stream=True)
 
     def feature_stream(self) -> FeatureStream:
         """Return a stateful extractor of this transformer's features, chunk by chunk.

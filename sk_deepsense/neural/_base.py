@@ -339,7 +339,9 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         return net, history, best_epoch
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        from .._tags import declare
+
+        tags = declare(super().__sklearn_tags__(), network=True, frame_predictions=True)
         tags.input_tags.three_d_array = True  # (n_samples, n_frames, n_coefficients)
         return tags
 

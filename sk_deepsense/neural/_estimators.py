@@ -162,7 +162,9 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
         return _mask_padding(_softmax(logits), lengths)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        from .._tags import declare
+
+        tags = declare(super().__sklearn_tags__(), label_is_argmax=True)  # predict: argmax
         tags.classifier_tags.multi_class = True
         return tags
 

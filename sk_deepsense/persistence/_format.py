@@ -13,6 +13,7 @@ such a file with "unknown class name", and reads every file it could read before
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
@@ -34,18 +35,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from ..exceptions import ModelFileError
-from ..features import (
-    DescriptorTransformer,
-    LogMelTransformer,
-    MFCCTransformer,
-    MusicnnTransformer,
-    SequenceStatistics,
-)
-from ..neural import (
-    HybridCNNLSTMClassifier,
-    HybridCNNLSTMDynamicRegressor,
-    HybridCNNLSTMRegressor,
-)
 
 __all__ = ["FORMAT_VERSION", "ModelVersionWarning"]
 
@@ -57,17 +46,8 @@ FORMAT_NAME = "sk_deepsense-model"
 JSON_MEMBER = "model.json"
 WEIGHTS_MEMBER = "weights.pt"
 
-#: The only classes a file can name. Loading never imports a class by a name from the file.
-ESTIMATORS: dict[str, type] = {
-    "MFCCTransformer": MFCCTransformer,
-    "LogMelTransformer": LogMelTransformer,
-    "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
-    "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
-    "HybridCNNLSTMDynamicRegressor": HybridCNNLSTMDynamicRegressor,
-    # since sk_deepsense 0.2 (still format 2: an older reader refuses them by name)
-    "MusicnnTransformer": MusicnnTransformer,
-    "DescriptorTransformer": DescriptorTransformer,
-    "SequenceStatistics": SequenceStatistics,
+#: scikit-learn's classes that a file can name (ours are in :func:`_estimators`).
+_SKLEARN_CLASSES: dict[str, type] = {
     "StandardScaler": StandardScaler,
     "LogisticRegression": LogisticRegression,
     "Ridge": Ridge,
@@ -76,6 +56,48 @@ ESTIMATORS: dict[str, type] = {
     "Pipeline": Pipeline,
     "FeatureUnion": FeatureUnion,
 }
+
+
+@functools.cache
+def _estimators() -> dict[str, type]:
+    """Return the classes of :data:`ESTIMATORS`, imported on first use (not with the module)."""
+    from ..features import (
+        DescriptorTransformer,
+        LogMelTransformer,
+        MFCCTransformer,
+        MusicnnTransformer,
+        SequenceStatistics,
+    )
+    from ..neural import (
+        HybridCNNLSTMClassifier,
+        HybridCNNLSTMDynamicRegressor,
+        HybridCNNLSTMRegressor,
+    )
+
+    return {
+        "MFCCTransformer": MFCCTransformer,
+        "LogMelTransformer": LogMelTransformer,
+        "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
+        "HybridCNNLSTMRegressor": HybridCNNLSTMRegressor,
+        "HybridCNNLSTMDynamicRegressor": HybridCNNLSTMDynamicRegressor,
+        # since sk_deepsense 0.2 (still format 2: an older reader refuses them by name)
+        "MusicnnTransformer": MusicnnTransformer,
+        "DescriptorTransformer": DescriptorTransformer,
+        "SequenceStatistics": SequenceStatistics,
+        **_SKLEARN_CLASSES,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """``ESTIMATORS``, the only classes a file can name: the estimators load on first use.
+
+    Loading never imports a class by a name from the file.
+    """
+    if name == "ESTIMATORS":
+        return _estimators()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: The parameter of each composite class that holds estimators: stored as entries of the
 #: structure (under the key given), not as a parameter.
 NESTED = {
@@ -327,12 +349,12 @@ def decode_params(params: dict[str, Any]) -> dict[str, Any]:
 def _unsupported(name: str, step: Any) -> TypeError:
     return TypeError(
         f"Cannot save {name} ({type(step).__name__}): save_model supports only "
-        f"{', '.join(ESTIMATORS)}, nested in one another. {_JOBLIB_HINT}"
+        f"{', '.join(_estimators())}, nested in one another. {_JOBLIB_HINT}"
     )
 
 
 def class_name(estimator: Any, name: str) -> str:
-    for known, cls in ESTIMATORS.items():
+    for known, cls in _estimators().items():
         if type(estimator) is cls:  # exact: a subclass may behave differently
             return known
     raise _unsupported(name, estimator)

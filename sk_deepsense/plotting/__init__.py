@@ -12,8 +12,8 @@ of :func:`new_figure` and call ``fig.savefig``: the command line does so.
 This package imports matplotlib; ``import sk_deepsense`` does not import it. No backend is
 ever selected here (the package never calls ``matplotlib.use``).
 :func:`~sk_deepsense.timeline.predict_timeline` computes the per-frame predictions that
-:func:`plot_emotion_timeline` draws; it lives in :mod:`sk_deepsense.timeline`, which does not
-import matplotlib, and is also importable from here.
+:func:`plot_emotion_timeline` draws; it lives in :mod:`sk_deepsense.timeline`, a layer above
+this package (it imports this package to draw; this package never imports it).
 
 Arousal and valence are always given in this package's column order, ``(arousal, valence)``,
 and drawn on Russell's plane: **valence on x, arousal on y**. The quadrants are those of
@@ -23,7 +23,6 @@ Q2 angry / tense (high, negative), Q3 sad (low, negative), Q4 calm (low, positiv
 
 # Eager on purpose: importing sk_deepsense.plotting is expected to import matplotlib (the
 # package root, which is lazy, loads this module only when a plotting name is used).
-from ..timeline import EmotionTimeline, predict_timeline  # backward compatibility
 from ._arousal_valence import plot_arousal_valence
 from ._common import new_figure
 from ._confusion import plot_confusion_matrix
@@ -31,11 +30,9 @@ from ._curves import plot_training_curves
 from ._timeline import plot_emotion_timeline
 
 __all__ = [
-    "EmotionTimeline",
     "new_figure",
     "plot_arousal_valence",
     "plot_confusion_matrix",
     "plot_emotion_timeline",
     "plot_training_curves",
-    "predict_timeline",
 ]

@@ -28,9 +28,12 @@ def _as_history(obj: Any, name: str) -> list[Mapping]:
     history = getattr(obj, "history_", None)
     if history is not None:
         return _as_history(history, name)
-    from ..neural._base import BaseHybridCNNLSTM  # torch, only to word this error
+    from sklearn.base import BaseEstimator
 
-    if isinstance(obj, BaseHybridCNNLSTM) or "history_" in getattr(obj, "__dict__", {}):
+    from .._tags import capabilities
+
+    network = isinstance(obj, BaseEstimator) and capabilities(obj).network  # declared
+    if network or "history_" in getattr(obj, "__dict__", {}):
         raise NotFittedError(
             f"This {type(obj).__name__} instance is not fitted yet: it has no training history "
             "to plot. Call 'fit' first."

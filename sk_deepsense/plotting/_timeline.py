@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from ..timeline import default_output_names
+from .._output_names import default_output_names
 from ._common import _float_array, _get_ax
 
 __all__ = ["plot_emotion_timeline"]

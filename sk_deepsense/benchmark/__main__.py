@@ -1,5 +1,0 @@
-"""``python -m sk_deepsense.benchmark``: the same as ``sk-deepsense benchmark``."""
-
-from . import main
-
-raise SystemExit(main())
