@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from ._choices import output_names, target_names
 from .features import BaseAudioTransformer, sequence_lengths
 
 if TYPE_CHECKING:  # matplotlib is imported by plot(), when a timeline is drawn
@@ -40,12 +41,11 @@ def default_output_names(kind: str, k: int) -> list[str]:
     Returns
     -------
     names : list of str
-        ``"Q1".."Q4"`` for 4 probability columns, ``"class i"`` for other probabilities,
-        ``["arousal", "valence"]`` for 2 regression outputs, ``"output i"`` otherwise.
+        ``["arousal", "valence"]`` for 2 regression outputs, else ``"output_0"``,
+        ``"output_1"``, ... (:func:`~sk_deepsense._choices.output_names`, the library's one
+        default naming; probabilities are named by the model's ``classes_`` when it has them).
     """
-    if kind == "proba":
-        return ["Q1", "Q2", "Q3", "Q4"] if k == 4 else [f"class {i}" for i in range(k)]
-    return ["arousal", "valence"] if k == 2 else [f"output {i}" for i in range(k)]
+    return output_names(k) if kind == "proba" else target_names(k)
 
 
 @dataclass(frozen=True)
