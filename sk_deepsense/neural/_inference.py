@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,12 @@ class _InferenceMixin:
     ``net.forward_iter``; per-frame and windowed outputs call the module's methods on the
     same batches.
     """
+
+    # what the estimators give the mixin, declared for type checkers (nothing at run time)
+    n_threads: int | None
+    batch_size: int
+    nets_: list[NeuralNet]
+    _validate_X: Callable[..., tuple[np.ndarray, np.ndarray]]
 
     def _forward(self, X: Any, *, frames: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Raw network outputs (clip-level, or per frame when ``frames``) and lengths.
@@ -69,7 +76,7 @@ class _InferenceMixin:
             for batch in net.get_iterator(dataset, training=False):
                 Xi, _ = unpack_data(batch)
                 x, lengths = torch.as_tensor(Xi["x"]), torch.as_tensor(Xi["lengths"])
-                if frames:
+                if windows is None:  # per frame
                     out = module.forward_frames(x.to(net.device), lengths).float().cpu().numpy()
                 else:
                     out = self._windowed_outputs(net, x.numpy(), lengths.numpy(), *windows)

@@ -311,6 +311,7 @@ class HybridCNNLSTMModule(nn.Module):
         mean = sums / counts
         if self.pooling != "meanstd":
             return mean
+        assert squares is not None  # "meanstd" pools need the sums of squares
         var = (squares / counts - mean.square()).clamp_min(0.0)
         return torch.cat([mean, torch.sqrt(var + _EPS)], dim=-1)
 
@@ -323,6 +324,7 @@ class HybridCNNLSTMModule(nn.Module):
         """
         if self.pooling == "last":
             return self.head(states)
+        assert pooled is not None  # "mean" and "meanstd" read the pool
         if self.frame_outputs:
             pooled = torch.cat([states, pooled], dim=-1)
         return self.head(pooled)
