@@ -101,11 +101,12 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
             raise ValueError("class_weight_ does not match classes_")
 
     def _predictions(self, outputs: np.ndarray) -> np.ndarray:
-        """Map network outputs (logits, last axis) to class probabilities (float64)."""
-        return _softmax(outputs.astype(np.float64, copy=False))
+        """Map network outputs (logits, last axis) to class probabilities (in their dtype)."""
+        return _softmax(outputs)
 
     def _to_average(self, outputs: np.ndarray) -> np.ndarray:
-        return self._predictions(outputs)  # windows and networks average their probabilities
+        # windows and networks average their probabilities, in float64
+        return self._predictions(outputs.astype(np.float64))
 
     def _from_average(self, averaged: np.ndarray) -> np.ndarray:
         return np.log(np.maximum(averaged, np.finfo(np.float64).tiny))  # softmax undoes it

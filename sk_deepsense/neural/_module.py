@@ -335,8 +335,9 @@ class HybridCNNLSTMModule(nn.Module):
         if self.pooling == "last":
             pooled = states[torch.arange(states.shape[0], device=states.device), lengths - 1]
         else:  # padding states are zero, so the sums cover the real frames only
+            sums = states.sum(dim=1)
             squares = states.square().sum(dim=1) if self.pooling == "meanstd" else None
-            pooled = self.pool(states.sum(dim=1), squares, lengths[:, None].to(states.dtype))
+            pooled = self.pool(sums, squares, lengths[:, None].to(states.dtype))
         return self.head(pooled)
 
     def forward_frames(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -362,8 +363,9 @@ class HybridCNNLSTMModule(nn.Module):
         after t.
         """
         steps = torch.arange(1, states.shape[1] + 1, device=states.device, dtype=states.dtype)
+        sums = states.cumsum(dim=1)  # before the squares: the order autograd sums gradients in
         squares = states.square().cumsum(dim=1) if self.pooling == "meanstd" else None
-        return self.pool(states.cumsum(dim=1), squares, steps[None, :, None])
+        return self.pool(sums, squares, steps[None, :, None])
 
     def stream_step(
         self, x: torch.Tensor, carry: StreamCarry | None = None
