@@ -1,8 +1,9 @@
-"""The names users choose from: architectures, poolings, baselines, audio features.
+"""The names users choose from (architectures, poolings, ...) and those of unnamed outputs.
 
 A module with no imports, so that the command line can offer these choices (and answer
 ``--help``) without loading torch or scikit-learn. The estimators validate against the same
-tuples: each list is written once, here.
+tuples: each list is written once, here. :func:`output_names` is the one default naming of
+outputs a model does not name (records, timelines, plots, scores, the benchmark).
 """
 
 __all__ = [
@@ -15,6 +16,9 @@ __all__ = [
     "MODEL_ALIASES",
     "MODEL_LABELS",
     "POOLINGS",
+    "default_output_names",
+    "output_names",
+    "target_names",
 ]
 
 #: Names accepted by ``architecture`` of the networks.
@@ -73,3 +77,56 @@ MODEL_LABELS["regression"] = {
 #: Old spellings of model names (the table labels that ``benchmark --models`` took until
 #: sk_deepsense 0.1), accepted with a deprecation note for one release: old -> name.
 MODEL_ALIASES = {label: name for task in MODEL_LABELS.values() for name, label in task.items()}
+
+
+def output_names(n_outputs: int) -> list[str]:
+    """Return the names of ``n_outputs`` unnamed output columns: ``output_0``, ``output_1``, ...
+
+    Every place that names columns a model leaves unnamed (class probabilities without
+    ``classes_``, regression targets without names) uses these names, and nothing guesses
+    more from the count (four probability columns are not assumed to be quadrants).
+
+    Examples
+    --------
+    >>> output_names(2)
+    ['output_0', 'output_1']
+    """
+    return [f"output_{j}" for j in range(n_outputs)]
+
+
+def target_names(n_outputs: int) -> list[str]:
+    """Return the names of a regression model's outputs: ``arousal, valence``, else unnamed.
+
+    Every regression source of the library (labels CSV, dataset loaders) orders the targets
+    (arousal, valence); other counts get :func:`output_names`.
+
+    Examples
+    --------
+    >>> target_names(2), target_names(1)
+    (['arousal', 'valence'], ['output_0'])
+    """
+    return ["arousal", "valence"] if n_outputs == 2 else output_names(n_outputs)
+
+
+def default_output_names(kind: str, k: int) -> list[str]:
+    """Names of ``k`` prediction columns when the model gives none.
+
+    Parameters
+    ----------
+    kind : {"proba", "av"}
+        Class probabilities or regression outputs.
+    k : int
+        Number of columns.
+
+    Returns
+    -------
+    names : list of str
+        :func:`output_names` for probabilities (named by the model's ``classes_`` where it
+        has them), :func:`target_names` for regression outputs.
+
+    Examples
+    --------
+    >>> default_output_names("proba", 4), default_output_names("av", 2)
+    (['output_0', 'output_1', 'output_2', 'output_3'], ['arousal', 'valence'])
+    """
+    return output_names(k) if kind == "proba" else target_names(k)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from numbers import Integral
 from typing import Any
 
+from ._choices import target_names
 from ._songs import (
     PooledWindows,
     SongFeatures,
@@ -374,17 +375,6 @@ def _not_finite(source: str) -> dict[str, Any]:
         "error": f"Cannot predict {str(source)!r}: the model's output is not finite (NaN or "
         "infinity); the model file may be damaged",
     }
-
-
-def target_names(n_outputs: int) -> list[str]:
-    """Names of the regression targets: ``arousal, valence``, else ``output_0, ...``.
-
-    Every regression source of the library (labels CSV, dataset loaders) orders the targets
-    (arousal, valence).
-    """
-    if n_outputs == 2:
-        return ["arousal", "valence"]
-    return [f"output_{j}" for j in range(n_outputs)]
 
 
 def _next_batch(it: Iterator[Any], batch_size: int | None) -> list[Any]:

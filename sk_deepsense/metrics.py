@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
+from ._choices import output_names
+
 __all__ = [
     "PredictionScorer",
     "ccc",
@@ -79,7 +81,8 @@ def score_predictions(
     task : {"classification", "regression", "dynamic"}, default="classification"
         Which scores.
     target_names : sequence of str or None, default=None
-        Regression target names, one per column (default ``"y0"``, ``"y1"``, ...).
+        Regression target names, one per column (default ``"output_0"``, ``"output_1"``,
+        ...).
 
     Returns
     -------
@@ -111,7 +114,7 @@ def score_predictions(
 
 
 def _target_names(target_names: Sequence[str] | None, k: int) -> list[str]:
-    names = list(target_names) if target_names else [f"y{j}" for j in range(k)]
+    names = list(target_names) if target_names else output_names(k)
     if len(names) != k:
         raise ValueError(f"target_names has {len(names)} names for {k} targets")
     return names
@@ -137,7 +140,7 @@ def dynamic_scores(
         Predicted series (e.g. ``HybridCNNLSTMDynamicRegressor.predict``); every annotated
         step needs a finite prediction.
     target_names : sequence of str or None, default=None
-        One name per target (default ``"y0"``, ``"y1"``, ...).
+        One name per target (default ``"output_0"``, ``"output_1"``, ...).
 
     Returns
     -------
@@ -157,7 +160,7 @@ def dynamic_scores(
     >>> y_true = np.array([[0.1, 0.2, 0.3, np.nan], [0.5, 0.4, 0.3, 0.2]])
     >>> y_pred = np.array([[0.1, 0.2, 0.5, 0.0], [0.5, 0.5, 0.5, 0.5]])
     >>> {k: round(v, 3) for k, v in dynamic_scores(y_true, y_pred).items()}
-    {'y0_rmse': 0.151, 'y0_r': 0.48, 'y0_ccc': 0.333}
+    {'output_0_rmse': 0.151, 'output_0_r': 0.48, 'output_0_ccc': 0.333}
     """
     from .dynamic import paired_steps_by_clip
 
@@ -182,8 +185,9 @@ def _dynamic_metric(y_true: Any, y_pred: Any, *, metric: str, target: int | None
     t = np.asarray(y_true, dtype=np.float64)
     k = 1 if t.ndim == 2 else t.shape[2]
     scores = dynamic_scores(y_true, y_pred)
+    names = output_names(k)
     targets = range(k) if target is None else [target]
-    return float(np.mean([scores[f"y{j}_{metric}"] for j in targets]))
+    return float(np.mean([scores[f"{names[j]}_{metric}"] for j in targets]))
 
 
 def make_dynamic_scorer(metric: str = "ccc", *, target: int | None = None) -> Any:

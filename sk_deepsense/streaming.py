@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from .exceptions import NotStreamableError
-from .timeline import EmotionTimeline, default_output_names
+from ._choices import default_output_names
+from .timeline import EmotionTimeline
 
 __all__ = ["MAX_CHANNELS", "PCM_DTYPES", "EmotionStream", "chunk_samples", "stream_file"]
 

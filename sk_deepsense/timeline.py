@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
-from ._output_names import default_output_names
+from ._choices import default_output_names
 from ._tags import capabilities
 from .features import BaseAudioTransformer, sequence_lengths
 

@@ -156,8 +156,8 @@ def test_the_dynamic_model_learns_a_running_quantity(fitted):
     scores = dynamic_scores(y[40:], pred)
     mean = np.full_like(y[40:], np.nanmean(y[:40]))
     baseline = dynamic_scores(y[40:], mean)
-    assert scores["y0_rmse"] < 0.7 * baseline["y0_rmse"]
-    assert scores["y0_r"] > 0.6
+    assert scores["output_0_rmse"] < 0.7 * baseline["output_0_rmse"]
+    assert scores["output_0_r"] > 0.6
     assert reg.score(X[40:], y[40:]) > 0.4
 
 
@@ -254,7 +254,7 @@ def test_dynamic_scores_average_per_song_scores():
          for i in range(3)]  # fmt: skip
     assert scores["a_r"] == pytest.approx(np.mean(r))
     constant = dynamic_scores(y, np.repeat(np.nanmean(y, axis=1, keepdims=True), 8, axis=1))
-    assert constant["y0_r"] == 0.0 and constant["y0_ccc"] == 0.0
+    assert constant["output_0_r"] == 0.0 and constant["output_0_ccc"] == 0.0
 
 
 def test_dynamic_scores_refuse_an_annotated_step_without_prediction():

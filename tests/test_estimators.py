@@ -393,7 +393,8 @@ class TestRecipe:
         assert est.net_.module_.frames_independent is (architecture == "hybrid")
         method = "predict_proba" if Est is HybridCNNLSTMClassifier else "predict"
         windowed = clone(est).set_params(predict_window=5, predict_hop=2)
-        windowed.net_, windowed.classes_ = est.net_, getattr(est, "classes_", None)
+        windowed.net_, windowed.nets_ = est.net_, est.nets_
+        windowed.classes_ = getattr(est, "classes_", None)
         for attr in ("n_features_in_", "target_mean_", "target_scale_", "y_ndim_"):
             if hasattr(est, attr):
                 setattr(windowed, attr, getattr(est, attr))
@@ -429,14 +430,13 @@ class TestRecipe:
         from sk_deepsense.neural import HybridCNNLSTMModule
 
         torch.manual_seed(0)
-        m = HybridCNNLSTMModule(
-            n_coefficients=12, n_outputs=3, n_filters=4, lstm_hidden_size=8, dropout=0.0,
-            feature_mean=np.full(12, 7.0), freq_mask=1 / 3, time_mask=0.3,
-        )  # fmt: skip
-        plain = HybridCNNLSTMModule(
-            n_coefficients=12, n_outputs=3, n_filters=4, lstm_hidden_size=8, dropout=0.0,
-            feature_mean=np.full(12, 7.0),
-        )  # fmt: skip
+        from sk_deepsense.neural._params import module_defaults
+
+        sizes = dict(n_coefficients=12, n_outputs=3, feature_mean=np.full(12, 7.0))
+        sizes.update(feature_scale=None, frame_outputs=False)
+        small = dict(n_filters=4, lstm_hidden_size=8, dropout=0.0)
+        m = HybridCNNLSTMModule(**sizes, **module_defaults(**small, freq_mask=1 / 3, time_mask=0.3))
+        plain = HybridCNNLSTMModule(**sizes, **module_defaults(**small, freq_mask=0, time_mask=0))
         plain.load_state_dict(m.state_dict())
         x, lengths = torch.randn(64, 10, 12), torch.tensor([10, 6] * 32)
         m.eval(), plain.eval()

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from sk_deepsense.neural import ARCHITECTURES, CAUSAL_ARCHITECTURES, HybridCNNLSTMModule
+from sk_deepsense.neural._params import module_defaults
 
 from .conftest import BATCH_ATOL, BATCH_RTOL
 
@@ -14,9 +15,21 @@ from .conftest import BATCH_ATOL, BATCH_RTOL
 CLOSE = dict(rtol=BATCH_RTOL, atol=BATCH_ATOL)
 
 
+def build(*, n_coefficients, n_outputs, feature_mean=None, feature_scale=None, **settings):
+    """A clip-level module: the declared default settings, ``settings`` overriding them."""
+    return HybridCNNLSTMModule(
+        n_coefficients=n_coefficients,
+        n_outputs=n_outputs,
+        feature_mean=feature_mean,
+        feature_scale=feature_scale,
+        frame_outputs=settings.pop("frame_outputs", False),
+        **module_defaults(**settings),
+    )
+
+
 @pytest.fixture
 def module():
-    m = HybridCNNLSTMModule(
+    m = build(
         n_coefficients=12, n_outputs=3, n_filters=4, filter_size=3, lstm_hidden_size=8, dropout=0.0
     )
     return m.eval()
@@ -41,7 +54,7 @@ def test_convolution_sees_one_frame_only(module):
 @pytest.mark.parametrize("pooling", ["mean", "meanstd", "last"])
 def test_output_at_frame_t_ignores_later_frames(pooling):
     torch.manual_seed(0)
-    m = HybridCNNLSTMModule(
+    m = build(
         n_coefficients=12, n_outputs=3, n_filters=4, lstm_hidden_size=8, pooling=pooling
     ).eval()
     x, lengths = batch()
@@ -79,7 +92,7 @@ def test_each_sample_is_independent_of_its_batch(module):
 
 
 def test_standardization_buffers_are_applied():
-    m = HybridCNNLSTMModule(
+    m = build(
         n_coefficients=2,
         n_outputs=1,
         feature_mean=[10.0, -5.0],
@@ -87,7 +100,7 @@ def test_standardization_buffers_are_applied():
         filter_size=1,
         pool_size=1,
     ).eval()
-    ref = HybridCNNLSTMModule(n_coefficients=2, n_outputs=1, filter_size=1, pool_size=1).eval()
+    ref = build(n_coefficients=2, n_outputs=1, filter_size=1, pool_size=1).eval()
     ref.load_state_dict(
         {k: v for k, v in m.state_dict().items() if "feature_" not in k}, strict=False
     )
@@ -105,7 +118,7 @@ def test_lstm_is_unidirectional(module):
 def ablation(architecture, **kw):
     torch.manual_seed(0)
     params = dict(n_coefficients=12, n_outputs=3, n_filters=4, filter_size=3, lstm_hidden_size=8)
-    return HybridCNNLSTMModule(architecture=architecture, **{**params, **kw}).eval()
+    return build(architecture=architecture, **{**params, **kw}).eval()
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
@@ -196,7 +209,7 @@ def test_hybrid_without_lstm_has_no_recurrence():
 
 def test_unknown_architecture_is_refused():
     with pytest.raises(ValueError, match="architecture must be one of"):
-        HybridCNNLSTMModule(n_coefficients=4, n_outputs=2, architecture="transformer")
+        build(n_coefficients=4, n_outputs=2, architecture="transformer")
 
 
 @pytest.mark.parametrize("pooling", ["mean", "meanstd", "last"])
@@ -219,3 +232,48 @@ def test_meanstd_pooling_feeds_mean_and_std_of_the_real_states():
     m(x, lengths)
     expected = torch.cat([states.mean(0), states.std(0, unbiased=False)])
     torch.testing.assert_close(captured["in"][2], expected, atol=1e-3, rtol=1e-3)
+
+
+# ------------------------------------------------------------------ the per-step computation
+@pytest.mark.parametrize("frame_outputs", [False, True])
+@pytest.mark.parametrize("pooling", ["mean", "meanstd", "last"])
+@pytest.mark.parametrize("architecture", CAUSAL_ARCHITECTURES)
+def test_stream_steps_give_the_per_frame_outputs_of_the_whole_sequence(
+    architecture, pooling, frame_outputs
+):
+    """stream_step, chunk after chunk, gives forward_frames' rows (what NetworkStream serves)."""
+    torch.manual_seed(0)
+    m = build(
+        n_coefficients=12,
+        n_outputs=3,
+        n_filters=4,
+        filter_size=3,
+        lstm_hidden_size=8,
+        lstm_layers=2,
+        architecture=architecture,
+        pooling=pooling,
+        frame_outputs=frame_outputs,
+    ).eval()
+    x = torch.randn(1, 23, 12)
+    with torch.no_grad():
+        offline = m.forward_frames(x, torch.tensor([23]))[0]
+        carry, rows = None, []
+        for lo, hi in [(0, 1), (1, 8), (8, 9), (9, 23)]:
+            out, carry = m.stream_step(x[:, lo:hi], carry)
+            rows.append(out)
+    assert carry.n_frames == 23
+    torch.testing.assert_close(torch.cat(rows), offline, **CLOSE)
+    if frame_outputs:  # forward is then per frame as well
+        torch.testing.assert_close(m(x, torch.tensor([23]))[0], offline)
+
+
+def test_one_pooling_formula_serves_the_clip_the_prefixes_and_the_stream():
+    m = build(n_coefficients=12, n_outputs=3, pooling="meanstd").eval()
+    states = torch.randn(2, 6, m.head[1].in_features // 2)
+    calls = []
+    pool = m.pool
+    m.pool = lambda *a: calls.append(a) or pool(*a)
+    m.pool_and_head(states, torch.tensor([6, 4]))
+    m.running_pool(states)
+    m.stream_step(torch.randn(1, 3, 12))
+    assert len(calls) == 3

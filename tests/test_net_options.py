@@ -12,7 +12,7 @@ from skorch.callbacks import Callback, EarlyStopping
 
 from sk_deepsense import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 from sk_deepsense.neural import HybridCNNLSTMModule
-from sk_deepsense.neural._net import MODULE_PARAMS
+from sk_deepsense.neural._params import MODULE_PARAMS
 
 from .conftest import SEED
 
@@ -101,13 +101,15 @@ def test_module_kwargs_come_from_the_estimator_parameters(data):
     X, y, _ = data
     clf = HybridCNNLSTMClassifier(**TINY, pooling="last", dropout=0.3).fit(X, y)
     params = clf.net_.get_params()
-    for name in MODULE_PARAMS:
+    names = {p.name for p in MODULE_PARAMS}
+    for name in names:
         assert params[f"module__{name}"] == getattr(clf, name), name
     derived = {"n_coefficients", "n_outputs", "feature_mean", "feature_scale"}
-    by_kind = {"frame_outputs"}  # set by the estimator class (_module_options), not a parameter
+    by_kind = {"frame_outputs"}  # set by the estimator class (_frame_outputs), not a parameter
     module_args = set(inspect.signature(HybridCNNLSTMModule).parameters)
-    assert module_args == set(MODULE_PARAMS) | derived | by_kind
-    assert params.get("module__frame_outputs", False) is False  # a clip-level model
+    assert module_args == names | derived | by_kind
+    assert {k[len("module__") :] for k in params if k.startswith("module__")} == module_args
+    assert params["module__frame_outputs"] is False  # a clip-level model
 
 
 # ---------------------------------------------------------------------------- warm_start
@@ -267,3 +269,24 @@ def test_mixed_precision_runs_the_forward_passes_in_bfloat16(Est, data, monkeypa
     ref = mixed._forward(X)[0]
     mixed.net_.mixed_precision = True
     np.testing.assert_allclose(mixed._forward(X)[0], ref, atol=0.05)
+
+
+# ---------------------------------------------------------------------------- pickling
+@pytest.mark.parametrize("device", ["cpu", "cuda", "cuda:1", "auto"])
+def test_unpickling_keeps_the_device_hyperparameter(data, device):
+    """``__setstate__`` restores the parameters as they were: it never rewrites ``device``."""
+    import pickle
+    import warnings
+
+    X, y, _ = data
+    clf = HybridCNNLSTMClassifier(**TINY).fit(X, y)
+    vars(clf)["device"] = device  # as a model trained elsewhere would carry it
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        loaded = pickle.loads(pickle.dumps(clf))
+    assert loaded.device == device and loaded.get_params()["device"] == device
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))  # on the CPU
+    warned = any("CUDA is not available here" in str(w.message) for w in record)
+    assert warned is (device.startswith("cuda") and not torch.cuda.is_available())
+    unfitted = pickle.loads(pickle.dumps(HybridCNNLSTMClassifier(device=device)))
+    assert unfitted.get_params() == HybridCNNLSTMClassifier(device=device).get_params()

@@ -512,13 +512,17 @@ def test_joblib_file_of_cuda_model_on_cpu_machine(models, tmp_path):
     assert any("no CUDA devices are available" in m for m in messages), messages
     assert any("Setting self.device = cpu" in m for m in messages), messages
     # skorch's NeuralNet.__setstate__ maps the module, optimizer and criterion to the CPU and
-    # sets net_.device = "cpu"; the estimator's own device parameter follows, with a warning
+    # sets net_.device = "cpu"; the estimator's device hyperparameter stays what the user set
+    # (unpickling never rewrites a parameter), and a warning says how to train here
     assert any("CUDA is not available here" in str(w.message) for w in record)
     assert str(loaded.net_.device) == "cpu"
-    assert loaded.device == "cpu"
+    assert loaded.device == "cuda" and loaded.get_params()["device"] == "cuda"
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
-    # ... so clone and refit work on this machine
-    refit = clone(loaded).set_params(max_epochs=1).fit(X, np.where(SIGNAL > 0, "up", "down"))
+    # a refit here asks for the CPU explicitly; as loaded, fit refuses CUDA before training
+    y = np.where(SIGNAL > 0, "up", "down")
+    with pytest.raises(ValueError, match="cannot be used on this machine"):
+        clone(loaded).set_params(max_epochs=1).fit(X, y)
+    refit = clone(loaded).set_params(max_epochs=1, device="cpu").fit(X, y)
     assert str(refit.net_.device) == "cpu"
 
 
@@ -592,26 +596,6 @@ def test_a_fitted_attribute_name_from_the_file_is_checked(models, tmp_path):
         load_model(_rewrite(good, tmp_path / "many.skds", edit_json=many))
 
 
-def test_reads_format_1_files():
-    """Files written by sk_deepsense 0.1 (format 1) load and predict as they did."""
-    import pandas as pd
-
-    data = REPO / "tests" / "data"
-    expected = np.load(data / "format1_expected.npz")
-    with zipfile.ZipFile(data / "format1_classifier.skds") as zf:
-        assert json.loads(zf.read("model.json"))["format_version"] == 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModelVersionWarning)
-        clf = load_model(data / "format1_classifier.skds")
-        reg = load_model(data / "format1_regressor.skds")
-    assert len(clf.nets_) == 2 and clf.class_weight_ is None
-    np.testing.assert_allclose(clf.predict_proba(expected["X"]), expected["proba"], rtol=1e-5)
-    assert reg.y_ndim_ == 1 and reg.target_mean_.dtype == np.float64
-    assert list(reg.feature_names_in_) == ["a", "b", "c"]
-    X2 = pd.DataFrame(expected["X"][:, 0, :], columns=["a", "b", "c"])
-    np.testing.assert_allclose(reg.predict(X2), expected["pred"], rtol=1e-5, atol=1e-6)
-
-
 def test_net_params_round_trip_and_callbacks_are_refused(tmp_path):
     from skorch.callbacks import EpochTimer
 
@@ -624,20 +608,3 @@ def test_net_params_round_trip_and_callbacks_are_refused(tmp_path):
     clf.set_params(callbacks=[("timer", EpochTimer())])
     with pytest.raises(TypeError, match=r"callbacks.*set_params\(callbacks=None\)"):
         save_model(clf, tmp_path / "c.skds")
-
-
-def test_joblib_files_of_0_1_still_load():
-    """A joblib file of sk_deepsense 0.1 (its net class in _base, ``_y_1d``) still predicts."""
-    import pandas as pd
-
-    data = REPO / "tests" / "data"
-    expected = np.load(data / "format1_expected.npz")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scikit-learn's InconsistentVersionWarning, if any
-        models = joblib.load(data / "format1_models.joblib")
-    clf, reg = models["classifier"], models["regressor"]
-    np.testing.assert_allclose(clf.predict_proba(expected["X"]), expected["proba"], rtol=1e-5)
-    assert clf.class_weight is None and clf.class_weight_ is None and clf.warm_start is False
-    assert reg.y_ndim_ == 1 and "_y_1d" not in vars(reg)
-    X2 = pd.DataFrame(expected["X"][:, 0, :], columns=["a", "b", "c"])
-    np.testing.assert_allclose(reg.predict(X2), expected["pred"], rtol=1e-5, atol=1e-6)

@@ -22,6 +22,7 @@ from sklearn.svm import SVC
 from skorch.history import History
 
 from sk_deepsense import HybridCNNLSTMRegressor
+from sk_deepsense._choices import output_names
 from sk_deepsense.plotting import (
     new_figure,
     plot_arousal_valence,
@@ -178,7 +179,7 @@ def test_timeline_proba_trims_padding_and_uses_times():
     for j, line in enumerate(ax.lines):
         np.testing.assert_array_equal(line.get_xdata(), times[:3])
         np.testing.assert_array_equal(line.get_ydata(), values[:3, j])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == output_names(3)
     assert ax.get_ylabel() == "probability" and ax.get_xlabel() == "time (s)"
     lo, hi = ax.get_ylim()
     assert lo <= 0 and 1 <= hi < 1.1
@@ -193,14 +194,14 @@ def test_timeline_av_defaults():
     lo, hi = ax.get_ylim()
     assert hi >= 1.6 and lo == -hi
     ax = plot_emotion_timeline(values[:, 0] / 4)  # 1-D: one output, y range at least [-1, 1]
-    assert len([ln for ln in ax.lines if ln.get_label() == "output 0"]) == 1
+    assert len([ln for ln in ax.lines if ln.get_label() == "output_0"]) == 1
     assert ax.get_ylim() == (-1.0, 1.0)
 
 
-def test_timeline_four_probabilities_are_quadrants_and_kind_can_be_forced():
+def test_timeline_four_probabilities_are_not_guessed_quadrants_and_kind_can_be_forced():
     values = np.full((3, 4), 0.25)
-    ax = plot_emotion_timeline(values)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Q1", "Q2", "Q3", "Q4"]
+    ax = plot_emotion_timeline(values)  # unnamed columns: the library's one default naming
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == output_names(4)
     ax = plot_emotion_timeline(values, kind="av", names=["a", "b", "c", "d"])
     assert ax.get_ylabel() == "value"
 
@@ -223,7 +224,8 @@ def test_timeline_true_values_dashed_in_the_same_colours():
 def test_timeline_segments_are_labelled_bands():
     values = np.tile([[0.7, 0.1, 0.1, 0.1]], (10, 1))
     segments = [(0.0, 2.0, "Q1"), (2.0, 4.5, "Q3"), (4.5, 5.0, "medley end")]
-    ax = plot_emotion_timeline(values, times=np.arange(10) * 0.5, segments=segments)
+    names = ["Q1", "Q2", "Q3", "Q4"]
+    ax = plot_emotion_timeline(values, times=np.arange(10) * 0.5, names=names, segments=segments)
     assert texts(ax) == ["Q1", "Q3", "medley end"]
     assert len(ax.patches) == 3
     spans = [p.get_x() for p in ax.patches]

@@ -121,7 +121,7 @@ def test_predict_timeline_regressors(mfcc_data):
     assert ax.get_ylabel() == "value"
     reg1 = HybridCNNLSTMRegressor(**TINY, early_stopping=False).fit(X, av[:, 0])
     tl = predict_timeline(reg1, X[2:4])
-    assert tl[1].names == ["output 0"] and tl[1].values.shape == (14, 1)
+    assert tl[1].names == ["output_0"] and tl[1].values.shape == (14, 1)
 
 
 def test_predict_timeline_errors(mfcc_data):

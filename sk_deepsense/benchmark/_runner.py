@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed
 
+from .._choices import output_names
 from .._tags import capabilities, final_step
 from .._threads import limit_threads
 from ..metrics import PredictionScorer
@@ -96,7 +97,8 @@ def run_benchmark(
     random_state : int, default=0
         Seed of the splits.
     target_names : sequence of str or None, default=None
-        Regression output names for the metric columns (default ``y0``, ``y1``, ...).
+        Regression output names for the metric columns (default ``output_0``, ``output_1``,
+        ...).
     n_jobs : int, default=1
         Worker processes; each fit gets ``cpu_count // n_jobs`` threads (at least 1), so
         that parallel fits do not fight over cores.
@@ -115,7 +117,7 @@ def run_benchmark(
     splits = make_splits(y, groups, n_splits=n_splits, task=task, random_state=random_state)
     if task == "regression":
         n_out = 1 if y.ndim == 1 else y.shape[1]
-        target_names = list(target_names or [f"y{j}" for j in range(n_out)])
+        target_names = list(target_names or output_names(n_out))
         metrics = [f"{t}_{m}" for t in target_names for m in ("rmse", "r", "ccc")]
     else:
         target_names = []

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length
 from skorch import NeuralNet
 from skorch.dataset import Dataset
@@ -22,13 +19,11 @@ from .._threads import limit_threads
 from ..features._padding import validate_sequences
 from ._data import net_input, training_data, valid_split
 from ._inference import _InferenceMixin
-from ._module import ARCHITECTURES, POOLINGS
-from ._net import CallbackList, DeviceName, NetOptions, _MixupNet, make_net
+from ._net import make_net
+from ._params import NETWORK_PARAMS, Param, declared_init, parameter_constraints
 from ._state import _FittedStateMixin
 
 __all__ = ["BaseHybridCNNLSTM"]
-
-_PICKLED_HERE = (_MixupNet,)  # joblib files of sk_deepsense 0.1 name the net's class here
 
 
 class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
@@ -44,143 +39,34 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
     Do not use directly.
     """
 
-    _parameter_constraints: dict = {
-        "architecture": [StrOptions(set(ARCHITECTURES))],
-        "n_filters": [Interval(Integral, 1, None, closed="left")],
-        "filter_size": [Interval(Integral, 1, None, closed="left")],
-        "n_conv_layers": [Interval(Integral, 1, None, closed="left")],
-        "pool_size": [Interval(Integral, 1, None, closed="left")],
-        "lstm_hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "lstm_layers": [Interval(Integral, 1, None, closed="left")],
-        "pooling": [StrOptions(set(POOLINGS))],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "train_chunk": [Interval(Integral, 1, None, closed="left"), None],
-        "chunking": [StrOptions({"consecutive", "random"})],
-        "freq_mask": [Interval(Real, 0, 1, closed="left")],
-        "time_mask": [Interval(Real, 0, 1, closed="left")],
-        "mixup": [Interval(Real, 0, None, closed="left")],
-        "refit": ["boolean"],
-        "predict_window": [Interval(Integral, 1, None, closed="left"), None],
-        "predict_hop": [Interval(Integral, 1, None, closed="left"), None],
-        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
-        "callbacks": [CallbackList(), None],
-        "net_params": [NetOptions(), None],
-        "warm_start": ["boolean"],
-        "device": [DeviceName(), torch.device],
-        "mixed_precision": ["boolean"],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
-
-    def __init__(
-        self,
-        *,
-        architecture: str = "hybrid",
-        n_filters: int = 16,
-        filter_size: int = 5,
-        n_conv_layers: int = 2,
-        pool_size: int = 2,
-        lstm_hidden_size: int = 64,
-        lstm_layers: int = 1,
-        pooling: str = "meanstd",
-        dropout: float = 0.2,
-        max_epochs: int = 200,
-        batch_size: int = 32,
-        lr: float = 3e-3,
-        weight_decay: float = 1e-4,
-        early_stopping: bool = True,
-        validation_fraction: float = 0.15,
-        patience: int = 25,
-        train_chunk: int | None = 128,
-        chunking: str = "random",
-        freq_mask: float = 0.125,
-        time_mask: float = 0.125,
-        mixup: float = 0.2,
-        refit: bool = False,
-        predict_window: int | None = 128,
-        predict_hop: int | None = None,
-        n_ensemble: int = 3,
-        callbacks: list[tuple[str, Any]] | None = None,
-        net_params: dict[str, Any] | None = None,
-        warm_start: bool = False,
-        device: str | torch.device = "cpu",
-        mixed_precision: bool = False,
-        n_threads: int | None = 1,
-        random_state: int | np.random.RandomState | None = None,
-        verbose: int = 0,
-    ) -> None:
-        self.architecture = architecture
-        self.n_filters = n_filters
-        self.filter_size = filter_size
-        self.n_conv_layers = n_conv_layers
-        self.pool_size = pool_size
-        self.lstm_hidden_size = lstm_hidden_size
-        self.lstm_layers = lstm_layers
-        self.pooling = pooling
-        self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.train_chunk = train_chunk
-        self.chunking = chunking
-        self.freq_mask = freq_mask
-        self.time_mask = time_mask
-        self.mixup = mixup
-        self.refit = refit
-        self.predict_window = predict_window
-        self.predict_hop = predict_hop
-        self.n_ensemble = n_ensemble
-        self.callbacks = callbacks
-        self.net_params = net_params
-        self.warm_start = warm_start
-        self.device = device
-        self.mixed_precision = mixed_precision
-        self.n_threads = n_threads
-        self.random_state = random_state
-        self.verbose = verbose
+    #: The settings, declared once (:mod:`~sk_deepsense.neural._params`): the signature, the
+    #: constraints and the docstrings derive from them.
+    _declared_params: tuple[Param, ...] = NETWORK_PARAMS
+    _parameter_constraints: dict = parameter_constraints(NETWORK_PARAMS)
+    __init__ = declared_init(NETWORK_PARAMS)
 
     # ------------------------------------------------------------------ hooks for subclasses
     _stratify = False
 
     def __setstate__(self, state: dict) -> None:
-        """Restore a pickled estimator; a CUDA model on a machine without CUDA moves to CPU.
+        """Restore a pickled estimator; a CUDA model on a machine without CUDA warns.
 
-        A pickle of an earlier version gets the parameters added since at their defaults.
-
-        skorch's ``NeuralNet.__setstate__`` already maps the weights of a CUDA-trained net to
-        the CPU when no GPU is present (with a ``DeviceWarning``); the estimator's ``device``
-        parameter follows it, so that predicting, ``clone`` and refitting all work.
+        skorch's ``NeuralNet.__setstate__`` maps the weights of a CUDA-trained net to the CPU
+        when no GPU is present (with a ``DeviceWarning``), and predictions then run there.
+        The ``device`` hyperparameter stays what the user set: a refit (or a ``clone``) on
+        this machine needs ``set_params(device="cpu")``, which the warning says.
         """
         super().__setstate__(state)
-        # pickles of older versions: parameters added since take their defaults
-        for name, param in inspect.signature(type(self)).parameters.items():
-            self.__dict__.setdefault(name, param.default)
-        if "_y_1d" in self.__dict__:  # renamed y_ndim_ (a fitted attribute ends in "_")
-            self.y_ndim_ = 1 if self.__dict__.pop("_y_1d") else 2
-        if "classes_" in self.__dict__:
-            self.__dict__.setdefault("class_weight_", None)
-        net = self.__dict__.get("net_")
-        wanted = str(self.__dict__.get("device", "cpu"))
-        if net is not None and wanted.startswith("cuda") and str(net.device) == "cpu":
+        wanted = str(self.device)
+        on_cpu = any(str(net.device) == "cpu" for net in getattr(self, "nets_", ()))
+        if wanted.startswith("cuda") and on_cpu and not torch.cuda.is_available():
             warnings.warn(
                 f"{type(self).__name__} was fitted with device={wanted!r}, but CUDA is not "
-                "available here: its weights were loaded on the CPU and device is now 'cpu'.",
+                "available here: its weights were loaded on the CPU, where it predicts. "
+                "Set device='cpu' (set_params) to train it here.",
                 UserWarning,
                 stacklevel=2,
             )
-            self.device = "cpu"
 
     def _criterion(self) -> type[torch.nn.Module]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -201,9 +87,16 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
         """Map the training target onto the frames (per-frame targets); unchanged here."""
         return y_train
 
-    def _module_options(self) -> dict[str, Any]:
-        """Return the module arguments fixed by the estimator's kind (beyond ``MODULE_PARAMS``)."""
-        return {}
+    #: The module's ``frame_outputs``: fixed by the estimator's kind, not a parameter (the
+    #: dynamic regressor reads an output from every frame's own state).
+    _frame_outputs = False
+
+    def _prediction_windows(self) -> tuple[int, int] | None:
+        """Return ``(window, hop)`` of windowed clip prediction, or ``None`` for one pass."""
+        if self.predict_window is None:
+            return None
+        size = int(self.predict_window)
+        return size, int(self.predict_hop or max(1, size // 2))
 
     # ------------------------------------------------------------------ input handling
     def _validate_X(self, X: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -351,21 +244,3 @@ def _seeded(seed: int, train: Callable[..., Any], *args: Any) -> None:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         train(*args)
-
-
-def extends_signature(base_init: Callable) -> Callable[[Callable], Callable]:
-    """Give a subclass ``__init__(self, *, <its own>, **params)`` the base's full signature.
-
-    scikit-learn reads an estimator's parameters from its ``__init__`` signature: the
-    subclass's own keyword-only parameters follow the base's, which are then written in one
-    place only (the base ``__init__``).
-    """
-
-    def decorate(init: Callable) -> Callable:
-        own = inspect.signature(init).parameters.values()
-        base = inspect.signature(base_init)
-        extra = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        init.__signature__ = base.replace(parameters=[*base.parameters.values(), *extra])
-        return init
-
-    return decorate

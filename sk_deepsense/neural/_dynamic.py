@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
 
 from ..dynamic import SeriesTargetMixin
 from ..features import sequence_lengths
-from ._base import extends_signature
-from ._docs import _ATTRS_DOC, _PARAMS_DOC
+from ._docs import _ATTRS_DOC, params_doc
 from ._estimators import HybridCNNLSTMRegressor
+from ._params import (
+    NETWORK_PARAMS,
+    SERIES_TARGET_PARAMS,
+    WINDOW_PARAMS,
+    declared_init,
+    parameter_constraints,
+)
 
 __all__ = ["HybridCNNLSTMDynamicRegressor", "MaskedMSELoss"]
 
@@ -33,19 +37,13 @@ class MaskedMSELoss(torch.nn.Module):
         return diff.square().sum() / mask.sum().clamp_min(1)
 
 
-_DYNAMIC_PARAMS_DOC = """
-    frame_rate : float or None, default=None
-        Feature frames per second (``sr / hop_length`` of the transformer:
-        ``MFCCTransformer().frame_rate`` is 43.07, ``LogMelTransformer().frame_rate`` 21.53).
-        Needed with ``target_hop``, to align the target steps with the frames by time.
-    target_hop : float or None, default=None
-        Seconds between the target steps of ``y`` (0.5 for DEAM, emoMusic and PMEmo).
-        ``None``: one target step per feature frame.
-    target_offset : float, default=0.0
-        Time of target step 0 in seconds from the start of the features (e.g. 15.0 for the
-        emoMusic/DEAM annotations of a clip read from its start, or 0.0 if the transformer's
-        ``offset`` already skips those 15 s).
-"""
+#: The dynamic regressor's settings: the network's without windowed clip prediction (every
+#: output is read from its own frame, so there are no clip outputs to average over windows),
+#: and the alignment of the target series.
+_DYNAMIC_PARAMS = (
+    *(p for p in NETWORK_PARAMS if p.name not in WINDOW_PARAMS),
+    *SERIES_TARGET_PARAMS,
+)
 
 
 class HybridCNNLSTMDynamicRegressor(SeriesTargetMixin, HybridCNNLSTMRegressor):
@@ -65,13 +63,11 @@ class HybridCNNLSTMDynamicRegressor(SeriesTargetMixin, HybridCNNLSTMRegressor):
     Targets are standardized internally (over the annotated steps).
 
     Random crops (``train_chunk``) and chunks cut the targets with their frames; mixup mixes
-    the losses against both series. ``predict_window`` and ``predict_hop`` are not used:
+    the losses against both series. It has no ``predict_window`` and ``predict_hop``:
     every output is read from its own frame, causally, over the whole clip. See
     :doc:`/dynamic`.
 """
-        + _PARAMS_DOC.replace("{stratified}", "")
-        .replace("{warm_classes}", " (and targets)")
-        .replace("{class_weight}", _DYNAMIC_PARAMS_DOC.rstrip("\n"))
+        + params_doc(_DYNAMIC_PARAMS, warm_classes=" (and targets)")
         + """
     Attributes
     ----------
@@ -108,34 +104,18 @@ class HybridCNNLSTMDynamicRegressor(SeriesTargetMixin, HybridCNNLSTMRegressor):
     """
     )
 
-    _parameter_constraints: dict = {
-        **HybridCNNLSTMRegressor._parameter_constraints,
-        "frame_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "target_hop": [Interval(Real, 0, None, closed="neither"), None],
-        "target_offset": [Real],
-    }
-
-    @extends_signature(HybridCNNLSTMRegressor.__init__)
-    def __init__(
-        self,
-        *,
-        frame_rate: float | None = None,
-        target_hop: float | None = None,
-        target_offset: float = 0.0,
-        **params: Any,
-    ) -> None:
-        super().__init__(**params)
-        self.frame_rate = frame_rate
-        self.target_hop = target_hop
-        self.target_offset = target_offset
+    _declared_params = _DYNAMIC_PARAMS
+    _parameter_constraints: dict = parameter_constraints(_DYNAMIC_PARAMS)
+    __init__ = declared_init(_DYNAMIC_PARAMS)
+    _frame_outputs = True
 
     _Y_NDIMS = (2, 3)
 
     def _criterion(self) -> type[torch.nn.Module]:
         return MaskedMSELoss
 
-    def _module_options(self) -> dict[str, Any]:
-        return {"frame_outputs": True}
+    def _prediction_windows(self) -> None:
+        return None  # per-frame outputs only: nothing to average over windows
 
     def _prepare_target(self, y: Any, *, reset: bool) -> tuple[np.ndarray, int]:
         y3 = self._validate_series(y, reset=reset)

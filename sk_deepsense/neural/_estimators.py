@@ -8,13 +8,13 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
-from ._base import BaseHybridCNNLSTM, extends_signature
-from ._docs import _ATTRS_DOC, _CLASS_WEIGHT_DOC, _NOTES_DOC, _PARAMS_DOC
+from ._base import BaseHybridCNNLSTM
+from ._docs import _ATTRS_DOC, _NOTES_DOC, params_doc
+from ._params import CLASS_WEIGHT, NETWORK_PARAMS, declared_init, parameter_constraints
 
 __all__ = ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"]
 
@@ -23,9 +23,11 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
     __doc__ = (
         """Hybrid 1-D CNN + LSTM classifier of MFCC sequences (e.g. emotion quadrants).
 """
-        + _PARAMS_DOC.replace("{stratified}", " (stratified by class)")
-        .replace("{warm_classes}", " (and no class unseen by the first)")
-        .replace("{class_weight}", _CLASS_WEIGHT_DOC)
+        + params_doc(
+            (*NETWORK_PARAMS, CLASS_WEIGHT),
+            stratified=" (stratified by class)",
+            warm_classes=" (and no class unseen by the first)",
+        )
         + """
     Attributes
     ----------
@@ -57,16 +59,10 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
     """
     )
 
-    _parameter_constraints: dict = {
-        **BaseHybridCNNLSTM._parameter_constraints,
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-    }
+    _declared_params = (*NETWORK_PARAMS, CLASS_WEIGHT)
+    _parameter_constraints: dict = parameter_constraints(_declared_params)
+    __init__ = declared_init(_declared_params)
     _stratify = True
-
-    @extends_signature(BaseHybridCNNLSTM.__init__)
-    def __init__(self, *, class_weight: dict | str | None = None, **params: Any) -> None:
-        super().__init__(**params)
-        self.class_weight = class_weight
 
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.CrossEntropyLoss
@@ -100,12 +96,17 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
         super()._check_fitted_state()
         if not isinstance(self.classes_, np.ndarray) or self.classes_.ndim != 1:
             raise ValueError("classes_ is not a 1-D array")
-        weights = self.__dict__.setdefault("class_weight_", None)  # files of format 1
+        weights = self.class_weight_
         if weights is not None and np.shape(weights) != self.classes_.shape:
             raise ValueError("class_weight_ does not match classes_")
 
+    def _predictions(self, outputs: np.ndarray) -> np.ndarray:
+        """Map network outputs (logits, last axis) to class probabilities (in their dtype)."""
+        return _softmax(outputs)
+
     def _to_average(self, outputs: np.ndarray) -> np.ndarray:
-        return _softmax(outputs.astype(np.float64))  # windows average their probabilities
+        # windows and networks average their probabilities, in float64
+        return self._predictions(outputs.astype(np.float64))
 
     def _from_average(self, averaged: np.ndarray) -> np.ndarray:
         return np.log(np.maximum(averaged, np.finfo(np.float64).tiny))  # softmax undoes it
@@ -124,7 +125,7 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
             Probabilities, columns in the order of ``classes_``.
         """
         logits, _ = self._forward(X)
-        return _softmax(logits)
+        return self._predictions(logits)
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable class of each clip.
@@ -159,7 +160,7 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
             Probabilities per frame; NaN at padding frames.
         """
         logits, lengths = self._forward(X, frames=True)
-        return _mask_padding(_softmax(logits), lengths)
+        return _mask_padding(self._predictions(logits), lengths)
 
     def __sklearn_tags__(self):
         from .._tags import declare
@@ -177,9 +178,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
     predicted jointly; 1-D ``y`` gives 1-D predictions. Targets are standardized internally
     (statistics learned in ``fit``) and predictions are returned on the original scale.
 """
-        + _PARAMS_DOC.replace("{stratified}", "")
-        .replace("{warm_classes}", " (and targets)")
-        .replace("{class_weight}", "")
+        + params_doc(NETWORK_PARAMS, warm_classes=" (and targets)")
         + """
     Attributes
     ----------
@@ -211,6 +210,10 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
     )
 
     _Y_NDIMS = (1, 2)  # the y a fitted model may have seen
+
+    def _predictions(self, outputs: np.ndarray) -> np.ndarray:
+        """Map network outputs (standardized targets, last axis) to the training scale."""
+        return outputs.astype(np.float64) * self.target_scale_ + self.target_mean_
 
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.MSELoss
@@ -257,7 +260,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
             Predictions on the scale of the training targets; 1-D if ``y`` was 1-D.
         """
         out, _ = self._forward(X)
-        pred = out.astype(np.float64) * self.target_scale_ + self.target_mean_
+        pred = self._predictions(out)
         return pred[:, 0] if self.y_ndim_ == 1 else pred
 
     def predict_frames(self, X: Any) -> np.ndarray:
@@ -274,8 +277,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
             Per-frame predictions on the scale of the training targets; NaN at padding.
         """
         out, lengths = self._forward(X, frames=True)
-        pred = out.astype(np.float64) * self.target_scale_ + self.target_mean_
-        return _mask_padding(pred, lengths)
+        return _mask_padding(self._predictions(out), lengths)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,6 @@ from skorch.dataset import Dataset, unpack_data
 
 from .._threads import limit_threads
 from ._data import net_input
-from ._net import fitted_networks
 
 __all__: list[str] = []
 
@@ -26,6 +26,12 @@ class _InferenceMixin:
     ``net.forward_iter``; per-frame and windowed outputs call the module's methods on the
     same batches.
     """
+
+    # what the estimators give the mixin, declared for type checkers (nothing at run time)
+    n_threads: int | None
+    batch_size: int
+    nets_: list[NeuralNet]
+    _validate_X: Callable[..., tuple[np.ndarray, np.ndarray]]
 
     def _forward(self, X: Any, *, frames: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Raw network outputs (clip-level, or per frame when ``frames``) and lengths.
@@ -40,22 +46,27 @@ class _InferenceMixin:
         """
         check_is_fitted(self, "net_")
         X, lengths = self._validate_X(X, reset=False)
-        nets = fitted_networks(self)
+        nets = self.nets_
         order = _inference_order(X, lengths)
         dataset = Dataset(net_input(X[order], lengths[order]), None)
-        with limit_threads(self.n_threads):  # older pickles get the default (__setstate__)
+        with limit_threads(self.n_threads):
             per_net = [self._net_outputs(net, dataset, frames=frames) for net in nets]
-        out = per_net[0]
-        if len(per_net) > 1:
-            averaged = np.mean([self._to_average(o) for o in per_net], axis=0)
-            out = self._from_average(averaged).astype(np.float32)
+        out = self._average_networks(per_net)
         result = np.empty_like(out)
         result[order] = out
         return result, lengths
 
+    def _average_networks(self, per_net: list[np.ndarray]) -> np.ndarray:
+        """Average the float32 outputs of the ``n_ensemble`` networks (:meth:`_to_average`)."""
+        if len(per_net) == 1:
+            return per_net[0]
+        averaged = np.mean([self._to_average(o) for o in per_net], axis=0)
+        return self._from_average(averaged).astype(np.float32)
+
     def _net_outputs(self, net: NeuralNet, dataset: Dataset, *, frames: bool) -> np.ndarray:
         """One network's float32 outputs for ``dataset``, batch after batch, in its order."""
-        if not frames and self.predict_window is None:  # the module's forward: skorch's own
+        windows = None if frames else self._prediction_windows()
+        if not frames and windows is None:  # the module's forward: skorch's own
             outputs = [o.float().numpy() for o in net.forward_iter(dataset, training=False)]
             return np.concatenate(outputs)
         module = net.module_
@@ -65,17 +76,19 @@ class _InferenceMixin:
             for batch in net.get_iterator(dataset, training=False):
                 Xi, _ = unpack_data(batch)
                 x, lengths = torch.as_tensor(Xi["x"]), torch.as_tensor(Xi["lengths"])
-                if frames:
+                if windows is None:  # per frame
                     out = module.forward_frames(x.to(net.device), lengths).float().cpu().numpy()
                 else:
-                    out = self._windowed_outputs(net, x.numpy(), lengths.numpy())
+                    out = self._windowed_outputs(net, x.numpy(), lengths.numpy(), *windows)
                 outputs.append(out)
         return np.concatenate(outputs)
 
-    def _windowed_outputs(self, net: NeuralNet, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Clip outputs averaged over windows of ``predict_window`` frames covering each clip.
+    def _windowed_outputs(
+        self, net: NeuralNet, X: np.ndarray, lengths: np.ndarray, size: int, hop: int
+    ) -> np.ndarray:
+        """Clip outputs averaged over windows of ``size`` frames covering each clip.
 
-        Windows start every ``predict_hop`` frames (default: half a window) and the last one
+        Windows start every ``hop`` frames (:meth:`_prediction_windows`) and the last one
         ends at the clip's last real frame, so every frame is covered; a clip no longer than
         a window is one window. Outputs are averaged where averaging means something
         (:meth:`_to_average` / :meth:`_from_average`: class probabilities, regression
@@ -87,8 +100,6 @@ class _InferenceMixin:
         not pay for the convolution twice; the result is the same as cutting the windows
         from ``X`` (tested), up to float32 rounding.
         """
-        size = int(self.predict_window)
-        hop = int(self.predict_hop or max(1, size // 2))
         starts, owners = [], []
         for i, n in enumerate(lengths.tolist()):
             first = list(range(0, max(n - size, 0) + 1, hop))
@@ -107,7 +118,7 @@ class _InferenceMixin:
         index = torch.where(valid, index, 0).to(device)
         owner_index = torch.as_tensor(owners, device=device)[:, None]
         valid = valid.to(device)[:, :, None]
-        per_frame = getattr(module, "frames_independent", False)
+        per_frame = module.frames_independent
         if per_frame:  # features of each clip's frames, once: (B, T, F)
             source = module.frame_features(
                 torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
@@ -134,6 +145,10 @@ class _InferenceMixin:
         np.add.at(averaged, owners_arr, self._to_average(out))
         averaged /= np.bincount(owners_arr, minlength=len(X))[:, None]
         return self._from_average(averaged).astype(np.float32)
+
+    def _prediction_windows(self) -> tuple[int, int] | None:  # pragma: no cover - abstract
+        """Return ``(window, hop)`` of windowed clip prediction, or ``None`` for one pass."""
+        raise NotImplementedError
 
     def _to_average(self, outputs: np.ndarray) -> np.ndarray:
         """Map network outputs to the space where windows are averaged (identity here)."""

@@ -27,18 +27,34 @@ output depend on later frames.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import torch
 from torch import nn
 
 from .._choices import ARCHITECTURES, CAUSAL_ARCHITECTURES, POOLINGS
+from ._params import MODULE_PARAMS
 
-__all__ = ["ARCHITECTURES", "CAUSAL_ARCHITECTURES", "POOLINGS", "HybridCNNLSTMModule"]
+__all__ = [
+    "ARCHITECTURES",
+    "CAUSAL_ARCHITECTURES",
+    "POOLINGS",
+    "HybridCNNLSTMModule",
+    "StreamCarry",
+]
 
 _EPS = 1e-6  # keeps the gradient of the standard deviation finite at zero variance
 
 
 class HybridCNNLSTMModule(nn.Module):
-    """Hybrid 1-D CNN (filters one frame tall) stacked under a unidirectional LSTM.
+    __doc__ = (
+        """Hybrid 1-D CNN (filters one frame tall) stacked under a unidirectional LSTM.
+
+    Every argument is required: the settings are the estimators' (declared once, with their
+    defaults, in :mod:`~sk_deepsense.neural._params`;
+    :func:`~sk_deepsense.neural._params.module_defaults` gives them at those defaults), and
+    the estimator passes the sizes and statistics it learns from the data.
 
     Parameters
     ----------
@@ -46,66 +62,47 @@ class HybridCNNLSTMModule(nn.Module):
         Coefficients per frame (e.g. MFCCs).
     n_outputs : int
         Size of the output (number of classes, or of regression targets).
-    architecture : {"hybrid", "conv1d", "conv2d", "lstm", "hybrid_nolstm"}, default="hybrid"
-        ``"hybrid"``: ``1 x filter_size`` filters along the coefficients of each frame, then
-        the LSTM. ``"conv1d"``: filters spanning ``filter_size`` frames and all coefficients,
-        sliding over time (centred, so not causal), then the LSTM. ``"conv2d"``:
-        ``filter_size x filter_size`` filters over time and coefficients with max-pooling
-        along the coefficients (not causal), then the LSTM. ``"lstm"``: the LSTM on the
-        standardized coefficients, no convolution. ``"hybrid_nolstm"``: the hybrid
-        convolutions and a per-frame dense layer of ``lstm_hidden_size`` units, no LSTM
-        (frames never interact before the pooling).
-    n_filters : int, default=32
-        Filters (channels) per convolution layer.
-    filter_size : int, default=5
-        Filter length: along the coefficient axis for ``"hybrid"`` (its height in time is
-        always 1), along time for ``"conv1d"``, along both for ``"conv2d"``.
-    n_conv_layers : int, default=2
-        Stacked convolution layers.
-    pool_size : int, default=2
-        Max-pooling width along the coefficient axis after each convolution (1: none). Used by
-        ``"hybrid"``, ``"hybrid_nolstm"`` and ``"conv2d"``; ``"conv1d"`` has no coefficient
-        axis left to pool.
-    lstm_hidden_size : int, default=64
-        LSTM state size (the dense layer's width for ``"hybrid_nolstm"``).
-    lstm_layers : int, default=1
-        Stacked LSTM layers.
-    dropout : float, default=0.2
-        Dropout on the per-frame features, between LSTM layers and before the head.
-    pooling : {"mean", "meanstd", "last"}, default="mean"
-        How frame states become one clip state: mean over real frames, mean and standard
-        deviation over real frames (statistics pooling: the head sees ``2 * lstm_hidden_size``
-        values), or the last real frame's state.
     feature_mean, feature_scale : array-like of shape (n_coefficients,) or None
         Standardization statistics; ``None`` means 0 and 1.
-    freq_mask, time_mask : float, default=0.0
-        SpecAugment-style masking while training (``module.train()``; never in ``eval``
-        mode): each sequence gets one band of consecutive coefficients, up to ``freq_mask``
-        of them (a fraction), and one span of consecutive real frames, up to ``time_mask``
-        of its real frames (a fraction), set to the feature mean, i.e. to 0 after
-        standardization. Widths and positions are drawn uniformly from torch's random
-        state. 0 disables a mask.
+    frame_outputs : bool
+        ``True``: the head reads each frame's own state (joined with the running pool) and
+        :meth:`forward` returns one output per frame (the dynamic regressor); ``False``: one
+        output per sequence.
+"""
+        + "".join(
+            f"    {p.name} : {p.type_doc}\n"
+            + "".join(f"        {line}\n" if line else "\n" for line in p.doc.split("\n"))
+            for p in MODULE_PARAMS
+        )
+        + """
+    Notes
+    -----
+    ``freq_mask`` and ``time_mask`` act in training mode only (``module.train()``): each
+    sequence gets one band of consecutive coefficients and one span of consecutive real
+    frames set to the feature mean (0 after standardization), widths and positions drawn
+    from torch's random state.
     """
+    )
 
     def __init__(
         self,
         *,
         n_coefficients: int,
         n_outputs: int,
-        architecture: str = "hybrid",
-        n_filters: int = 32,
-        filter_size: int = 5,
-        n_conv_layers: int = 2,
-        pool_size: int = 2,
-        lstm_hidden_size: int = 64,
-        lstm_layers: int = 1,
-        dropout: float = 0.2,
-        pooling: str = "mean",
-        feature_mean=None,
-        feature_scale=None,
-        freq_mask: float = 0.0,
-        time_mask: float = 0.0,
-        frame_outputs: bool = False,
+        feature_mean: Any,
+        feature_scale: Any,
+        frame_outputs: bool,
+        architecture: str,
+        n_filters: int,
+        filter_size: int,
+        n_conv_layers: int,
+        pool_size: int,
+        lstm_hidden_size: int,
+        lstm_layers: int,
+        pooling: str,
+        dropout: float,
+        freq_mask: float,
+        time_mask: float,
     ) -> None:
         super().__init__()
         self.frame_outputs = bool(frame_outputs)
@@ -187,8 +184,7 @@ class HybridCNNLSTMModule(nn.Module):
         """Per-frame features fed to the LSTM: ``(B, T, F)``, zeros for padding frames."""
         batch, n_frames, _ = x.shape
         mask = torch.arange(n_frames, device=x.device)[None, :] < lengths.to(x.device)[:, None]
-        if self.architecture in ("hybrid", "hybrid_nolstm", "lstm"):
-            # Frames are independent: transform the real ones only.
+        if self.causal:  # frames are independent (see frames_independent): real ones only
             frames = (x[mask] - self.feature_mean) / self.feature_scale  # (n_real, C)
             if self.architecture != "lstm":
                 frames = self.conv(frames.unsqueeze(1)).flatten(1)  # (n_real, F)
@@ -263,11 +259,7 @@ class HybridCNNLSTMModule(nn.Module):
         """
         lengths = lengths.to(feats.device)
         longest = feats.shape[1]
-        feats = self.frame_dropout(feats)
-        if self.lstm is None:
-            states = self.dense(feats)
-        else:
-            states, _ = self.lstm(feats)
+        states, _ = self.recur(feats)
         mask = torch.arange(longest, device=feats.device)[None, :] < lengths[:, None]
         states = states * mask[:, :, None]
         if n_frames is not None and longest < n_frames:
@@ -282,13 +274,60 @@ class HybridCNNLSTMModule(nn.Module):
         ``"lstm"``: a frame's features are then the same in any window that contains it,
         which lets windowed prediction compute them once per clip.
         """
-        return self.architecture in ("hybrid", "hybrid_nolstm", "lstm")
+        # The causal architectures are exactly those: the LSTM, where frames meet, runs forward.
+        return self.architecture in CAUSAL_ARCHITECTURES
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One output vector per sequence, ``(B, n_outputs)``; per frame with ``frame_outputs``."""
-        if getattr(self, "frame_outputs", False):  # modules pickled before the option
+        if self.frame_outputs:
             return self.forward_frames(x, lengths)
         return self.pool_and_head(self.frame_states(x, lengths), lengths)
+
+    # The per-step computation, written once: frame features (frame_features) -> state
+    # (recur) -> running pool (pool) -> head (readout). forward, forward_frames and
+    # stream_step all go through these methods.
+    def recur(self, feats: torch.Tensor, hx: Any = None) -> tuple[torch.Tensor, Any]:
+        """Dropout on the frame features, then the sequence model: ``(states, hx)``.
+
+        ``feats`` is ``(B, T, F)``; ``hx`` the LSTM's ``(h, c)`` to continue from (``None``:
+        the start of the sequences), returned updated (``None`` for ``"hybrid_nolstm"``,
+        whose per-frame dense layer carries nothing).
+        """
+        feats = self.frame_dropout(feats)
+        if self.lstm is None:
+            return self.dense(feats), None
+        return self.lstm(feats, hx)
+
+    def pool(
+        self, sums: torch.Tensor, squares: torch.Tensor | None, counts: torch.Tensor
+    ) -> torch.Tensor:
+        """Return the pool (``"mean"``/``"meanstd"``) of states from their sums over ``counts``.
+
+        ``sums`` (and, for ``"meanstd"``, the sums of the squared states ``squares``) are
+        ``(..., H)``, ``counts`` broadcasts against them. Returns the mean, or the mean and
+        the standard deviation ``(..., 2H)``. The pool of a whole sequence, the running pool
+        of every prefix and the pool of a stream are all this one formula.
+        """
+        mean = sums / counts
+        if self.pooling != "meanstd":
+            return mean
+        assert squares is not None  # "meanstd" pools need the sums of squares
+        var = (squares / counts - mean.square()).clamp_min(0.0)
+        return torch.cat([mean, torch.sqrt(var + _EPS)], dim=-1)
+
+    def readout(self, states: torch.Tensor, pooled: torch.Tensor | None) -> torch.Tensor:
+        """Apply the head at every frame: output t from state t and the pool of frames ``0..t``.
+
+        ``pooling="last"`` reads the frame's state (the last state of the prefix);
+        otherwise the pool (``pooled``, ignored for ``"last"``), joined after the frame's own
+        state with ``frame_outputs``.
+        """
+        if self.pooling == "last":
+            return self.head(states)
+        assert pooled is not None  # "mean" and "meanstd" read the pool
+        if self.frame_outputs:
+            pooled = torch.cat([states, pooled], dim=-1)
+        return self.head(pooled)
 
     def pool_and_head(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Pool frame states (``pooling``) over each sequence's real frames; the output layer."""
@@ -296,11 +335,9 @@ class HybridCNNLSTMModule(nn.Module):
         if self.pooling == "last":
             pooled = states[torch.arange(states.shape[0], device=states.device), lengths - 1]
         else:  # padding states are zero, so the sums cover the real frames only
-            n = lengths[:, None].to(states.dtype)
-            pooled = states.sum(dim=1) / n
-            if self.pooling == "meanstd":
-                var = (states.square().sum(dim=1) / n - pooled.square()).clamp_min(0.0)
-                pooled = torch.cat([pooled, torch.sqrt(var + _EPS)], dim=1)
+            sums = states.sum(dim=1)
+            squares = states.square().sum(dim=1) if self.pooling == "meanstd" else None
+            pooled = self.pool(sums, squares, lengths[:, None].to(states.dtype))
         return self.head(pooled)
 
     def forward_frames(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -315,12 +352,8 @@ class HybridCNNLSTMModule(nn.Module):
         ``"last"``) with the running pool of the states of frames ``0..t``.
         """
         states = self.frame_states(x, lengths)
-        if self.pooling == "last":
-            return self.head(states)
-        pooled = self.running_pool(states)
-        if getattr(self, "frame_outputs", False):
-            return self.head(torch.cat([states, pooled], dim=2))
-        return self.head(pooled)
+        pooled = None if self.pooling == "last" else self.running_pool(states)
+        return self.readout(states, pooled)
 
     def running_pool(self, states: torch.Tensor) -> torch.Tensor:
         """Pool of the states of frames ``0..t`` at every frame t (``pooling`` "mean"/"meanstd").
@@ -330,8 +363,75 @@ class HybridCNNLSTMModule(nn.Module):
         after t.
         """
         steps = torch.arange(1, states.shape[1] + 1, device=states.device, dtype=states.dtype)
-        mean = states.cumsum(dim=1) / steps[None, :, None]
+        sums = states.cumsum(dim=1)  # before the squares: the order autograd sums gradients in
+        squares = states.square().cumsum(dim=1) if self.pooling == "meanstd" else None
+        return self.pool(sums, squares, steps[None, :, None])
+
+    def stream_step(
+        self, x: torch.Tensor, carry: StreamCarry | None = None
+    ) -> tuple[torch.Tensor, StreamCarry]:
+        """Return the outputs of the next frames of a sequence, continuing ``carry``, and a carry.
+
+        ``x`` is ``(1, n, C)``: frames ``k..k+n-1`` of a sequence whose first ``k`` frames
+        went through earlier calls (``carry``; ``None`` at the start). Returns ``(n,
+        n_outputs)``: the rows of :meth:`forward_frames` of the whole sequence for these
+        frames (causal architectures), and the carry for the next call. Call it in eval mode
+        and without gradients.
+
+        The running sums are carried in float64: torch's CPU ``cumsum`` of float32
+        accumulates in float64 and rounds each partial sum to float32, so continuing a
+        float64 ``cumsum`` over ``[carry, new states]`` makes the same additions in the same
+        order as :meth:`running_pool` over the whole sequence, however long the stream.
+        """
+        carry = StreamCarry() if carry is None else carry
+        n = x.shape[1]
+        lengths = torch.tensor([n], device=x.device)
+        states, hx = self.recur(self.frame_features(x, lengths), carry.hx)
+        states = states[0]
+        if self.pooling == "last":
+            return self.readout(states, None), StreamCarry(hx, None, None, carry.n_frames + n)
+        counts = torch.arange(carry.n_frames + 1, carry.n_frames + n + 1, dtype=torch.float32)
+        counts = counts.to(states.device, states.dtype)[:, None]
+        sums, new_sums = _running_sum(states, carry.sums)
+        squares, new_squares = None, None
         if self.pooling == "meanstd":
-            var = states.square().cumsum(dim=1) / steps[None, :, None] - mean.square()
-            mean = torch.cat([mean, torch.sqrt(var.clamp_min(0.0) + _EPS)], dim=2)
-        return mean
+            squares, new_squares = _running_sum(states.square(), carry.squares)
+        outputs = self.readout(states, self.pool(sums, squares, counts))
+        return outputs, StreamCarry(hx, new_sums, new_squares, carry.n_frames + n)
+
+
+@dataclass(frozen=True)
+class StreamCarry:
+    """What :meth:`HybridCNNLSTMModule.stream_step` carries from one chunk to the next.
+
+    Attributes
+    ----------
+    hx : tuple of torch.Tensor or None
+        The LSTM's ``(h, c)`` of every layer.
+    sums, squares : torch.Tensor or None
+        Float64 running sums of the states (and of their squares, for ``"meanstd"``).
+    n_frames : int
+        Frames seen so far.
+    """
+
+    hx: Any = None
+    sums: torch.Tensor | None = None
+    squares: torch.Tensor | None = None
+    n_frames: int = 0
+
+
+def _running_sum(
+    values: torch.Tensor, carry: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cumulative sums of ``values`` ``(n, H)`` continuing ``carry``: (sums, new carry).
+
+    Rounded to ``values``' dtype as ``values.cumsum(0)`` of the whole stream would be; the
+    carry stays in float64, the precision torch accumulates float32 sums in.
+    """
+    wide = values.double()
+    if carry is not None:
+        wide = torch.cat([carry[None], wide])
+    sums = wide.cumsum(0)
+    if carry is not None:
+        sums = sums[1:]
+    return sums.to(values.dtype), sums[-1]

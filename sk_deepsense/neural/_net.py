@@ -1,139 +1,36 @@
 """The skorch net of an estimator, built from its hyperparameters; mixup training steps.
 
-One source of truth: the module's keyword arguments are the estimator parameters named in
-:data:`MODULE_PARAMS` (plus the sizes and statistics ``fit`` derives from the data); the
-built-in net options below are defaults that the estimator's ``callbacks`` and
-``net_params`` extend or override, in skorch's own ``prefix__name`` idiom.
+One source of truth: the module's keyword arguments are the settings declared with
+``module=True`` in :mod:`~sk_deepsense.neural._params` (plus the sizes and statistics ``fit``
+derives from the data, and ``frame_outputs``, fixed by the estimator's class); the built-in
+net options below are defaults that the estimator's ``callbacks`` and ``net_params`` extend
+or override, in skorch's own ``prefix__name`` idiom.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Options, StrOptions
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, PrintLog
-from skorch.dataset import unpack_data
+from skorch.callbacks import EarlyStopping, GradientNormClipping, PrintLog
 
+from ._mixup import _MixupNet
 from ._module import HybridCNNLSTMModule
+from ._params import module_settings
+
+if TYPE_CHECKING:
+    from ._base import BaseHybridCNNLSTM
 
 __all__: list[str] = []
 
-#: Estimator parameters passed on unchanged as ``module__<name>`` to the torch module.
-MODULE_PARAMS = (
-    "architecture",
-    "n_filters",
-    "filter_size",
-    "n_conv_layers",
-    "pool_size",
-    "lstm_hidden_size",
-    "lstm_layers",
-    "pooling",
-    "dropout",
-    "freq_mask",
-    "time_mask",
-)
-
 #: Norm above which gradients are rescaled (the built-in ``"clip"`` callback).
 GRADIENT_CLIP = 5.0
-
-
-class DeviceName(StrOptions):
-    """The ``device`` constraint: ``"auto"`` or a device string that ``torch.device`` accepts.
-
-    A :class:`~sklearn.utils._param_validation.StrOptions` (so that scikit-learn's parameter
-    validation takes it as it is) whose test is ``torch.device`` itself: ``"cpu"``,
-    ``"cuda"``, ``"cuda:1"`` and ``"mps"`` pass, ``"gpu"`` or ``"cuda:x"`` do not, and the
-    estimator's ``_validate_params`` says so before any data is read.
-    """
-
-    def __init__(self) -> None:
-        super().__init__({"auto", "cpu", "cuda", "mps"})
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        """Tell whether ``val`` is ``"auto"`` or a string ``torch.device`` accepts."""
-        if not isinstance(val, str):
-            return False
-        if val == "auto":
-            return True
-        try:
-            torch.device(val)
-        except (RuntimeError, ValueError, TypeError):
-            return False
-        return True
-
-    def __str__(self) -> str:
-        return (
-            "'auto' (CUDA when available, else the CPU) or a device name torch accepts, "
-            "e.g. 'cpu', 'cuda', 'cuda:1' or 'mps'"
-        )
-
-
-class CallbackList(Options):
-    """The ``callbacks`` constraint: a list of ``(name, callback)`` pairs.
-
-    Each name a string, each callback a skorch ``Callback`` (an instance or a class) or
-    ``None`` (which removes the built-in callback of that name), so that a wrong item is
-    refused by ``_validate_params`` instead of by skorch once training starts.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(list, set())
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        """Tell whether ``val`` is a list of ``(str, Callback or None)`` pairs."""
-        return isinstance(val, list) and all(
-            isinstance(item, tuple)
-            and len(item) == 2
-            and isinstance(item[0], str)
-            and (
-                item[1] is None
-                or isinstance(item[1], Callback)
-                or (isinstance(item[1], type) and issubclass(item[1], Callback))
-            )
-            for item in val
-        )
-
-    def __str__(self) -> str:
-        return "a list of (name, callback) tuples, each callback a skorch Callback or None"
-
-
-class NetOptions(Options):
-    """The ``net_params`` constraint: a dict of options the skorch net accepts.
-
-    Checked by building (not initializing) the net with them: an unknown option (a typo,
-    an option of another library) is refused by ``_validate_params`` before any training.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(dict, set())
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        """Tell whether the net can be built with the options of ``val``."""
-        if not (isinstance(val, dict) and all(isinstance(k, str) for k in val)):
-            return False
-        try:
-            options = {"module": HybridCNNLSTMModule, "criterion": torch.nn.MSELoss, **val}
-            net = _MixupNet(**options)
-            # skorch registers these prefixes as it initializes them, then checks the names
-            net.prefixes_ = [*net.prefixes_, "module", "criterion", "optimizer"]
-            net._validate_params()
-        except (TypeError, ValueError):
-            return False
-        return True
-
-    def __str__(self) -> str:
-        return (
-            "a dict of options of skorch's NeuralNet (e.g. {'optimizer__betas': (0.9, 0.99)}; "
-            "unknown names are refused)"
-        )
 
 
 def resolve_device(device: str | torch.device) -> str | torch.device:
@@ -233,16 +130,8 @@ def merge_callbacks(builtin: list[tuple[str, Any]], extra: Sequence | None) -> l
     return [(name, cb) for name, cb in merged.items() if cb is not None]
 
 
-def fitted_networks(est: Any) -> list[NeuralNet]:
-    """Return the fitted networks of ``est``: ``nets_``, else ``[net_]``.
-
-    Models fitted before ``n_ensemble`` existed (or given a net by hand) have ``net_`` only.
-    """
-    return est.__dict__.get("nets_") or [est.net_]
-
-
 def make_net(
-    est: Any,
+    est: BaseHybridCNNLSTM,
     n_coefficients: int,
     n_outputs: int,
     feature_mean: np.ndarray,
@@ -259,18 +148,19 @@ def make_net(
     stopping off. ``est.callbacks`` are merged after the built-in ones (gradient clipping,
     early stopping) and ``est.net_params`` override every option set here.
     """
+    params = est.get_params(deep=False)
     builtin: list[tuple[str, Any]] = [
         ("clip", GradientNormClipping(gradient_clip_value=GRADIENT_CLIP))
     ]
     if est.early_stopping and max_epochs is None:
         builtin.append(("early_stopping", _QuietStop(patience=est.patience, load_best=True)))
     options = {
-        **{f"module__{name}": getattr(est, name) for name in MODULE_PARAMS},
+        **{f"module__{name}": value for name, value in module_settings(params).items()},
         "module__n_coefficients": int(n_coefficients),
         "module__n_outputs": int(n_outputs),
         "module__feature_mean": np.asarray(feature_mean).astype(np.float32),
         "module__feature_scale": np.asarray(feature_scale).astype(np.float32),
-        **{f"module__{name}": value for name, value in est._module_options().items()},
+        "module__frame_outputs": est._frame_outputs,
         "mixup": float(est.mixup),
         "mixed_precision": bool(est.mixed_precision),
         "criterion": est._criterion(),
@@ -289,59 +179,3 @@ def make_net(
     }
     options.update(est.net_params or {})
     return _MixupNet(module=HybridCNNLSTMModule, **options)
-
-
-class _MixupNet(NeuralNet):
-    """A skorch ``NeuralNet`` whose training steps can use mixup (Zhang et al., 2018).
-
-    With ``mixup=alpha > 0``, each training batch is mixed with a shuffled copy of itself:
-    inputs ``lam * x + (1 - lam) * x[perm]`` (``lam ~ Beta(alpha, alpha)``, drawn from torch's
-    random state), lengths the longer of the two, and the loss the same mix of the losses
-    against both targets (equivalent to mixed soft labels for cross-entropy). Validation and
-    prediction are untouched.
-    """
-
-    def __init__(
-        self, *args: Any, mixup: float = 0.0, mixed_precision: bool = False, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.mixup = mixup
-        self.mixed_precision = mixed_precision
-
-    def autocast(self) -> contextlib.AbstractContextManager:
-        """Return the forward passes' precision context: bfloat16 autocast, or nothing.
-
-        bfloat16 keeps float32's exponent range, so gradients need no loss scaling (float16
-        would); the loss and the optimizer step stay in float32 (outputs are cast back).
-        """
-        if not getattr(self, "mixed_precision", False):  # nets pickled before the option
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=torch.device(self.device).type, dtype=torch.bfloat16)
-
-    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
-        """Run the module's forward pass (under :meth:`autocast`), returning float32."""
-        with self.autocast():
-            out = super().infer(x, **fit_params)
-        return out.float()
-
-    def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
-        """Perform one training step, mixing the batch when ``mixup > 0``."""
-        if self.mixup <= 0:
-            return super().train_step_single(batch, **fit_params)
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        lam = float(torch.distributions.Beta(self.mixup, self.mixup).sample())
-        perm = torch.randperm(len(yi))
-        x = torch.as_tensor(Xi["x"])
-        lengths = torch.as_tensor(Xi["lengths"])
-        mixed = {
-            "x": lam * x + (1.0 - lam) * x[perm],
-            "lengths": torch.maximum(lengths, lengths[perm]),
-        }
-        y_pred = self.infer(mixed, **fit_params)
-        yi = torch.as_tensor(yi)
-        loss = lam * self.get_loss(y_pred, yi, X=mixed, training=True) + (
-            1.0 - lam
-        ) * self.get_loss(y_pred, yi[perm], X=mixed, training=True)
-        loss.backward()
-        return {"loss": loss, "y_pred": y_pred}

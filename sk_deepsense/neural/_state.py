@@ -27,7 +27,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._net import fitted_networks, make_net
+from ._net import make_net
 
 __all__: list[str] = []
 
@@ -134,7 +134,7 @@ class _FittedStateMixin:
             if name.endswith("_") and not name.startswith("_") and name not in NETWORK_ATTRIBUTES
         }
         state["history_"] = _json_data(list(self.history_))
-        nets = fitted_networks(self)
+        nets = self.nets_
         state["n_networks"] = len(nets)
         tensors = {
             (_ENSEMBLE.format(i) if len(nets) > 1 else "") + key: value.detach().cpu()

@@ -2,11 +2,11 @@
 
 :class:`NetworkStream` feeds a fitted classifier's or regressor's networks a few frames at a
 time and returns what ``predict_proba_frames`` / ``predict_frames`` return for those frames
-of the whole sequence. Carried between chunks, per network: the LSTM's ``(h, c)`` for every
-layer, the frame count and the running sums of the pooling. torch's CPU ``cumsum`` of
-float32 accumulates in float64 and rounds each partial sum to float32, so the sums are
-carried in float64 and continued with a float64 ``cumsum`` over ``[carry, new states]``:
-the same additions in the same order as offline, however long the stream.
+of the whole sequence. The network's per-step computation is the module's own
+(:meth:`~sk_deepsense.neural.HybridCNNLSTMModule.stream_step`, which carries the LSTM's
+``(h, c)``, the frame count and the running sums of the pooling from chunk to chunk); the
+networks are averaged and their outputs turned into predictions by the estimator's own
+methods (``_average_networks``, ``_predictions``), as offline.
 
 :class:`WindowStream` is the windowed alternative: it keeps the last ``width`` frames (a
 bounded buffer) and, every ``hop`` frames, predicts that window with the estimator's own
@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from .._tags import capabilities
 from .._threads import limit_threads
 from ..exceptions import NotStreamableError
-from ._estimators import _softmax
-from ._module import _EPS
-from ._net import fitted_networks
+from ._module import StreamCarry
 
 __all__ = ["NetworkStream", "WindowStream", "output_kind"]
 
@@ -51,7 +51,7 @@ class NetworkStream:
         name = type(estimator).__name__
         self.kind = output_kind(estimator)
         self.estimator = estimator
-        self.nets = fitted_networks(estimator)
+        self.nets = estimator.nets_
         from threadpoolctl import ThreadpoolController
 
         self._pools = ThreadpoolController()  # found once: limit_threads then costs ~15 us
@@ -71,10 +71,7 @@ class NetworkStream:
         for net in self.nets:
             net.module_.eval()  # once here, not per chunk: a costly walk of the modules
         self.n_frames = 0
-        # per network: LSTM (h, c), running float64 sums of the states and of their squares
-        self._hx: list[Any] = [None] * len(self.nets)
-        self._sums: list[torch.Tensor | None] = [None] * len(self.nets)
-        self._squares: list[torch.Tensor | None] = [None] * len(self.nets)
+        self._carry: list[StreamCarry | None] = [None] * len(self.nets)
 
     def push(self, frames: np.ndarray) -> np.ndarray:
         """Feed the next frames; return the model's per-frame outputs for them.
@@ -96,43 +93,17 @@ class NetworkStream:
             width = len(est.classes_) if self.kind == "proba" else int(est.n_outputs_)
             return np.zeros((0, width), dtype=np.float64)
         x = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.float32))[None]
-        steps = torch.arange(self.n_frames + 1, self.n_frames + n + 1, dtype=torch.float32)
         with limit_threads(est.n_threads, controller=self._pools), torch.no_grad():
-            per_net = [self._net_outputs(i, x, steps) for i in range(len(self.nets))]
+            per_net = [self._net_outputs(i, x) for i in range(len(self.nets))]
         self.n_frames += n
-        out = per_net[0]
-        if len(per_net) > 1:  # as _InferenceMixin._forward averages the networks
-            averaged = np.mean([est._to_average(o) for o in per_net], axis=0)
-            out = est._from_average(averaged).astype(np.float32)
-        if self.kind == "proba":  # as predict_proba_frames / predict_frames finish
-            return _softmax(out).astype(np.float64)
-        return out.astype(np.float64) * est.target_scale_ + est.target_mean_
+        return est._predictions(est._average_networks(per_net)).astype(np.float64)
 
-    def _net_outputs(self, i: int, x: torch.Tensor, steps: torch.Tensor) -> np.ndarray:
-        """Return network ``i``'s float32 outputs for frames ``x`` (1, n, C); update its state."""
+    def _net_outputs(self, i: int, x: torch.Tensor) -> np.ndarray:
+        """Return network ``i``'s float32 outputs for frames ``x`` (1, n, C); update its carry."""
         net = self.nets[i]
-        module = net.module_
-        x = x.to(net.device)
         with net.autocast():
-            lengths = torch.tensor([x.shape[1]], device=x.device)
-            feats = module.frame_dropout(module.frame_features(x, lengths))
-            if module.lstm is None:
-                states = module.dense(feats)[0]
-            else:
-                states, self._hx[i] = module.lstm(feats, self._hx[i])
-                states = states[0]
-            if module.pooling == "last":  # the frame's own state (clip-level or dynamic)
-                return module.head(states).float().cpu().numpy()
-            steps = steps.to(states.device, states.dtype)[:, None]
-            sums, self._sums[i] = _running_sum(states, self._sums[i])
-            mean = sums / steps
-            if module.pooling == "meanstd":
-                squares, self._squares[i] = _running_sum(states.square(), self._squares[i])
-                var = squares / steps - mean.square()
-                mean = torch.cat([mean, torch.sqrt(var.clamp_min(0.0) + _EPS)], dim=1)
-            if getattr(module, "frame_outputs", False):  # dynamic: the state and the pool
-                mean = torch.cat([states, mean], dim=1)
-            return module.head(mean).float().cpu().numpy()
+            out, self._carry[i] = net.module_.stream_step(x.to(net.device), self._carry[i])
+        return out.float().cpu().numpy()
 
 
 def output_kind(estimator: Any) -> str:
@@ -146,11 +117,8 @@ def output_kind(estimator: Any) -> str:
         If it is not fitted.
     """
     name = type(estimator).__name__
-    if hasattr(estimator, "predict_proba_frames"):
-        kind = "proba"
-    elif hasattr(estimator, "predict_frames"):
-        kind = "av"
-    else:
+    declared = capabilities(estimator)
+    if not (declared.network and declared.frame_predictions):
         raise NotStreamableError(
             f"cannot stream a {name}: streaming needs a network with per-frame "
             "predictions (HybridCNNLSTMClassifier or HybridCNNLSTMRegressor)."
@@ -158,7 +126,7 @@ def output_kind(estimator: Any) -> str:
     check_is_fitted(
         estimator, "net_", msg=f"This {name} is not fitted: fit it before streaming it."
     )
-    return kind
+    return "proba" if is_classifier(estimator) else "av"
 
 
 class WindowStream:
@@ -265,20 +233,3 @@ class WindowStream:
         if len(ends):
             self._last_end = int(ends[-1])
         return np.concatenate(out, axis=0)
-
-
-def _running_sum(
-    values: torch.Tensor, carry: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cumulative sums of ``values`` ``(n, H)`` continuing ``carry``: (sums, new carry).
-
-    Rounded to ``values``' dtype as ``values.cumsum(0)`` of the whole stream would be; the
-    carry stays in float64, the precision torch accumulates float32 sums in.
-    """
-    wide = values.double()
-    if carry is not None:
-        wide = torch.cat([carry[None], wide])
-    sums = wide.cumsum(0)
-    if carry is not None:
-        sums = sums[1:]
-    return sums.to(values.dtype), sums[-1]

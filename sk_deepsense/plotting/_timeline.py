@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from .._output_names import default_output_names
+from .._choices import default_output_names
 from ._common import _float_array, _get_ax
 
 __all__ = ["plot_emotion_timeline"]
@@ -108,9 +108,8 @@ def plot_emotion_timeline(
         Time of each frame, either for all rows of ``values`` or for its real (non-padding)
         rows only. ``None`` uses the frame index.
     names : sequence of str [shape=(k,)] or None, default=None
-        Legend name of each column. ``None``: ``"Q1".."Q4"`` for 4 probability columns,
-        ``"class i"`` for other probabilities, ``["arousal", "valence"]`` for 2 value columns,
-        ``"output i"`` otherwise.
+        Legend name of each column. ``None``: ``["arousal", "valence"]`` for 2 value
+        columns, else ``"output_0"``, ``"output_1"``, ... (the library's default names).
     kind : {"proba", "av"} or None, default=None
         ``"proba"``: class probabilities, y axis ``[0, 1]``. ``"av"``: arousal / valence (or
         other regression outputs), y axis at least ``[-1, 1]``, with a line at 0. ``None``
