@@ -30,7 +30,7 @@ their SHA-256, and loads only where sk_deepsense ships the same ones. Use joblib
 anything else.
 
 Layout: ``_format`` holds what the file is (names, version, the classes it may name,
-parameter encoding, reading files of format 1), ``_save`` and ``_load`` the two
+parameter encoding), ``_save`` and ``_load`` the two
 directions. Persistence knows nothing of a network's internals: it calls the estimator's
 ``_get_fitted_state()`` (JSON data and named tensors) and ``_set_fitted_state(state,
 tensors)`` (see :mod:`sk_deepsense.neural._state`), so a fitted attribute is saved by the

@@ -1,8 +1,9 @@
 """What a ``.skds`` file is: member names, format version, the classes it may name, encodings.
 
 Format 2 (this version) stores each network's fitted state as its estimator's
-``_get_fitted_state()`` returns it; format 1 (sk_deepsense 0.1) is still read:
-:func:`upgrade_fitted_state` turns its network entry into format 2's.
+``_get_fitted_state()`` returns it. Format 1, written by development versions before the
+first release, is not read: such a file is refused with a ``ModelFileError`` that says so
+(backwards compatibility starts at the first release, ``docs/development.rst``).
 
 The classes added since (the musicnn front end, the descriptors, the statistics and the
 scikit-learn steps of the transfer-learning and baseline models, nested pipelines and
@@ -51,8 +52,6 @@ __all__ = ["FORMAT_VERSION", "ModelVersionWarning"]
 
 #: Version of the file layout that :func:`~sk_deepsense.save_model` writes.
 FORMAT_VERSION = 2
-#: Versions :func:`~sk_deepsense.load_model` reads; it refuses others.
-READABLE_VERSIONS = (1, 2)
 FORMAT_NAME = "sk_deepsense-model"
 JSON_MEMBER = "model.json"
 WEIGHTS_MEMBER = "weights.pt"
@@ -353,20 +352,3 @@ def musicnn_record(model: str) -> dict[str, str]:
 def bad(path: Path, problem: str) -> ModelFileError:
     return ModelFileError(path, problem)
 
-
-def upgrade_fitted_state(fitted: dict[str, Any]) -> dict[str, Any]:
-    """Rewrite the fitted state of a network in a format-1 file as format 2 writes it.
-
-    Format 1 wrote fields it never read (``n_epochs``, ``n_outputs``), target statistics and
-    feature names as plain lists and the regressor's ``y_1d`` flag (now ``y_ndim_``).
-    """
-    state = {k: v for k, v in fitted.items() if k not in ("n_epochs", "n_outputs", "y_1d")}
-    for name in ("target_mean_", "target_scale_"):
-        if isinstance(state.get(name), list):
-            state[name] = {"dtype": "<f8", "values": state[name]}
-    if isinstance(state.get("feature_names_in_"), list):
-        state["feature_names_in_"] = {"dtype": "|O", "values": state["feature_names_in_"]}
-    if "y_1d" in fitted:
-        state["y_ndim_"] = 1 if fitted["y_1d"] else 2
-    state.setdefault("best_epoch_", None)  # absent from files of version 0.1.0.dev0
-    return state
