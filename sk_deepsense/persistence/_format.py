@@ -351,4 +351,3 @@ def musicnn_record(model: str) -> dict[str, str]:
 
 def bad(path: Path, problem: str) -> ModelFileError:
     return ModelFileError(path, problem)
-
