@@ -579,6 +579,6 @@ def chunk_samples(chunk: Any) -> np.ndarray:
 
 def _seconds_value(name: str, value: Any) -> float:
     """Check a duration in seconds: a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < math.inf:
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < float(value) < math.inf:
         raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}.")
     return float(value)

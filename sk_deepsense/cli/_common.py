@@ -136,7 +136,7 @@ class _DeprecatedOption(argparse.Action):
             nargs=target.nargs,
             const=target.const,
             default=argparse.SUPPRESS,
-            type=target.type,
+            type=target.type,  # type: ignore[arg-type]  # typeshed's Action.type admits a str
             choices=target.choices,
             metavar=target.metavar,
             help=argparse.SUPPRESS,

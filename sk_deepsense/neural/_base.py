@@ -363,7 +363,10 @@ def extends_signature(base_init: Callable) -> Callable[[Callable], Callable]:
         own = inspect.signature(init).parameters.values()
         base = inspect.signature(base_init)
         extra = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        init.__signature__ = base.replace(parameters=[*base.parameters.values(), *extra])
+        # a function takes a __signature__ (inspect reads it); mypy's Callable has none
+        init.__signature__ = base.replace(  # type: ignore[attr-defined]
+            parameters=[*base.parameters.values(), *extra]
+        )
         return init
 
     return decorate

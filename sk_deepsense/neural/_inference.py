@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,13 @@ class _InferenceMixin:
     ``net.forward_iter``; per-frame and windowed outputs call the module's methods on the
     same batches.
     """
+
+    # what the estimators give the mixin, declared for type checkers (nothing at run time)
+    n_threads: int | None
+    predict_window: int | None
+    predict_hop: int | None
+    batch_size: int
+    _validate_X: Callable[..., tuple[np.ndarray, np.ndarray]]
 
     def _forward(self, X: Any, *, frames: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Raw network outputs (clip-level, or per frame when ``frames``) and lengths.
@@ -87,6 +95,7 @@ class _InferenceMixin:
         not pay for the convolution twice; the result is the same as cutting the windows
         from ``X`` (tested), up to float32 rounding.
         """
+        assert self.predict_window is not None  # called with a window only
         size = int(self.predict_window)
         hop = int(self.predict_hop or max(1, size // 2))
         starts, owners = [], []

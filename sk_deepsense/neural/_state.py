@@ -124,6 +124,8 @@ def decode(value: Any, name: str, *, max_bytes: int | None = None) -> Any:
 class _FittedStateMixin:
     """``_get_fitted_state`` / ``_set_fitted_state`` of the estimators (module docstring)."""
 
+    n_features_in_: int  # set by fit, declared for type checkers (nothing at run time)
+
     def _get_fitted_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         """Fitted attributes as JSON data, and the networks' tensors (on the CPU)."""
         check_is_fitted(self, "net_")

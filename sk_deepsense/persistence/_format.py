@@ -20,6 +20,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import joblib
@@ -57,7 +58,7 @@ JSON_MEMBER = "model.json"
 WEIGHTS_MEMBER = "weights.pt"
 
 #: The only classes a file can name. Loading never imports a class by a name from the file.
-ESTIMATORS: dict[str, type] = {
+ESTIMATORS: dict[str, type[Any]] = {
     "MFCCTransformer": MFCCTransformer,
     "LogMelTransformer": LogMelTransformer,
     "HybridCNNLSTMClassifier": HybridCNNLSTMClassifier,
@@ -134,7 +135,7 @@ def versions() -> dict[str, str]:
         "scikit-learn": sklearn.__version__,
         "skorch": skorch.__version__,
         "numpy": np.__version__,
-        "librosa": librosa.__version__,
+        "librosa": librosa.__version__,  # type: ignore[attr-defined]  # not in librosa's stub
         "python": platform.python_version(),
     }
 
@@ -150,7 +151,8 @@ def outside_stacklevel() -> int:
     That is the user's ``load_model`` call, whatever the depth of the call inside.
     """
     here = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
         frame, level = frame.f_back, level + 1
     return level
@@ -238,7 +240,7 @@ def _json_param(value: Any, name: str, owner: str) -> Any:
     )
 
 
-def path_parameters(cls: type) -> set[str]:
+def path_parameters(cls: type[Any]) -> set[str]:
     """Names of the parameters of ``cls`` that name a place on disk (a cache folder, ...).
 
     Read from the class's parameter constraints (those accepting a path or a

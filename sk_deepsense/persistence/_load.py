@@ -10,7 +10,7 @@ import warnings
 import zipfile
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -168,6 +168,8 @@ def _check_padding(est: Any, where: str, path: Path) -> None:
             width = len(est._coefficient_names())
     except (ValueError, OverflowError) as exc:
         raise bad(path, f"invalid parameters of {where}: {exc}") from None
+    if n_frames is None:  # not with a duration (checked above): for type checkers
+        return
     if n_frames * width * 4 > MAX_PADDED_CLIP_BYTES:
         raise bad(
             path,
@@ -219,7 +221,7 @@ class _Builder:
         names = [name for name, _ in built]
         if not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
             raise bad(self.path, f"the names of the {key} of {where} are malformed.")
-        return built
+        return cast(list[tuple[str, Any]], built)  # every name is a str (checked above)
 
     def build(
         self, entry: Any, classes: tuple[str, ...] | None = None, *, template: bool = False
