@@ -633,20 +633,3 @@ def test_net_params_round_trip_and_callbacks_are_refused(tmp_path):
     clf.set_params(callbacks=[("timer", EpochTimer())])
     with pytest.raises(TypeError, match=r"callbacks.*set_params\(callbacks=None\)"):
         save_model(clf, tmp_path / "c.skds")
-
-
-def test_joblib_files_of_0_1_still_load():
-    """A joblib file of sk_deepsense 0.1 (its net class in _base, ``_y_1d``) still predicts."""
-    import pandas as pd
-
-    data = REPO / "tests" / "data"
-    expected = np.load(data / "format1_expected.npz")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scikit-learn's InconsistentVersionWarning, if any
-        models = joblib.load(data / "format1_models.joblib")
-    clf, reg = models["classifier"], models["regressor"]
-    np.testing.assert_allclose(clf.predict_proba(expected["X"]), expected["proba"], rtol=1e-5)
-    assert clf.class_weight is None and clf.class_weight_ is None and clf.warm_start is False
-    assert reg.y_ndim_ == 1 and "_y_1d" not in vars(reg)
-    X2 = pd.DataFrame(expected["X"][:, 0, :], columns=["a", "b", "c"])
-    np.testing.assert_allclose(reg.predict(X2), expected["pred"], rtol=1e-5, atol=1e-6)

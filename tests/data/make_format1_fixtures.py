@@ -7,7 +7,8 @@ Run from a checkout of that commit, e.g.::
 
 ``tests/test_persistence.py`` checks that today's sk_deepsense refuses
 ``format1_classifier.skds`` with a clear error (format 1 is not supported: backwards
-compatibility starts at the first release); ``format1_regressor.skds`` is no longer kept.
+compatibility starts at the first release, docs/development.rst); the other files it writes
+are no longer kept.
 """
 
 import sys
