@@ -30,59 +30,10 @@ from ._version import __version__
 
 # Lazy submodules (SPEC 1, as librosa and scikit-image do): ``import sk_deepsense`` loads
 # none of torch, skorch, librosa or matplotlib; each name imports its module on first use,
-# so that ``sk-deepsense --help`` answers at once.
-__getattr__, _dir, _ = _lazy.attach(
-    __name__,
-    submodules=[
-        "baselines",
-        "batch",
-        "benchmark",
-        "datasets",
-        "dynamic",
-        "exceptions",
-        "features",
-        "fusion",
-        "library",
-        "metrics",
-        "model_selection",
-        "neural",
-        "persistence",
-        "plotting",
-        "recommended",
-        "streaming",
-        "timeline",
-    ],
-    submod_attrs={
-        "baselines": ["make_baseline"],
-        "batch": ["predict_files"],
-        "exceptions": [
-            "AudioLoadError",
-            "AudioLoadErrors",
-            "ModelFileError",
-            "NotStreamableError",
-            "RecordsFileError",
-            "SkDeepsenseError",
-        ],
-        "features": [
-            "LogMelTransformer",
-            "MFCCTransformer",
-            "MusicnnTransformer",
-            "SequenceStatistics",
-            "load_audio",
-            "pad_sequences",
-            "sequence_lengths",
-        ],
-        "fusion": ["make_fusion"],
-        "recommended": ["make_recommended"],
-        "neural": [
-            "HybridCNNLSTMClassifier",
-            "HybridCNNLSTMDynamicRegressor",
-            "HybridCNNLSTMRegressor",
-        ],
-        "persistence": ["ModelVersionWarning", "load_model", "save_model"],
-        "streaming": ["EmotionStream", "stream_file"],
-    },
-)
+# so that ``sk-deepsense --help`` answers at once. The names (submodules and their public
+# names) are listed in __init__.pyi, which type checkers read too; __all__ below names the
+# public ones (tests/test_stubs.py checks that the two agree).
+__getattr__, _dir, _ = _lazy.attach_stub(__name__, __file__)
 
 __all__ = [
     "AudioLoadError",
@@ -97,6 +48,7 @@ __all__ = [
     "ModelVersionWarning",
     "MusicnnTransformer",
     "NotStreamableError",
+    "RecordsFileError",
     "SequenceStatistics",
     "SkDeepsenseError",
     "__version__",

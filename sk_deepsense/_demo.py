@@ -173,7 +173,7 @@ def run_demo(
 
     t_start = time.perf_counter()
     note(f"generating {n_samples} synthetic clips of {duration:.0f} s in {out / 'clips'} ...")
-    music = make_emotion_music(
+    music: Any = make_emotion_music(  # a Bunch (not return_X_y)
         n_samples,
         duration=duration,
         output_dir=out / "clips",
@@ -186,7 +186,12 @@ def run_demo(
     t0 = time.perf_counter()
     # top_db=None: each value floored at -100 dB on its own, not relative to the clip's
     # loudest, so that a frame depends on its own audio only and model.skds can stream
-    extract = {"duration": duration, "top_db": None, "n_jobs": 2, "verbose": int(not quiet)}
+    extract: dict[str, Any] = {
+        "duration": duration,
+        "top_db": None,
+        "n_jobs": 2,
+        "verbose": int(not quiet),
+    }
     mfcc = MFCCTransformer(**extract)
     X = mfcc.transform(paths)
     X_logmel = LogMelTransformer(**extract).transform(paths)
@@ -200,7 +205,12 @@ def run_demo(
     )
 
     # one fit at a time: the networks may use every core (n_threads=None)
-    net = {"max_epochs": max_epochs, "random_state": seed, "n_ensemble": 1, "n_threads": None}
+    net: dict[str, Any] = {
+        "max_epochs": max_epochs,
+        "random_state": seed,
+        "n_ensemble": 1,
+        "n_threads": None,
+    }
     # name -> (short name, factory, input); the first hybrid is the one plotted and saved
     models = {
         "majority class": ("majority", lambda: make_baseline("majority"), X),

@@ -63,7 +63,7 @@ def check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
         isinstance(duration, bool)
         or not isinstance(duration, Real)
         or not math.isfinite(duration)
-        or not duration > 0
+        or not float(duration) > 0
     ):
         raise ValueError(
             f"duration must be a finite number of seconds > 0 or None, got {duration!r}"

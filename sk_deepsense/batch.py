@@ -14,7 +14,7 @@ import ctypes
 import functools
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from numbers import Integral
 from typing import Any
 
@@ -177,7 +177,7 @@ def _predict_songs(
     from sklearn.base import is_classifier
 
     estimator = model[-1]
-    total = len(files) if hasattr(files, "__len__") else None
+    total = len(files) if isinstance(files, Sized) else None
     # a classifier that only votes is pooled over whole files (votes do not average)
     split = hasattr(estimator, "predict_proba") or not is_classifier(estimator)
     taken: deque[SongPart] = deque()
@@ -204,7 +204,7 @@ def _predict_batches(
     total: int | None = None,
     songs: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    total = len(files) if hasattr(files, "__len__") else total
+    total = len(files) if isinstance(files, Sized) else total
     bar = _progress_bar(total) if progress else None
     features, estimator = _feature_steps(model, on_error), model[-1]
     if songs:  # windows of SongParts in, one pooled prediction per part out
@@ -239,7 +239,7 @@ def _extract(
     """
     from .exceptions import AudioLoadErrors
 
-    start = None if bar is None else bar.n
+    start = 0 if bar is None else bar.n  # read only with a bar
     try:
         return features.transform(batch), {}
     except AudioLoadErrors as exc:

@@ -131,6 +131,11 @@ class SeriesTargetMixin:
     :mod:`sk_deepsense._tags`).
     """
 
+    # the subclasses' parameters, declared for type checkers (no value: nothing at run time)
+    frame_rate: float | None
+    target_hop: float | None
+    target_offset: float
+
     def __sklearn_tags__(self):
         from ._tags import declare
 
@@ -191,7 +196,8 @@ class SeriesTargetMixin:
         A step within half a step of the end is read from the last real frame.
         """
         frames = self._step_frames(y3.shape[1])
-        per_step = 1.0 if self.target_hop is None else self.target_hop * self.frame_rate
+        hop, rate = self.target_hop, self.frame_rate  # a hop without a rate: refused above
+        per_step = 1.0 if hop is None or rate is None else hop * rate
         slack = max(0.5 * per_step, 1.0)
         out = np.full((len(y3), n_frames, y3.shape[2]), np.nan, dtype=np.float32)
         for i, n in enumerate(lengths.tolist()):
@@ -294,7 +300,7 @@ def paired_steps_by_clip(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarr
     if t.shape[0] != p.shape[0] or t.shape[2] != p.shape[2]:
         raise ValueError(f"y_true {t.shape} and y_pred {p.shape} do not match.")
     n = min(t.shape[1], p.shape[1])
-    annotated = np.isfinite(t).all(axis=2)
+    annotated = np.asarray(np.isfinite(t).all(axis=2))
     unpredicted = annotated[:, :n] & ~np.isfinite(p[:, :n]).all(axis=2)
     bad = annotated[:, n:].any(axis=1) | unpredicted.any(axis=1)
     if bad.any():

@@ -362,8 +362,13 @@ def _json_array_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any
         counted = i
         return line
 
-    i = space.match(text).end() + 1  # past the "["
-    i = space.match(text, i).end()
+    def past_space(i: int) -> int:
+        match = space.match(text, i)
+        assert match is not None  # r"\s*" matches everywhere
+        return match.end()
+
+    i = past_space(0) + 1  # past the "["
+    i = past_space(i)
     if text.startswith("]", i):
         i += 1
     else:
@@ -380,7 +385,7 @@ def _json_array_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any
             if not isinstance(record, dict):
                 raise RecordsFileError(path, f"line {where} is not a JSON object")
             yield where, record
-            i = space.match(text, i).end()
+            i = past_space(i)
             if text.startswith("]", i):
                 i += 1
                 break
@@ -388,8 +393,8 @@ def _json_array_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any
                 raise RecordsFileError(
                     path, f"line {line_at(i)}: the JSON array is cut short or damaged"
                 )
-            i = space.match(text, i + 1).end()
-    i = space.match(text, i).end()
+            i = past_space(i + 1)
+    i = past_space(i)
     if i < len(text):
         raise RecordsFileError(path, f"line {line_at(i)}: text after the end of the JSON array")
 
@@ -849,7 +854,10 @@ def write_map(
         )
     )
     quadrants = set(library.classes) <= set(QUADRANTS) or library.kind == "regressor"
-    furthest = max((max(abs(t.arousal), abs(t.valence)) for t in library.tracks), default=0)
+    # every track is placed here (unplaced ones were refused above): `or 0.0` is for mypy
+    furthest = max(
+        (max(abs(t.arousal or 0.0), abs(t.valence or 0.0)) for t in library.tracks), default=0
+    )
     edge = 1.05 * max(1.0, furthest)  # the [-1, 1] plane, or wider for values beyond it
     axis = {"range": [-edge, edge], "zeroline": True, "zerolinecolor": "#888"}
     fig.update_layout(

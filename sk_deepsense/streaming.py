@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import NotStreamableError
 from ._choices import default_output_names
+from .exceptions import NotStreamableError
 from .timeline import EmotionTimeline
 
 __all__ = ["MAX_CHANNELS", "PCM_DTYPES", "EmotionStream", "chunk_samples", "stream_file"]
@@ -581,6 +581,6 @@ def chunk_samples(chunk: Any) -> np.ndarray:
 
 def _seconds_value(name: str, value: Any) -> float:
     """Check a duration in seconds: a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < math.inf:
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < float(value) < math.inf:
         raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}.")
     return float(value)

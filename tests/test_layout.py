@@ -138,14 +138,19 @@ def entry_of(module: str) -> list[str]:
 
 
 def _lazy_names(package: str) -> dict[str, str]:
-    """``name -> submodule`` of a package whose ``__init__`` uses ``lazy_loader.attach``."""
+    """``name -> submodule`` of a lazy package: read from its ``__init__.pyi`` stub, which
+    ``lazy_loader.attach_stub`` reads at run time (``from ._mfcc import MFCCTransformer``)."""
+    stub = MODULES[package].with_suffix(".pyi")
+    if not stub.exists():
+        return {}
     names: dict[str, str] = {}
-    for node in ast.walk(ast.parse(MODULES[package].read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "attach":
-            for kw in node.keywords:
-                if kw.arg == "submod_attrs":
-                    for sub, attrs in ast.literal_eval(kw.value).items():
-                        names.update({a: f"{package}.{sub}" for a in attrs})
+    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            target = f"{package}.{node.module}" if node.module else package
+            for alias in node.names:
+                names[alias.asname or alias.name] = target
+                if not node.module:  # from . import submodule
+                    names[alias.asname or alias.name] = f"{package}.{alias.name}"
     return names
 
 

@@ -9,10 +9,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sk_deepsense import batch
-from sk_deepsense._choices import output_names, target_names
+from sk_deepsense._choices import default_output_names, output_names, target_names
 from sk_deepsense.benchmark import run_benchmark
 from sk_deepsense.metrics import dynamic_scores, make_dynamic_scorer, score_predictions
-from sk_deepsense._choices import default_output_names
 
 
 class _Echo(RegressorMixin, BaseEstimator):

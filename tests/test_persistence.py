@@ -596,6 +596,35 @@ def test_a_fitted_attribute_name_from_the_file_is_checked(models, tmp_path):
         load_model(_rewrite(good, tmp_path / "many.skds", edit_json=many))
 
 
+def test_format_1_files_are_refused_naming_the_file(models, tmp_path):
+    """Format 1 (development versions before the first release) has no reader: a clear error.
+
+    Backwards compatibility starts at the first release (docs/development.rst).
+    """
+    from sk_deepsense import ModelFileError
+
+    old = REPO / "tests" / "data" / "format1_classifier.skds"  # written by commit 09af104
+    with zipfile.ZipFile(old) as zf:
+        assert json.loads(zf.read("model.json"))["format_version"] == 1
+    message = r"format1_classifier\.skds.*format version 1 is not supported.*before the first"
+    with pytest.raises(ModelFileError, match=message):
+        load_model(old)
+
+    def format_1(doc):
+        doc["format_version"] = 1
+
+    good = save_model(models["clf_str"], tmp_path / "good.skds")
+    with pytest.raises(ModelFileError, match=r"one\.skds.*format version 1 is not supported"):
+        load_model(_rewrite(good, tmp_path / "one.skds", edit_json=format_1))
+    for version in (0, "2", 2.0, None):
+
+        def other(doc, version=version):
+            doc["format_version"] = version
+
+        with pytest.raises(ModelFileError, match=r"other\.skds.*unknown format version"):
+            load_model(_rewrite(good, tmp_path / "other.skds", edit_json=other))
+
+
 def test_net_params_round_trip_and_callbacks_are_refused(tmp_path):
     from skorch.callbacks import EpochTimer
 

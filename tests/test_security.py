@@ -486,6 +486,25 @@ def test_finding_01_pickles_load_only_with_allow_pickle(
     assert json.loads(out)[0]["label"] == audio_pipeline.predict([str(song)])[0]
 
 
+def test_a_pickle_that_ends_with_a_zip_is_a_pickle(audio_pipeline, song, tmp_path, capsys):  # noqa: F811
+    """A joblib model ending with a zip's directory (skorch nets under torch 2.4) is a pickle.
+
+    ``zipfile.is_zipfile`` finds a zip's end record anywhere near the end of a file; the
+    command line recognises a zip by its first bytes, so such a model loads as the pickle it is.
+    """
+    model = tmp_path / "model.joblib"
+    joblib.dump(audio_pipeline, model)
+    other = io.BytesIO()
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("data.pkl", b"not a model file member")
+    with model.open("ab") as fh:  # the unpickler stops at the pickle's end
+        fh.write(other.getvalue())
+    assert zipfile.is_zipfile(model)
+    code, out, err = run(capsys, "predict", model, song, "--allow-pickle", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)[0]["label"] == audio_pipeline.predict([str(song)])[0]
+
+
 def test_a_zip_of_another_name_goes_through_the_safe_loader(good, song, tmp_path, capsys):
     other = tmp_path / "model.zip"
     other.write_bytes(good.read_bytes())

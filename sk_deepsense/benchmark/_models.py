@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, cast
 
 from .._choices import BENCHMARK_MODELS, MODEL_LABELS
 from ..baselines import make_baseline
@@ -126,8 +126,10 @@ def default_models(
     def descriptors():
         return transformer(DescriptorTransformer, hop_length=1024)
 
+    kind = cast(Literal["classification", "regression"], task)  # checked at run time
+
     def baseline(model, seed=None, **kw):
-        return make_baseline(model, task=task, features=mfcc(), random_state=seed, **kw)
+        return make_baseline(model, task=kind, features=mfcc(), random_state=seed, **kw)
 
     def network(features, seed, **kw):
         return Pipeline([("features", features), ("model", net(random_state=seed, **kw))])
@@ -148,14 +150,15 @@ def default_models(
         "knn": lambda seed: baseline("knn"),
         "svm_descriptors": lambda seed: make_baseline(
             "svm",
-            task=task,
+            task=kind,
             features=descriptors(),
             statistics=SequenceStatistics(deltas=True),
         ),
         "hybrid_mfcc": lambda seed: network(mfcc(), seed, **neural),
     }
     for arch in NEURAL_MODELS.values():
-        factories[arch] = lambda seed, arch=arch: network(
+        # the default binds this arch (a closure would see the last); mypy cannot type it
+        factories[arch] = lambda seed, arch=arch: network(  # type: ignore[misc]
             logmel(), seed, **{"architecture": arch, **neural}
         )
     if task == "classification":

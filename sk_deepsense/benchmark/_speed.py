@@ -58,6 +58,7 @@ def time_extraction(paths, transformer, n_files: int, n_jobs: int) -> dict[str, 
         timings[f"MFCCTransformer(n_jobs={jobs})"] = time.perf_counter() - t0
     from ..features import sequence_lengths
 
+    assert X is not None  # the loop above ran at least once
     audio_s = float(sequence_lengths(X).sum() * p["hop_length"] / p["sr"])
     out["audio_seconds"] = audio_s
     out["extraction"] = {

@@ -136,7 +136,7 @@ class _DeprecatedOption(argparse.Action):
             nargs=target.nargs,
             const=target.const,
             default=argparse.SUPPRESS,
-            type=target.type,
+            type=target.type,  # type: ignore[arg-type]  # typeshed's Action.type admits a str
             choices=target.choices,
             metavar=target.metavar,
             help=argparse.SUPPRESS,
@@ -483,14 +483,16 @@ def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
         If the file does not exist, is refused, cannot be read as its name says, or does not
         hold a fitted pipeline. One line, naming the file and the reason.
     """
-    import zipfile
-
     path = path.expanduser()
     if not path.is_file():
         reason = "is a folder" if path.is_dir() else "does not exist"
         raise CLIError(f"MODEL {str(path)!r} {reason}")
     suffix = path.suffix.lower()
-    if suffix == ".skds" or zipfile.is_zipfile(path):  # a zip is never unpickled
+    with path.open("rb") as fh:
+        # a zip archive starts with a local file header; zipfile.is_zipfile would also take a
+        # pickle that embeds one near its end (torch 2.4 serializes a skorch net that way)
+        is_zip = fh.read(4) == b"PK\x03\x04"
+    if suffix == ".skds" or is_zip:  # a zip is never unpickled
         return _checked(_load_safe(path), path)
     if suffix not in PICKLE_SUFFIXES:
         raise CLIError(

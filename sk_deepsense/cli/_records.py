@@ -129,6 +129,7 @@ class RecordWriter:
                     self._pending.append(row)
                     return
                 self._start_csv(csv_columns(row, self.escapes))
+            assert self._csv is not None  # set by _start_csv
             self._csv.writerow(row)
         self.stream.flush()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ._common import (
     DeprecatedValues,
@@ -69,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, allow_pickle=args.allow_pickle)
     refuse_series_model(model, "evaluate")
     plot = check_writable(args.plot, args.overwrite, "--plot") if args.plot else None
+    task: Literal["classification", "regression"]
     task = "classification" if is_classifier(model) else "regression"
-    data = datasets.load_labels(args.labels, task=task)
+    data: Any = datasets.load_labels(args.labels, task=task)  # a Bunch
     configure_features(model, args)
     note(args, f"{len(data.filenames)} clips from {args.labels}")
     y_pred = model.predict(data.filenames)

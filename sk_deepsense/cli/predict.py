@@ -282,6 +282,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         note(args, summary)
     if timeline is not None:
+        assert failed_paths is not None  # a set with a timeline
         good = [f for f in files if f not in failed_paths]
         _write_timeline(model, good, timeline, args.window, args.offset, args.duration)
         note(args, f"timeline written to {timeline}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from .._choices import ARCHITECTURES, BASELINES, FEATURES, MODEL_ALIASES, RECOMMENDED
 from ..datasets import DATASETS
@@ -202,7 +202,12 @@ def make_pipeline_for(
     if model == RECOMMENDED:
         from ..recommended import make_recommended
 
-        pipe = make_recommended(task, random_state=seed, memory=cache, n_jobs=n_jobs)
+        pipe = make_recommended(
+            cast(Literal["classification", "regression"], task),  # checked by it at run time
+            random_state=seed,
+            memory=cache,
+            n_jobs=n_jobs,
+        )
         pipe[0].set_params(verbose=verbose, on_error="raise_all")
         return pipe
     if model in ARCHITECTURES:
@@ -210,7 +215,8 @@ def make_pipeline_for(
         clf = net(architecture=model, random_state=seed, verbose=verbose)
     else:
         rs = seed if model == "random_forest" else None
-        clf = make_baseline(model, task=task, random_state=rs)
+        kind = cast(Literal["classification", "regression"], task)  # checked by it at run time
+        clf = make_baseline(model, task=kind, random_state=rs)
     # A command-line run over a folder should report every broken file at once.
     transformer = getattr(feature_module, _TRANSFORMERS[features])
     step = transformer(n_jobs=n_jobs, memory=cache, verbose=verbose, on_error="raise_all")
@@ -234,7 +240,7 @@ def _load_training_data(
             raise CLIError("give a LABELS.csv or --dataset NAME --data-dir PATH")
         if args.data_dir is not None:
             raise CLIError("--data-dir goes with --dataset; LABELS.csv paths are relative to it")
-        data = datasets.load_labels(args.labels, task=args.task)
+        data: Any = datasets.load_labels(args.labels, task=args.task)  # a Bunch
         column = data.group_column
         source = None if column is None else f"the {column!r} column of {args.labels.name}"
         return data.filenames, data.target, data.groups, data.task, data.target_names, source

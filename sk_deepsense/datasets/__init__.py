@@ -19,35 +19,6 @@ The regression datasets share one scale: (arousal, valence) in [-1, 1].
 
 import lazy_loader as _lazy
 
-# Lazy: pandas and scikit-learn are imported when a loader is first used.
-__getattr__, _dir, _ = _lazy.attach(
-    __name__,
-    submod_attrs={
-        "_deam": ["load_deam"],
-        "_emomusic": ["load_emomusic"],
-        "_four_q": ["load_4q"],
-        "_labels": ["load_labels"],
-        "_pmemo": ["load_pmemo"],
-        "_quadrants": ["QUADRANTS", "av_from_quadrant", "quadrant_from_av"],
-        "_registry": ["DATASETS", "load_dataset"],
-        "_synthetic": ["make_emotion_music"],
-    },
-)
-
-__all__ = [
-    "DATASETS",
-    "QUADRANTS",
-    "av_from_quadrant",
-    "load_4q",
-    "load_deam",
-    "load_emomusic",
-    "load_dataset",
-    "load_labels",
-    "load_pmemo",
-    "make_emotion_music",
-    "quadrant_from_av",
-]
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+# Lazy: pandas and scikit-learn are imported when a name of __init__.pyi is first used.
+# The names are listed once, in __init__.pyi, which type checkers read too.
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

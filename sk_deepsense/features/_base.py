@@ -90,7 +90,8 @@ CONTRACT_DOC = """
 """
 
 
-class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+# (ignored for mypy: scikit-learn is untyped, so mypy does not see its __init_subclass__)
+class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):  # type: ignore[call-arg]
     """Base class of the audio feature transformers.
 
     :class:`~sk_deepsense.MFCCTransformer` and :class:`~sk_deepsense.LogMelTransformer` share
@@ -464,7 +465,7 @@ def _check_items(X: Any) -> list:
         items = list(check_array(X, dtype=[np.float64, np.float32], input_name="X"))
     if len(items) == 0:
         raise ValueError("Found array with 0 sample(s) (shape=(0,)): X holds no audio clip.")
-    out = []
+    out: list[str | os.PathLike | np.ndarray] = []
     for i, item in enumerate(items):
         if isinstance(item, (str, os.PathLike)):
             out.append(item)
@@ -535,7 +536,7 @@ def _code_versions() -> tuple[str, ...]:
     """Versions of the code that computes features: a new release invalidates the cache."""
     from .._version import __version__
 
-    return (__version__, librosa.__version__, np.__version__)
+    return (__version__, librosa.__version__, np.__version__)  # type: ignore[attr-defined]
 
 
 def _file_features(

@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, Literal, cast
 
 import joblib
 import numpy as np
@@ -29,7 +29,7 @@ def _network(model: str) -> Any:
     """Load the shipped musicnn network ``model`` once per process (eval mode, no grad)."""
     from ..neural._musicnn import load_musicnn
 
-    net = load_musicnn(model)
+    net = load_musicnn(cast(Literal["MSD_musicnn", "MTT_musicnn"], model))  # checked by it
     for p in net.parameters():
         p.requires_grad_(False)
     return net

@@ -9,7 +9,8 @@ name its DataFrame columns ``mfcc3_mean`` rather than ``x3_mean``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -49,7 +50,7 @@ class FeatureSequences(np.ndarray):
 
     feature_names: np.ndarray | None
 
-    def __new__(cls, X: ArrayLike, feature_names: ArrayLike) -> FeatureSequences:
+    def __new__(cls, X: ArrayLike, feature_names: Iterable[Any]) -> FeatureSequences:
         obj = np.asarray(X).view(cls)
         names = np.asarray([str(n) for n in feature_names], dtype=object)
         if obj.ndim != 3 or len(names) != obj.shape[2]:
@@ -64,7 +65,7 @@ class FeatureSequences(np.ndarray):
         self.feature_names = getattr(obj, "feature_names", None)
 
     def __reduce__(self) -> tuple:
-        rebuild, args, state = super().__reduce__()
+        rebuild, args, state = cast(tuple, super().__reduce__())  # ndarray gives a tuple
         return rebuild, args, (state, self.feature_names)
 
     def __setstate__(self, state: tuple) -> None:

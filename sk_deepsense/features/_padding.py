@@ -167,15 +167,16 @@ def chunk_sequences(
         The target of each chunk's sequence.
     """
     width = min(size, X.shape[1])
-    index, starts, sizes = [], [], []
+    picked: tuple[list[int], list[int], list[int]] = ([], [], [])
     for i, n in enumerate(lengths):
         for start in range(0, int(n), width):
             m = min(width, int(n) - start)
             if m >= width // 2 or start == 0:
-                index.append(i)
-                starts.append(start)
-                sizes.append(m)
-    index, starts, sizes = np.array(index), np.array(starts), np.array(sizes, dtype=np.int64)
+                picked[0].append(i)
+                picked[1].append(start)
+                picked[2].append(m)
+    index, starts = np.array(picked[0]), np.array(picked[1])
+    sizes = np.array(picked[2], dtype=np.int64)
     frames = starts[:, None] + np.arange(width)[None, :]
     valid = np.arange(width)[None, :] < sizes[:, None]
     chunks = X[index[:, None], np.minimum(frames, X.shape[1] - 1)]

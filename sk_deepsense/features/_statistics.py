@@ -227,7 +227,7 @@ def _pool(
     w = valid[:, :, None]
     out = []
     need_nan = any(s in ("min", "max", "median") for s in stats) or percentiles
-    Xn = np.where(w, X, np.nan) if need_nan else None
+    Xn = np.where(w, X, np.nan) if need_nan else X  # X: not read without need_nan
     mean = (X * w).sum(axis=1, dtype=np.float64) / count
     for s in stats:
         if s == "mean":

@@ -4,26 +4,12 @@ import lazy_loader as _lazy
 
 from .._choices import ARCHITECTURES, CAUSAL_ARCHITECTURES
 
-# Lazy: torch is imported when a name below is first used (see sk_deepsense/__init__.py).
-__getattr__, _dir, _ = _lazy.attach(
-    __name__,
-    submod_attrs={
-        "_base": ["BaseHybridCNNLSTM"],
-        "_dynamic": ["HybridCNNLSTMDynamicRegressor"],
-        "_estimators": ["HybridCNNLSTMClassifier", "HybridCNNLSTMRegressor"],
-        "_module": ["HybridCNNLSTMModule"],
-    },
-)
+# Lazy: torch is imported when a name of __init__.pyi is first used (see
+# sk_deepsense/__init__.py). The names are listed once, in __init__.pyi, which type checkers
+# read too.
+__getattr__, _dir, _lazy_names = _lazy.attach_stub(__name__, __file__)
 
-__all__ = [
-    "ARCHITECTURES",
-    "CAUSAL_ARCHITECTURES",
-    "BaseHybridCNNLSTM",
-    "HybridCNNLSTMClassifier",
-    "HybridCNNLSTMDynamicRegressor",
-    "HybridCNNLSTMModule",
-    "HybridCNNLSTMRegressor",
-]
+__all__ = ["ARCHITECTURES", "CAUSAL_ARCHITECTURES", *_lazy_names]
 
 
 def __dir__() -> list[str]:

@@ -84,6 +84,10 @@ class HybridCNNLSTMModule(nn.Module):
     """
     )
 
+    # buffers (register_buffer), declared for type checkers: nn.Module types them loosely
+    feature_mean: torch.Tensor
+    feature_scale: torch.Tensor
+
     def __init__(
         self,
         *,
@@ -226,8 +230,8 @@ class HybridCNNLSTMModule(nn.Module):
             masked |= band[:, None, :]
         if self.time_mask > 0:
             n_real = lengths.to(torch.long).cpu()[:, None]
-            most = (self.time_mask * n_real).long()
-            width = (torch.rand(batch, 1) * (most + 1)).long()  # uniform in 0..most
+            longest = (self.time_mask * n_real).long()
+            width = (torch.rand(batch, 1) * (longest + 1)).long()  # uniform in 0..longest
             start = (torch.rand(batch, 1) * (n_real - width + 1)).long()
             span = (frame >= start.to(x.device)) & (frame < (start + width).to(x.device))
             masked |= span[:, :, None]

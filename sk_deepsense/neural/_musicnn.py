@@ -318,6 +318,9 @@ class _FrontEndBlock(nn.Module):
         if self.training:
             return self.bn(F.relu(self.conv(F.pad(x, self.pad)))).amax(dim=3)
         bn = self.bn
+        # for type checkers: batch norm tracks its statistics, the convolution has a bias
+        assert bn.running_mean is not None and bn.running_var is not None
+        assert self.conv.bias is not None
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         sign = torch.where(scale > 0, 1.0, -1.0).to(scale.dtype)
         weight = self.conv.weight * sign[:, None, None, None]

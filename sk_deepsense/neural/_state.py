@@ -20,7 +20,7 @@ incomplete file. Only data goes in and out: nothing here runs code taken from a 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -28,6 +28,9 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from ._net import make_net
+
+if TYPE_CHECKING:
+    from ._base import BaseHybridCNNLSTM
 
 __all__: list[str] = []
 
@@ -124,6 +127,8 @@ def decode(value: Any, name: str, *, max_bytes: int | None = None) -> Any:
 class _FittedStateMixin:
     """``_get_fitted_state`` / ``_set_fitted_state`` of the estimators (module docstring)."""
 
+    n_features_in_: int  # set by fit, declared for type checkers (nothing at run time)
+
     def _get_fitted_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         """Fitted attributes as JSON data, and the networks' tensors (on the CPU)."""
         check_is_fitted(self, "net_")
@@ -196,7 +201,9 @@ class _FittedStateMixin:
             if not (np.isfinite(scale).all() and (scale > 0).all()):
                 raise ValueError("feature_scale holds values that are not finite and positive")
             # the statistics also go to the constructor, so that net_.get_params() matches
-            net = make_net(self, self.n_features_in_, self._n_outputs(), mean, scale)
+            net = make_net(
+                cast("BaseHybridCNNLSTM", self), self.n_features_in_, self._n_outputs(), mean, scale
+            )
             _check_shapes(net, member)  # before the real network is allocated
             with torch.random.fork_rng(devices=[]):  # random init, overwritten: spare the RNG
                 net.initialize()

@@ -220,6 +220,7 @@ class WindowStream:
         """Predict the windows ending at ``ends``; ``buffer[0]`` is frame number ``first``."""
         out = [np.zeros((0, self._width_out()), dtype=np.float64)]
         for start in range(0, len(ends), self.batch):
+            assert buffer is not None  # None only with no window to predict
             chunk = ends[start : start + self.batch]
             pieces = [buffer[max(0, e - self.width) - first : e - first] for e in chunk]
             block = np.full(

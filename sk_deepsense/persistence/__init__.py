@@ -30,7 +30,7 @@ their SHA-256, and loads only where sk_deepsense ships the same ones. Use joblib
 anything else.
 
 Layout: ``_format`` holds what the file is (names, version, the classes it may name,
-parameter encoding, reading files of format 1), ``_save`` and ``_load`` the two
+parameter encoding), ``_save`` and ``_load`` the two
 directions. Persistence knows nothing of a network's internals: it calls the estimator's
 ``_get_fitted_state()`` (JSON data and named tensors) and ``_set_fitted_state(state,
 tensors)`` (see :mod:`sk_deepsense.neural._state`), so a fitted attribute is saved by the
@@ -50,18 +50,6 @@ switching ``weights.pt`` to safetensors later is a change to ``_save``/``_load``
 
 import lazy_loader as _lazy
 
-# Lazy, as the package root: torch is imported when a name below is first used.
-__getattr__, _dir, _ = _lazy.attach(
-    __name__,
-    submod_attrs={
-        "_format": ["FORMAT_VERSION", "ModelVersionWarning"],
-        "_load": ["load_model"],
-        "_save": ["save_model"],
-    },
-)
-
-__all__ = ["FORMAT_VERSION", "ModelVersionWarning", "load_model", "save_model"]
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+# Lazy, as the package root: torch is imported when a name of __init__.pyi is first used.
+# The names are listed once, in __init__.pyi, which type checkers read too.
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

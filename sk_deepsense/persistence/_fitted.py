@@ -232,7 +232,7 @@ def fitted_state(est: Any, owner: str, describe: Describe) -> dict[str, Any] | N
     if missing:
         raise TypeError(f"Cannot save {owner}: it lacks the fitted attributes {missing}.")
     _check_savable(est, owner)
-    state = {}
+    state: dict[str, Any] = {}
     for name, field in spec.items():
         if name not in attrs:
             continue

@@ -1,8 +1,9 @@
 """What a ``.skds`` file is: member names, format version, the classes it may name, encodings.
 
 Format 2 (this version) stores each network's fitted state as its estimator's
-``_get_fitted_state()`` returns it; format 1 (sk_deepsense 0.1) is still read:
-:func:`upgrade_fitted_state` turns its network entry into format 2's.
+``_get_fitted_state()`` returns it. Format 1, written by development versions before the
+first release, is not read: such a file is refused with a ``ModelFileError`` that says so
+(backwards compatibility starts at the first release, ``docs/development.rst``).
 
 The classes added since (the musicnn front end, the descriptors, the statistics and the
 scikit-learn steps of the transfer-learning and baseline models, nested pipelines and
@@ -20,6 +21,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import joblib
@@ -40,14 +42,12 @@ __all__ = ["FORMAT_VERSION", "ModelVersionWarning"]
 
 #: Version of the file layout that :func:`~sk_deepsense.save_model` writes.
 FORMAT_VERSION = 2
-#: Versions :func:`~sk_deepsense.load_model` reads; it refuses others.
-READABLE_VERSIONS = (1, 2)
 FORMAT_NAME = "sk_deepsense-model"
 JSON_MEMBER = "model.json"
 WEIGHTS_MEMBER = "weights.pt"
 
 #: scikit-learn's classes that a file can name (ours are in :func:`_estimators`).
-_SKLEARN_CLASSES: dict[str, type] = {
+_SKLEARN_CLASSES: dict[str, type[Any]] = {
     "StandardScaler": StandardScaler,
     "LogisticRegression": LogisticRegression,
     "Ridge": Ridge,
@@ -59,7 +59,7 @@ _SKLEARN_CLASSES: dict[str, type] = {
 
 
 @functools.cache
-def _estimators() -> dict[str, type]:
+def _estimators() -> dict[str, type[Any]]:
     """Return the classes of :data:`ESTIMATORS`, imported on first use (not with the module)."""
     from ..features import (
         DescriptorTransformer,
@@ -157,7 +157,7 @@ def versions() -> dict[str, str]:
         "scikit-learn": sklearn.__version__,
         "skorch": skorch.__version__,
         "numpy": np.__version__,
-        "librosa": librosa.__version__,
+        "librosa": librosa.__version__,  # type: ignore[attr-defined]  # not in librosa's stub
         "python": platform.python_version(),
     }
 
@@ -173,7 +173,8 @@ def outside_stacklevel() -> int:
     That is the user's ``load_model`` call, whatever the depth of the call inside.
     """
     here = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
         frame, level = frame.f_back, level + 1
     return level
@@ -261,7 +262,7 @@ def _json_param(value: Any, name: str, owner: str) -> Any:
     )
 
 
-def path_parameters(cls: type) -> set[str]:
+def path_parameters(cls: type[Any]) -> set[str]:
     """Names of the parameters of ``cls`` that name a place on disk (a cache folder, ...).
 
     Read from the class's parameter constraints (those accepting a path or a
@@ -374,21 +375,3 @@ def musicnn_record(model: str) -> dict[str, str]:
 
 def bad(path: Path, problem: str) -> ModelFileError:
     return ModelFileError(path, problem)
-
-
-def upgrade_fitted_state(fitted: dict[str, Any]) -> dict[str, Any]:
-    """Rewrite the fitted state of a network in a format-1 file as format 2 writes it.
-
-    Format 1 wrote fields it never read (``n_epochs``, ``n_outputs``), target statistics and
-    feature names as plain lists and the regressor's ``y_1d`` flag (now ``y_ndim_``).
-    """
-    state = {k: v for k, v in fitted.items() if k not in ("n_epochs", "n_outputs", "y_1d")}
-    for name in ("target_mean_", "target_scale_"):
-        if isinstance(state.get(name), list):
-            state[name] = {"dtype": "<f8", "values": state[name]}
-    if isinstance(state.get("feature_names_in_"), list):
-        state["feature_names_in_"] = {"dtype": "|O", "values": state["feature_names_in_"]}
-    if "y_1d" in fitted:
-        state["y_ndim_"] = 1 if fitted["y_1d"] else 2
-    state.setdefault("best_epoch_", None)  # absent from files of version 0.1.0.dev0
-    return state

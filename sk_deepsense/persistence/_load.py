@@ -10,7 +10,7 @@ import warnings
 import zipfile
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from ._format import (
     CALIBRATED,
     ESTIMATORS,
     FORMAT_NAME,
+    FORMAT_VERSION,
     JSON_MEMBER,
     MAX_COMPRESSION_RATIO,
     MAX_FEATURE_SIZES,
@@ -33,7 +34,6 @@ from ._format import (
     MAX_WEIGHTS_BYTES,
     NESTED,
     RATIO_FLOOR,
-    READABLE_VERSIONS,
     WEIGHTS_MEMBER,
     bad,
     check_versions,
@@ -41,7 +41,6 @@ from ._format import (
     musicnn_record,
     outside_stacklevel,
     path_parameters,
-    upgrade_fitted_state,
 )
 
 __all__ = ["load_model"]
@@ -169,6 +168,8 @@ def _check_padding(est: Any, where: str, path: Path) -> None:
             width = len(est._coefficient_names())
     except (ValueError, OverflowError) as exc:
         raise bad(path, f"invalid parameters of {where}: {exc}") from None
+    if n_frames is None:  # not with a duration (checked above): for type checkers
+        return
     if n_frames * width * 4 > MAX_PADDED_CLIP_BYTES:
         raise bad(
             path,
@@ -220,7 +221,7 @@ class _Builder:
         names = [name for name, _ in built]
         if not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
             raise bad(self.path, f"the names of the {key} of {where} are malformed.")
-        return built
+        return cast(list[tuple[str, Any]], built)  # every name is a str (checked above)
 
     def build(
         self, entry: Any, classes: tuple[str, ...] | None = None, *, template: bool = False
@@ -330,7 +331,7 @@ def _check_tensors(tensors: Any, path: Path) -> None:
             raise bad(path, f"the tensor {key} of {WEIGHTS_MEMBER} holds NaN or infinite values.")
 
 
-def _restore(est: Any, fitted: Any, tensors: Any, version: int, path: Path, budget: Budget) -> None:
+def _restore(est: Any, fitted: Any, tensors: Any, path: Path, budget: Budget) -> None:
     """Give ``est`` its fitted state (the estimator's ``_set_fitted_state``), or say why not.
 
     The arrays of the state together must fit in what is left of ``budget`` (each one
@@ -339,8 +340,6 @@ def _restore(est: Any, fitted: Any, tensors: Any, version: int, path: Path, budg
     if not isinstance(fitted, dict):
         raise bad(path, "the fitted state of the network is missing.")
     _check_tensors(tensors, path)
-    if version == 1:
-        fitted = upgrade_fitted_state(fitted)
     try:
         for name, value in fitted.items():
             budget.take(declared_bytes(value), array_name(str(name)[:80], value))
@@ -457,7 +456,9 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
         ``weights.pt``, or one twice; a member compressed other than stored or deflated,
         larger than its cap or expanding more than 100 times (checked from the zip
         directory, before reading); JSON that is invalid or nested deeper than 64 levels;
-        an unknown format version, class or parameter; feature sizes above their caps;
+        a format version other than ``FORMAT_VERSION`` (format 1, of the development
+        versions before the first release, is not supported); an unknown class or
+        parameter; feature sizes above their caps;
         network dimensions the weights do not hold; ``weights.pt`` holding anything but
         finite floating-point tensors in torch's zip format; a feature or target scale that
         is not positive; arrays of the fitted state larger, together, than the file could
@@ -558,11 +559,19 @@ def _read(fh: Any, path: Path, device: str) -> Any:
         if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
             raise bad(path, f"{JSON_MEMBER} is not an sk_deepsense model description.")
         version = document.get("format_version")
-        if type(version) is not int or version not in READABLE_VERSIONS:
+        if type(version) is int and 0 < version < FORMAT_VERSION:
+            # written before the first release: no reader is kept for it (docs/development.rst)
             raise bad(
                 path,
-                f"unknown format version {version!r} (this sk_deepsense reads versions "
-                f"{', '.join(map(str, READABLE_VERSIONS))}; a newer sk_deepsense may read it).",
+                f"format version {version} is not supported: it was written by a development "
+                f"version of sk_deepsense before the first release, and this sk_deepsense "
+                f"reads format {FORMAT_VERSION} only. Fit the model again and save it.",
+            )
+        if type(version) is not int or version != FORMAT_VERSION:
+            raise bad(
+                path,
+                f"unknown format version {version!r} (this sk_deepsense reads format "
+                f"{FORMAT_VERSION}; a newer sk_deepsense may read it).",
             )
         structure = document.get("model")
         if not isinstance(structure, dict) or not isinstance(structure.get("steps"), list):
@@ -583,7 +592,7 @@ def _read(fh: Any, path: Path, device: str) -> Any:
             if WEIGHTS_MEMBER not in members:
                 raise bad(path, f"the archive lacks {WEIGHTS_MEMBER}.")
             tensors = _read_weights(archive.read(WEIGHTS_MEMBER), path)
-            _restore(*builder.networks[0], tensors, version, path, builder.budget)
+            _restore(*builder.networks[0], tensors, path, builder.budget)
 
     if structure["kind"] == "estimator":
         return built[0][1]

@@ -114,7 +114,9 @@ def plot_arousal_valence(
         # columns are (arousal, valence); the plane is (x=valence, y=arousal)
         segments = np.stack([true[:, ::-1], pred[:, ::-1]], axis=1)
         ax.add_collection(
-            LineCollection(segments, colors="0.6", linewidths=0.6, zorder=1, label="_connections")
+            LineCollection(
+                list(segments), colors="0.6", linewidths=0.6, zorder=1, label="_connections"
+            )
         )
     if true is not None:
         ax.scatter(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -16,8 +16,8 @@ def new_figure(
     nrows: int = 1,
     ncols: int = 1,
     *,
-    sharex: bool | str = False,
-    sharey: bool | str = False,
+    sharex: bool | Literal["none", "all", "row", "col"] = False,
+    sharey: bool | Literal["none", "all", "row", "col"] = False,
     squeeze: bool = True,
     width_ratios: Sequence[float] | None = None,
     height_ratios: Sequence[float] | None = None,

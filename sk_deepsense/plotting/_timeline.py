@@ -232,6 +232,7 @@ def plot_emotion_timeline(
     for j in range(k):
         ax.plot(t, vals[:, j], color=colors[j], marker=marker, label=names[j])
     if true is not None:
+        assert tt is not None  # set with true, above
         for j in range(k):
             ax.plot(tt, true[:, j], color=colors[j], linestyle="--", label=f"{names[j]} (true)")
 

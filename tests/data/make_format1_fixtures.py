@@ -5,7 +5,10 @@ Run from a checkout of that commit, e.g.::
     git archive 09af104 sk_deepsense | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old python tests/data/make_format1_fixtures.py tests/data
 
-``tests/test_persistence.py`` checks that today's sk_deepsense still reads them.
+``tests/test_persistence.py`` checks that today's sk_deepsense refuses
+``format1_classifier.skds`` with a clear error (format 1 is not supported: backwards
+compatibility starts at the first release, docs/development.rst); the other files it writes
+are no longer kept.
 """
 
 import sys
