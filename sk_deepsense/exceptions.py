@@ -1,8 +1,29 @@
 """Exceptions raised by sk_deepsense.
 
 All of them derive from :class:`SkDeepsenseError`, so ``except SkDeepsenseError`` catches
-everything the library raises on purpose, while each also derives from the built-in exception a
-user would expect (``OSError`` for files that cannot be read, ``ValueError`` for bad values).
+every error the library raises on purpose, while each also derives from the built-in exception
+a user would expect, as librosa's ``ParameterError`` does: ``except ValueError`` keeps working.
+
+- :class:`ParameterError` (``ValueError``): a value the library cannot use;
+- :class:`ParameterTypeError` (``TypeError``): an argument of the wrong type;
+- :class:`MissingFileError` (``FileNotFoundError``): a file or folder that is not there;
+- :class:`OutputExistsError` (``FileExistsError``): an output that would replace a file;
+- :class:`NotAFolderError` (``NotADirectoryError``), :class:`IsAFolderError`
+  (``IsADirectoryError``): a path of the wrong kind;
+- :class:`StateError` (``RuntimeError``): a call that the object's state forbids;
+- :class:`MissingDependencyError` (``ImportError``): an optional extra not installed;
+- :class:`AudioLoadError`, :class:`AudioLoadErrors` (``OSError``): audio that cannot be read;
+- :class:`ModelFileError`, :class:`RecordsFileError` (``ValueError``): a refused model file
+  or file of prediction records;
+- :class:`NotStreamableError` (``ValueError``): a model that cannot run chunk by chunk.
+
+Two kinds of error come from scikit-learn, not from here, and keep scikit-learn's types so
+that its tools recognise them: a hyperparameter outside its constraints
+(``sklearn.utils._param_validation.InvalidParameterError``, raised when ``fit`` validates the
+parameters) and an estimator used before ``fit`` (``sklearn.exceptions.NotFittedError``).
+Programming errors (``NotImplementedError`` of an abstract method, ``AttributeError`` of a
+missing attribute) are not errors raised on purpose. ``tests/test_exceptions.py`` reads every
+``raise`` of the package and fails on a built-in exception raised directly.
 """
 
 from __future__ import annotations
@@ -12,15 +33,88 @@ import os
 __all__ = [
     "AudioLoadError",
     "AudioLoadErrors",
+    "IsAFolderError",
+    "MissingDependencyError",
+    "MissingFileError",
     "ModelFileError",
+    "NotAFolderError",
     "NotStreamableError",
+    "OutputExistsError",
+    "ParameterError",
+    "ParameterTypeError",
     "RecordsFileError",
     "SkDeepsenseError",
+    "StateError",
 ]
 
 
 class SkDeepsenseError(Exception):
     """Base class of every exception raised on purpose by sk_deepsense."""
+
+
+class ParameterError(SkDeepsenseError, ValueError):
+    """A value given to the library cannot be used.
+
+    An argument or a hyperparameter out of its range or inconsistent with another, or input
+    data of the wrong shape or content (a label not among the classes, a waveform that is
+    not finite, ...). The message names the value and what would be accepted. A
+    ``ValueError``, so ``except ValueError`` and scikit-learn's own checks keep working.
+
+    Examples
+    --------
+    >>> from sk_deepsense.exceptions import ParameterError
+    >>> issubclass(ParameterError, ValueError)
+    True
+    """
+
+
+class ParameterTypeError(SkDeepsenseError, TypeError):
+    """An argument of a type the library cannot use (a ``TypeError``).
+
+    Examples
+    --------
+    >>> from sk_deepsense.exceptions import ParameterTypeError
+    >>> issubclass(ParameterTypeError, TypeError)
+    True
+    """
+
+
+class MissingFileError(SkDeepsenseError, FileNotFoundError):
+    """A file or folder the call needs does not exist (a ``FileNotFoundError``).
+
+    Audio files that cannot be read raise :class:`AudioLoadError` instead, which
+    ``on_error`` can turn into error records.
+    """
+
+
+class OutputExistsError(SkDeepsenseError, FileExistsError):
+    """Writing would replace a file the user has (a ``FileExistsError``).
+
+    Nothing is overwritten without asking: the message says how to ask (``overwrite=True``
+    or ``--overwrite``), or why even that is refused (e.g. an output that is the input).
+    """
+
+
+class NotAFolderError(SkDeepsenseError, NotADirectoryError):
+    """A path that must be a folder is something else (a ``NotADirectoryError``)."""
+
+
+class IsAFolderError(SkDeepsenseError, IsADirectoryError):
+    """A path that must be a file is a folder (an ``IsADirectoryError``)."""
+
+
+class StateError(SkDeepsenseError, RuntimeError):
+    """A call that the object's current state does not allow (a ``RuntimeError``).
+
+    For example, feeding a stream that was flushed: ``reset()`` starts a new one.
+    """
+
+
+class MissingDependencyError(SkDeepsenseError, ImportError):
+    """An optional dependency is not installed (an ``ImportError``).
+
+    The message names the extra that installs it, e.g. ``pip install "sk_deepsense[map]"``.
+    """
 
 
 class AudioLoadError(SkDeepsenseError, OSError):
