@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .exceptions import NotAFolderError, OutputExistsError
+
 __all__ = ["DEMO_FILES", "run_demo"]
 
 #: Table names of the two hybrid rows; the first is plotted and saved.
@@ -160,13 +162,13 @@ def run_demo(
         duration = 10.0
     out = Path(output_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"output folder {str(out)!r} exists and is not a folder")
+        raise NotAFolderError(f"output folder {str(out)!r} exists and is not a folder")
     existing = [out / name for name in DEMO_FILES if (out / name).exists()]
     if (out / "clips").exists():
         existing.append(out / "clips")
     if existing and not overwrite:
         shown = ", ".join(repr(p.name) for p in existing)
-        raise FileExistsError(
+        raise OutputExistsError(
             f"output folder {str(out)!r} already holds {shown} from an earlier demo; pass "
             "--overwrite (overwrite=True) to replace them, or choose another folder"
         )

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import AudioLoadError, AudioLoadErrors
+from .exceptions import AudioLoadError, AudioLoadErrors, ParameterError
 
 __all__ = [
     "PooledWindows",
@@ -54,9 +54,9 @@ def check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
         number > 0.
     """
     if isinstance(offset, bool) or not isinstance(offset, Real) or not math.isfinite(offset):
-        raise ValueError(f"offset must be a finite number of seconds >= 0, got {offset!r}")
+        raise ParameterError(f"offset must be a finite number of seconds >= 0, got {offset!r}")
     if offset < 0:
-        raise ValueError(f"offset must be a finite number of seconds >= 0, got {offset!r}")
+        raise ParameterError(f"offset must be a finite number of seconds >= 0, got {offset!r}")
     if duration is None:
         return float(offset), None
     if (
@@ -65,7 +65,7 @@ def check_span(offset: Any, duration: Any) -> tuple[float, float | None]:
         or not math.isfinite(duration)
         or not float(duration) > 0
     ):
-        raise ValueError(
+        raise ParameterError(
             f"duration must be a finite number of seconds > 0 or None, got {duration!r}"
         )
     return float(offset), float(duration)
@@ -116,7 +116,9 @@ def song_windows(
     start = float(offset)
     end = float(length) if duration is None else min(float(length), start + float(duration))
     if not end > start:
-        raise ValueError(f"offset {offset:g} s is at or past the end of the file ({length:g} s)")
+        raise ParameterError(
+            f"offset {offset:g} s is at or past the end of the file ({length:g} s)"
+        )
     if clip is None or end - start <= clip * (1 + 1e-9):
         return [(start, end)]
     n = math.ceil((end - start) / clip - 1e-9)

@@ -40,6 +40,8 @@ from typing import Any
 
 from sklearn.utils import Tags, TargetTags, get_tags
 
+from .exceptions import ParameterTypeError
+
 __all__ = ["CAPABILITIES", "DeepsenseTags", "capabilities", "declare", "final_step"]
 
 
@@ -96,7 +98,9 @@ def declare(tags: Tags, **capabilities: bool) -> DeepsenseTags:
     """
     unknown = set(capabilities) - set(CAPABILITIES)
     if unknown:
-        raise TypeError(f"unknown capabilities {sorted(unknown)}; known: {list(CAPABILITIES)}")
+        raise ParameterTypeError(
+            f"unknown capabilities {sorted(unknown)}; known: {list(CAPABILITIES)}"
+        )
     values = {f.name: getattr(tags, f.name) for f in fields(tags)}
     return DeepsenseTags(**{**values, **capabilities})
 

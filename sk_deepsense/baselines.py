@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
 from ._choices import BASELINES
+from .exceptions import ParameterError
 from .features._base import BaseAudioTransformer
 from .features._statistics import SequenceStatistics
 
@@ -84,9 +85,9 @@ def make_baseline(
     ('model', SVC())
     """
     if task not in ("classification", "regression"):
-        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
+        raise ParameterError(f"task must be 'classification' or 'regression', got {task!r}.")
     if model not in BASELINES:
-        raise ValueError(f"Unknown baseline {model!r}; choose from {list(BASELINES)}.")
+        raise ParameterError(f"Unknown baseline {model!r}; choose from {list(BASELINES)}.")
     classify = task == "classification"
     if model == "majority":
         est = DummyClassifier(strategy="most_frequent") if classify else DummyRegressor()

@@ -28,6 +28,7 @@ from ._songs import (
     part_weight,
     song_parts,
 )
+from .exceptions import ParameterError
 
 __all__ = ["predict_files", "prediction_records"]
 
@@ -141,21 +142,21 @@ def predict_files(
     ...         print(json.dumps(record), file=out, flush=True)
     """
     if not hasattr(model, "steps") or len(model.steps) < 2:
-        raise ValueError(
+        raise ParameterError(
             f"model must be a fitted Pipeline of a feature transformer and an estimator, "
             f"got {type(model).__name__}"
         )
     if batch_size is not None and (
         not isinstance(batch_size, Integral) or isinstance(batch_size, bool) or batch_size < 1
     ):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        raise ParameterError(f"batch_size must be a positive int or None, got {batch_size!r}")
     if on_error not in ("record", "raise"):
-        raise ValueError(f"on_error must be 'record' or 'raise', got {on_error!r}")
+        raise ParameterError(f"on_error must be 'record' or 'raise', got {on_error!r}")
     offset, duration = check_span(offset, duration)
     # checked above, at the call; the generators below start at the first record asked for
     if _audio_step(model) is None:
         if offset or duration is not None:
-            raise ValueError(
+            raise ParameterError(
                 "offset and duration need a pipeline whose first step is an audio feature "
                 f"transformer; {type(model.steps[0][1]).__name__} is not"
             )
@@ -290,7 +291,7 @@ def _predict(
     if on_error == "raise":
         for record in records:
             if "error" in record:
-                raise ValueError(record["error"])
+                raise ParameterError(record["error"])
     return records
 
 

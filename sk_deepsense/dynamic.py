@@ -37,6 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .exceptions import ParameterError
 from .features._padding import validate_sequences
 
 __all__ = ["FrameRidgeRegressor", "series_targets"]
@@ -89,21 +90,21 @@ def series_targets(
            [nan, nan, 0.5]])
     """
     if not isinstance(hop, Real) or not hop > 0:
-        raise ValueError(f"hop must be a positive number of seconds, got {hop!r}.")
+        raise ParameterError(f"hop must be a positive number of seconds, got {hop!r}.")
     if len(values) != len(times):
-        raise ValueError(f"{len(values)} value series but {len(times)} time series.")
+        raise ParameterError(f"{len(values)} value series but {len(times)} time series.")
     if len(values) == 0:
-        raise ValueError("series_targets needs at least one clip.")
+        raise ParameterError("series_targets needs at least one clip.")
     vals = [np.asarray(v, dtype=np.float64) for v in values]
     vals = [v.reshape(len(v), -1) if v.ndim < 2 else v for v in vals]
     tims = [np.asarray(t, dtype=np.float64).reshape(-1) for t in times]
     n_outputs = {v.shape[1] for v in vals if v.size}
     if len(n_outputs) > 1:
-        raise ValueError(f"The clips have different numbers of outputs: {sorted(n_outputs)}.")
+        raise ParameterError(f"The clips have different numbers of outputs: {sorted(n_outputs)}.")
     n_out = n_outputs.pop() if n_outputs else 1
     for i, (v, t) in enumerate(zip(vals, tims, strict=True)):
         if v.ndim != 2 or len(v) != len(t):
-            raise ValueError(f"Clip {i}: {len(v)} annotations but {len(t)} times.")
+            raise ParameterError(f"Clip {i}: {len(v)} annotations but {len(t)} times.")
     all_times = np.concatenate(tims)
     start = float(all_times.min()) if offset is None and all_times.size else float(offset or 0)
     steps = [(t - start) / hop for t in tims]
@@ -114,7 +115,7 @@ def series_targets(
         off_grid = np.abs(s - k) * hop > _GRID_TOLERANCE
         if (k < 0).any() or off_grid.any():
             bad = tims[i][(k < 0) | off_grid][0]
-            raise ValueError(
+            raise ParameterError(
                 f"Clip {i}: the annotation at {bad} s is not on the grid {start} + k * {hop} s "
                 "(k = 0, 1, ...); pass the hop and offset of the annotations."
             )
@@ -144,33 +145,35 @@ class SeriesTargetMixin:
     def _validate_series(self, y: Any, *, reset: bool) -> np.ndarray:
         """Check ``y`` (2-D or 3-D, NaN where missing); return it as ``(n, n_steps, n_out)``."""
         if y is None:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         try:
             y = np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise ParameterError(
                 f"y must be a numeric array (n_clips, n_steps[, n_outputs]), NaN where a step "
                 f"has no annotation ({exc}); sk_deepsense.dynamic.series_targets builds one "
                 "from per-clip (values, times) lists."
             ) from exc
         if y.ndim not in (2, 3):
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__} is trained on a series per clip: y must be 2-D "
                 f"(n_clips, n_steps) or 3-D (n_clips, n_steps, n_outputs), got {y.ndim}-D "
                 f"{y.shape}. For one value per clip use HybridCNNLSTMRegressor."
             )
         if np.isinf(y).any():
-            raise ValueError("y contains infinity; mark missing annotations with NaN.")
+            raise ParameterError("y contains infinity; mark missing annotations with NaN.")
         y3 = y.reshape(*y.shape[:2], -1)
         if reset:
             self.y_ndim_ = y.ndim
             self.n_outputs_ = y3.shape[2]
         elif y3.shape[2] != self.n_outputs_:
-            raise ValueError(f"y has {y3.shape[2]} outputs, the fitted model {self.n_outputs_}.")
+            raise ParameterError(
+                f"y has {y3.shape[2]} outputs, the fitted model {self.n_outputs_}."
+            )
         if not np.isfinite(y3).all(axis=2).any():
-            raise ValueError("y has no annotated step (every value is NaN).")
+            raise ParameterError("y has no annotated step (every value is NaN).")
         return y3
 
     def _step_frames(self, n_steps: int) -> np.ndarray:
@@ -179,7 +182,7 @@ class SeriesTargetMixin:
         if self.frame_rate is None:
             if self.target_hop is None and not self.target_offset:
                 return k  # one step per frame, from the first
-            raise ValueError(
+            raise ParameterError(
                 f"target_hop={self.target_hop} and target_offset={self.target_offset} are in "
                 "seconds: they need frame_rate (feature frames per second, e.g. "
                 "MFCCTransformer().frame_rate) to align the targets with the frames."
@@ -205,7 +208,7 @@ class SeriesTargetMixin:
             late = annotated & (frames > n - 1 + slack)
             if late.any() or (annotated & (frames < 0)).any():
                 k = int(np.flatnonzero(late | (annotated & (frames < 0)))[0])
-                raise ValueError(
+                raise ParameterError(
                     f"Clip {i}: target step {k} (at {self._step_time(k):.3f} s) has no feature "
                     f"frame: the clip has {n} frames ({n / self._rate():.3f} s). Check "
                     "target_offset, target_hop and frame_rate against the features' duration."
@@ -276,7 +279,7 @@ class SeriesTargetMixin:
             R^2, averaged uniformly over the outputs.
         """
         if sample_weight is not None:
-            raise ValueError("sample_weight is not supported by series scores.")
+            raise ParameterError("sample_weight is not supported by series scores.")
         y_true, y_pred = paired_steps(y, self.predict(X))
         return float(r2_score(y_true, y_pred))
 
@@ -298,14 +301,14 @@ def paired_steps_by_clip(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarr
     t = t.reshape(*t.shape[:2], -1)
     p = p.reshape(*p.shape[:2], -1)
     if t.shape[0] != p.shape[0] or t.shape[2] != p.shape[2]:
-        raise ValueError(f"y_true {t.shape} and y_pred {p.shape} do not match.")
+        raise ParameterError(f"y_true {t.shape} and y_pred {p.shape} do not match.")
     n = min(t.shape[1], p.shape[1])
     annotated = np.asarray(np.isfinite(t).all(axis=2))
     unpredicted = annotated[:, :n] & ~np.isfinite(p[:, :n]).all(axis=2)
     bad = annotated[:, n:].any(axis=1) | unpredicted.any(axis=1)
     if bad.any():
         clip = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise ParameterError(
             f"Clip {clip} has annotated steps without a prediction (the annotation runs past "
             "the clip's audio, or the prediction is not finite)."
         )
@@ -396,7 +399,7 @@ class FrameRidgeRegressor(SeriesTargetMixin, RegressorMixin, BaseEstimator):
         X, lengths = validate_sequences(self, X, reset=True)
         y3 = self._validate_series(y, reset=True)
         if len(y3) != len(X):
-            raise ValueError(f"X has {len(X)} clips but y has {len(y3)}.")
+            raise ParameterError(f"X has {len(X)} clips but y has {len(y3)}.")
         targets = self._frame_targets(y3, lengths, X.shape[1])
         rows = np.isfinite(targets).all(axis=2)
         self.model_ = make_pipeline(StandardScaler(), Ridge(alpha=self.alpha))

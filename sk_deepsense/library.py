@@ -43,7 +43,14 @@ from ._csv_cells import unescape_cell
 from ._files import atomic_write_text
 from ._record_paths import ESCAPED, escape_path, unescape_path
 from .datasets._quadrants import QUADRANT_MOODS, QUADRANTS
-from .exceptions import RecordsFileError
+from .exceptions import (
+    IsAFolderError,
+    MissingDependencyError,
+    MissingFileError,
+    OutputExistsError,
+    ParameterError,
+    RecordsFileError,
+)
 
 __all__ = [
     "QUADRANT_CENTRES",
@@ -123,11 +130,11 @@ def quadrant_position(
     for name, p in probabilities.items():
         p = float(p)
         if not math.isfinite(p) or p < 0:
-            raise ValueError(f"probability of {name!r} is {p}: not a finite number >= 0")
+            raise ParameterError(f"probability of {name!r} is {p}: not a finite number >= 0")
         if p == 0:
             continue
         if name not in centres:
-            raise ValueError(
+            raise ParameterError(
                 f"class {name!r} has no place on the arousal-valence plane: give its centre "
                 f"(centres={{{name!r}: (AROUSAL, VALENCE)}}, or --centre {name}=AROUSAL,VALENCE)"
             )
@@ -136,7 +143,7 @@ def quadrant_position(
         arousal += p * float(a)
         valence += p * float(v)
     if total <= 0:
-        raise ValueError("the probabilities sum to zero: no position")
+        raise ParameterError("the probabilities sum to zero: no position")
     return round(arousal / total, 12), round(valence / total, 12)
 
 
@@ -321,6 +328,8 @@ def _file_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     try:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
+    except FileNotFoundError:
+        raise MissingFileError(f"no such file of prediction records: {str(path)!r}") from None
     except UnicodeDecodeError as exc:
         raise RecordsFileError(path, f"it is not UTF-8 text (byte {exc.start})") from None
     if path.suffix.lower() == ".csv" or text.startswith("path,"):
@@ -347,7 +356,7 @@ def _file_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
 
 
 def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a record may hold")
+    raise ParameterError(f"{name} is not a number a record may hold")
 
 
 def _json_array_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -449,14 +458,14 @@ def _csv_number(key: str, value: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise ValueError(f"{key} is {value!r}, not a number") from None
+        raise ParameterError(f"{key} is {value!r}, not a number") from None
 
 
 def _number(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{key} is {value!r}, not a number")
+        raise ParameterError(f"{key} is {value!r}, not a number")
     if not math.isfinite(value):
-        raise ValueError(f"{key} is {value!r}, not a finite number")
+        raise ParameterError(f"{key} is {value!r}, not a finite number")
     return float(value)
 
 
@@ -469,7 +478,7 @@ def _track(
     """One record as a Track and its kind ("classifier", "regressor", or None: an error)."""
     path = record.get("path")
     if not isinstance(path, str) or not path:
-        raise ValueError("it has no 'path' (the file name)")
+        raise ParameterError("it has no 'path' (the file name)")
     if record.get(ESCAPED) is True:
         path = unescape_path(path)
     file = Path(os.path.abspath(base / path))
@@ -479,15 +488,15 @@ def _track(
     if "label" in record:
         label = record["label"]
         if isinstance(label, (dict, list)) or label is None:
-            raise ValueError(f"label is {label!r}, not a class name")
+            raise ParameterError(f"label is {label!r}, not a class name")
         label = str(label)
         probabilities = record.get("probabilities")
         if probabilities is not None:
             if not isinstance(probabilities, dict) or not probabilities:
-                raise ValueError("probabilities is not an object of class -> probability")
+                raise ParameterError("probabilities is not an object of class -> probability")
             probabilities = {str(c): _number(f"p_{c}", p) for c, p in probabilities.items()}
             if any(not 0 <= p <= 1 for p in probabilities.values()):
-                raise ValueError("a probability is outside [0, 1]")
+                raise ParameterError("a probability is outside [0, 1]")
         arousal = valence = None
         with contextlib.suppress(ValueError):  # classes without a centre: no position
             arousal, valence = quadrant_position(
@@ -496,7 +505,7 @@ def _track(
         return Track(path, file, line, label, probabilities, arousal, valence), "classifier"
     targets = {k: _number(k, v) for k, v in record.items() if k not in _META}
     if not targets:
-        raise ValueError("it has neither a label, targets, nor an error")
+        raise ParameterError("it has neither a label, targets, nor an error")
     arousal, valence = targets.get("arousal"), targets.get("valence")
     label = None
     if arousal is not None and valence is not None:
@@ -569,12 +578,12 @@ def select_tracks(
     """
     tracks = list(library.tracks)
     if n is not None and (isinstance(n, bool) or int(n) != n or n < 1):
-        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+        raise ParameterError(f"n must be an integer >= 1, got {n!r}")
     if min_confidence is not None:
         if not 0 <= float(min_confidence) <= 1:
-            raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence!r}")
+            raise ParameterError(f"min_confidence must be in [0, 1], got {min_confidence!r}")
         if any(t.probabilities is None for t in tracks):
-            raise ValueError(
+            raise ParameterError(
                 "min_confidence needs the model's class probabilities; these records have "
                 f"none ({library.kind}{' without predict_proba' * (library.kind == 'classifier')})"
             )
@@ -582,7 +591,7 @@ def select_tracks(
     if label is not None:
         label = str(label)
         if label not in library.classes:
-            raise ValueError(
+            raise ParameterError(
                 f"label {label!r} is not a label of these records; they have "
                 f"{sorted(library.classes)}"
             )
@@ -592,10 +601,10 @@ def select_tracks(
     if near is not None:
         a, v = (float(x) for x in near)
         if not (math.isfinite(a) and math.isfinite(v)):
-            raise ValueError(f"near must be two finite numbers, got {near!r}")
+            raise ParameterError(f"near must be two finite numbers, got {near!r}")
         unplaced = [t for t in tracks if t.arousal is None or t.valence is None]
         if unplaced:
-            raise ValueError(
+            raise ParameterError(
                 f"{len(unplaced)} tracks have no arousal-valence position (first: "
                 f"{unplaced[0].path!r}, label {unplaced[0].label!r}): give the classes' "
                 "centres (centres= or --centre LABEL=AROUSAL,VALENCE)"
@@ -733,13 +742,13 @@ def _relative(file: Path, folder: Path) -> str:
 
 def _check_output(out: Path, overwrite: bool) -> None:
     if out.is_dir():
-        raise IsADirectoryError(f"{str(out)!r} is a folder; give a file name")
+        raise IsAFolderError(f"{str(out)!r} is a folder; give a file name")
     if out.exists() and not overwrite:
-        raise FileExistsError(
+        raise OutputExistsError(
             f"{str(out)!r} already exists; pass overwrite=True (--overwrite) to replace it"
         )
     if not out.parent.is_dir() and str(out.parent):
-        raise FileNotFoundError(f"the folder of {str(out)!r} does not exist")
+        raise MissingFileError(f"the folder of {str(out)!r} does not exist")
 
 
 # ---------------------------------------------------------------------------------- map
@@ -793,12 +802,12 @@ def write_map(
         import plotly.graph_objects as go
         import plotly.io as pio
     except ImportError as exc:
-        raise ImportError(_MAP_EXTRA) from exc
+        raise MissingDependencyError(_MAP_EXTRA) from exc
     out = Path(path)
     _check_output(out, overwrite)
     unplaced = [t for t in library.tracks if t.arousal is None or t.valence is None]
     if unplaced:
-        raise ValueError(
+        raise ParameterError(
             f"{len(unplaced)} tracks have no arousal-valence position (first: "
             f"{unplaced[0].path!r}, label {unplaced[0].label!r}): give the classes' centres "
             "(centres= or --centre LABEL=AROUSAL,VALENCE)"

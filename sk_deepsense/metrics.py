@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 from ._choices import output_names
+from .exceptions import ParameterError
 
 __all__ = [
     "PredictionScorer",
@@ -116,7 +117,7 @@ def score_predictions(
 def _target_names(target_names: Sequence[str] | None, k: int) -> list[str]:
     names = list(target_names) if target_names else output_names(k)
     if len(names) != k:
-        raise ValueError(f"target_names has {len(names)} names for {k} targets")
+        raise ParameterError(f"target_names has {len(names)} names for {k} targets")
     return names
 
 
@@ -177,7 +178,7 @@ def dynamic_scores(
                 per_song[f"{name}_r"].append(_pearson(t[:, j], p[:, j]))
                 per_song[f"{name}_ccc"].append(ccc(t[:, j], p[:, j]))
     if not per_song[f"{names[0]}_rmse"]:
-        raise ValueError("y_true has no annotated step.")
+        raise ParameterError("y_true has no annotated step.")
     return {k: float(np.mean(v)) if v else float("nan") for k, v in per_song.items()}
 
 
@@ -225,7 +226,7 @@ def make_dynamic_scorer(metric: str = "ccc", *, target: int | None = None) -> An
     from sklearn.metrics import make_scorer
 
     if metric not in ("rmse", "r", "ccc"):
-        raise ValueError(f"metric must be 'rmse', 'r' or 'ccc', got {metric!r}.")
+        raise ParameterError(f"metric must be 'rmse', 'r' or 'ccc', got {metric!r}.")
     return make_scorer(
         _dynamic_metric, greater_is_better=metric != "rmse", metric=metric, target=target
     )

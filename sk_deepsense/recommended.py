@@ -13,6 +13,8 @@ from typing import Literal
 import joblib
 from sklearn.pipeline import Pipeline
 
+from .exceptions import ParameterError
+
 __all__ = ["RECOMMENDED_C", "RECOMMENDED_RIDGE_ALPHA", "make_recommended"]
 
 #: Inverse regularisation of the recommended classifier's logistic regression (4q-dev:
@@ -100,7 +102,7 @@ def make_recommended(
     from .features import MusicnnTransformer, SequenceStatistics
 
     if task not in ("classification", "regression"):
-        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+        raise ParameterError(f"task must be 'classification' or 'regression', got {task!r}")
     musicnn = MusicnnTransformer(
         output=["penultimate", "taggram"], duration=30.0, n_jobs=n_jobs, memory=memory
     )

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._choices import default_output_names
-from .exceptions import NotStreamableError
+from .exceptions import NotStreamableError, ParameterError, StateError
 from .timeline import EmotionTimeline
 
 __all__ = ["MAX_CHANNELS", "PCM_DTYPES", "EmotionStream", "chunk_samples", "stream_file"]
@@ -200,7 +200,7 @@ class EmotionStream:
         self._windows: Any = None
         if self.window is None:
             if step is not None:
-                raise ValueError("step is only used with window; give window too.")
+                raise ParameterError("step is only used with window; give window too.")
             self._network = NetworkStream(network)
             self.kind = self._network.kind
         else:
@@ -238,14 +238,14 @@ class EmotionStream:
     @input_sr.setter
     def input_sr(self, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise ValueError(f"input_sr must be a positive rate in Hz, got {value!r}.")
+            raise ParameterError(f"input_sr must be a positive rate in Hz, got {value!r}.")
         rate = int(value)
         if rate != value or rate <= 0:
-            raise ValueError(f"input_sr must be a positive whole rate in Hz, got {value!r}.")
+            raise ParameterError(f"input_sr must be a positive whole rate in Hz, got {value!r}.")
         if rate == self._input_sr:
             return
         if self._n_input:
-            raise ValueError(
+            raise ParameterError(
                 f"input_sr cannot change in the middle of a stream ({self._n_input} samples "
                 f"pushed at {self._input_sr} Hz): call reset() first, then set input_sr."
             )
@@ -330,7 +330,7 @@ class EmotionStream:
             After :meth:`flush`, until :meth:`reset`.
         """
         if self._features.closed:
-            raise RuntimeError("this stream was flushed; call reset() to start a new one.")
+            raise StateError("this stream was flushed; call reset() to start a new one.")
         y = self._mono(chunk)
         self._n_input += y.size
         if self._resampler is not None:
@@ -388,7 +388,7 @@ class EmotionStream:
             layout = "(n_channels, n_samples)" if self.channels_first else "(n_samples, n_channels)"
             if channels > MAX_CHANNELS:
                 other = "False" if self.channels_first else "True"
-                raise ValueError(
+                raise ParameterError(
                     f"a 2-D audio chunk is {layout}; this one, of shape {shape}, would have "
                     f"{channels} channels, more than {MAX_CHANNELS}: is it the other layout? "
                     f"Transpose it, or make the stream with channels_first={other}."
@@ -400,14 +400,14 @@ class EmotionStream:
         if self._channels is None:
             self._channels = channels
         elif channels != self._channels:
-            raise ValueError(
+            raise ParameterError(
                 f"this audio chunk has {channels} channel(s) (shape {np.shape(chunk)} read as "
                 f"{layout}), the earlier chunks of this stream {self._channels}: a stream's "
                 "channels cannot change until reset(). Is its layout the other one "
                 "(channels_first)?"
             )
         if not np.isfinite(data).all():
-            raise ValueError("the audio chunk contains NaN or infinity.")
+            raise ParameterError("the audio chunk contains NaN or infinity.")
         if data.ndim == 2:
             from .features._audio_io import mix_to_mono
 
@@ -547,11 +547,11 @@ def chunk_samples(chunk: Any) -> np.ndarray:
     try:
         data = np.asarray(chunk)
     except (TypeError, ValueError) as exc:  # ragged nested lists
-        raise ValueError(f"an audio chunk must be a numeric array: {exc}") from exc
+        raise ParameterError(f"an audio chunk must be a numeric array: {exc}") from exc
     kind = data.dtype.kind
     if kind in "iu":
         if data.dtype.name not in PCM_DTYPES:
-            raise ValueError(
+            raise ParameterError(
                 f"an integer audio chunk must be PCM of dtype {', '.join(PCM_DTYPES)} (scaled "
                 f"as soundfile reads such files), got {data.dtype.name}; pass float samples "
                 "in [-1, 1] or convert the PCM to one of those dtypes."
@@ -567,12 +567,12 @@ def chunk_samples(chunk: Any) -> np.ndarray:
         what = {"b": "booleans", "c": "complex numbers", "U": "text", "S": "bytes"}.get(
             kind, f"{data.dtype} values"
         )
-        raise ValueError(
+        raise ParameterError(
             f"an audio chunk must hold real numbers (float samples or integer PCM), got "
             f"{what} (dtype {data.dtype})."
         )
     if data.ndim not in (1, 2):
-        raise ValueError(
+        raise ParameterError(
             f"an audio chunk must be 1-D (mono) or 2-D (samples and channels), got "
             f"{data.ndim}-D of shape {data.shape}."
         )
@@ -582,5 +582,5 @@ def chunk_samples(chunk: Any) -> np.ndarray:
 def _seconds_value(name: str, value: Any) -> float:
     """Check a duration in seconds: a finite number > 0."""
     if isinstance(value, bool) or not isinstance(value, Real) or not 0 < float(value) < math.inf:
-        raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}.")
+        raise ParameterError(f"{name} must be a positive finite number of seconds, got {value!r}.")
     return float(value)

@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from ._choices import default_output_names
 from ._tags import capabilities
+from .exceptions import ParameterError, ParameterTypeError
 from .features import BaseAudioTransformer, sequence_lengths
 
 if TYPE_CHECKING:  # matplotlib is imported by plot(), when a timeline is drawn
@@ -173,7 +174,7 @@ def predict_timeline(
         kind = "proba" if is_classifier(final) else "av"
     else:
         where = "as the last step of the pipeline" if is_pipeline else "as the model"
-        raise TypeError(
+        raise ParameterTypeError(
             f"{type(final).__name__} has no per-frame predictions: timelines need a "
             f"HybridCNNLSTMClassifier or HybridCNNLSTMRegressor {where}, "
             f"got {type(final).__name__}."
@@ -239,7 +240,7 @@ def _windowed(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Predictions on sliding windows of one clip: (end frame of each window, values)."""
     if seq.ndim != 2:
-        raise ValueError("window needs MFCC sequences (n_samples, n_frames, n_coefficients).")
+        raise ParameterError("window needs MFCC sequences (n_samples, n_frames, n_coefficients).")
     length = seq.shape[0]
     width, ends = _window_ends(length, window, step, frame_s)
     out = []
@@ -260,7 +261,7 @@ def _check_window(window: Any, step: Any) -> None:
             continue
         ok = isinstance(value, Real) and not isinstance(value, bool)
         if not (ok and np.isfinite(value) and 0 < value <= MAX_WINDOW_S):
-            raise ValueError(
+            raise ParameterError(
                 f"{name} must be a positive number of seconds (at most {MAX_WINDOW_S:g}) or "
                 f"None, got {value!r}."
             )
@@ -329,7 +330,7 @@ def _file_timeline(
     if extractor.duration is not None:
         end_s = min(end_s, offset + float(extractor.duration))
     if not end_s > offset:
-        raise ValueError(f"{os.fspath(path)!r}: offset {offset:g} s is past its end.")
+        raise ParameterError(f"{os.fspath(path)!r}: offset {offset:g} s is past its end.")
     n_frames = 1 + int(round((end_s - offset) * sr)) // hop
     width, ends = _window_ends(n_frames, window, step, frame_s)
     margin = -(-int(extractor.n_fft) // hop) + 5  # frames: an FFT's reach, and deltas'

@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 
 from .._choices import BENCHMARK_MODELS, MODEL_LABELS
 from ..baselines import make_baseline
+from ..exceptions import ParameterError
 from ..features import SequenceStatistics
 from ..neural import HybridCNNLSTMClassifier, HybridCNNLSTMRegressor
 
@@ -47,7 +48,7 @@ def model_label(name: str, task: str = "classification") -> str:
     ('hybrid, no lstm', 'svm', 'mean')
     """
     if name not in BENCHMARK_MODELS:
-        raise ValueError(f"name must be one of {list(BENCHMARK_MODELS)}, got {name!r}")
+        raise ParameterError(f"name must be one of {list(BENCHMARK_MODELS)}, got {name!r}")
     return MODEL_LABELS[task].get(name, name)
 
 

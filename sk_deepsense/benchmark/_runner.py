@@ -14,6 +14,7 @@ from joblib import Parallel, delayed
 from .._choices import output_names
 from .._tags import capabilities, final_step
 from .._threads import limit_threads
+from ..exceptions import ParameterError
 from ..metrics import PredictionScorer
 from ..model_selection import make_splits
 from ._models import default_models, is_network
@@ -111,7 +112,7 @@ def run_benchmark(
         Per-fold rows and summaries.
     """
     if task not in ("classification", "regression"):
-        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
+        raise ParameterError(f"task must be 'classification' or 'regression', got {task!r}.")
     y = np.asarray(y)
     models = dict(models or default_models(task))
     splits = make_splits(y, groups, n_splits=n_splits, task=task, random_state=random_state)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .._files import atomic_path
 from ..batch import target_names  # light: the records' names, shared with the library
+from ..exceptions import SkDeepsenseError
 
 __all__ = [
     "CLIError",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class CLIError(Exception):
+class CLIError(SkDeepsenseError):
     """An error the command line reports as one line (no traceback); exit status 1."""
 
 
@@ -98,7 +99,7 @@ def warning(args: argparse.Namespace, text: str) -> None:
 def error_line(command: str, exc: BaseException) -> str:
     """Render an error as the one line the command line prints (without a newline)."""
     message = " ".join(str(exc).split()) or type(exc).__name__
-    if not isinstance(exc, (CLIError, OSError, ValueError, LookupError, TypeError)):
+    if not isinstance(exc, (SkDeepsenseError, OSError, ValueError, LookupError, TypeError)):
         # unexpected: say what it was and how to see more
         message = f"{type(exc).__name__}: {message} (--debug shows the traceback)"
     return f"sk-deepsense {command}: error: {message}"

@@ -25,6 +25,7 @@ from typing import IO, Any
 from .._csv_cells import escape_row, unescape_cell
 from .._files import atomic_write_text
 from .._record_paths import _SURROGATE, ESCAPED, escape_path, unescape_path
+from ..exceptions import ParameterError
 from ._common import CLIError
 
 __all__ = [
@@ -109,7 +110,7 @@ class RecordWriter:
         escapes: bool = False,
     ) -> None:
         if fmt not in STREAMED:
-            raise ValueError(f"fmt must be one of {list(STREAMED)}, got {fmt!r}")
+            raise ParameterError(f"fmt must be one of {list(STREAMED)}, got {fmt!r}")
         self.stream, self.fmt, self.escapes = stream, fmt, escapes
         self._csv = None if fieldnames is None else self._writer(fieldnames)
         self._pending: list[dict[str, Any]] = []  # CSV error rows before the columns are known

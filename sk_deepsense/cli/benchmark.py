@@ -18,6 +18,7 @@ from typing import Any
 
 from .._choices import BENCHMARK_MODELS, MODEL_ALIASES
 from ..datasets import DATASETS
+from ..exceptions import OutputExistsError
 from ._common import (
     CLIError,
     DeprecatedValues,
@@ -177,7 +178,7 @@ def _load(args: argparse.Namespace, work: Path) -> tuple[Any, Any, Any, str, lis
         return (*loaded, f"{args.dataset} ({args.data_dir})")
     folder = args.data_dir or work / "synthetic"
     if (folder / "metadata.csv").exists():
-        raise FileExistsError(
+        raise OutputExistsError(
             f"{folder} already holds a synthetic dataset; pass an empty or new --data-dir "
             "(the benchmark never overwrites files)."
         )

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from .._csv_cells import escape_row
 from ..batch import predict_files
+from ..exceptions import ParameterError
 from ._common import (
     CLIError,
     add_common_options,
@@ -208,7 +209,7 @@ def format_records(records: list[dict[str, Any]], fmt: str) -> str:
         writer.writerows(escape_row(row) for row in rows)  # no cell runs as a formula
         return buf.getvalue()
     if fmt != "table":
-        raise ValueError(f"fmt must be one of {list(FORMATS)}, got {fmt!r}")
+        raise ParameterError(f"fmt must be one of {list(FORMATS)}, got {fmt!r}")
     cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[j]) for r in cells)) for j, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]

@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 
 from .._choices import ARCHITECTURES, BASELINES, FEATURES, MODEL_ALIASES, RECOMMENDED
 from ..datasets import DATASETS
+from ..exceptions import ParameterError
 from ._common import (
     CLIError,
     DeprecatedValues,
@@ -133,13 +134,13 @@ def model_features(model: str, features: str | None) -> str:
         other features.
     """
     if model not in MODELS:
-        raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
+        raise ParameterError(f"model must be one of {list(MODELS)}, got {model!r}")
     if features is None:
         return "musicnn" if model == RECOMMENDED else "logmel"
     if features not in FEATURES:
-        raise ValueError(f"features must be one of {list(FEATURES)}, got {features!r}")
+        raise ParameterError(f"features must be one of {list(FEATURES)}, got {features!r}")
     if model == RECOMMENDED and features != "musicnn":
-        raise ValueError(
+        raise ParameterError(
             "--model recommended reads musicnn features only; choose a network or a "
             "baseline with --model for other features"
         )

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..exceptions import MissingFileError, ParameterError
+
 AUDIO_EXTENSIONS = (".mp3", ".wav", ".flac", ".ogg")
 MISSING_AUDIO_CHOICES = ("skip", "raise")
 AV_NAMES = ["arousal", "valence"]
@@ -20,21 +22,21 @@ def check_dir(path: str | os.PathLike, what: str, expected: str) -> Path:
     p = Path(path).expanduser()
     if not p.is_dir():
         reason = "is not a folder" if p.exists() else "does not exist"
-        raise FileNotFoundError(f"{what} {str(p)!r} {reason}; expected {expected}")
+        raise MissingFileError(f"{what} {str(p)!r} {reason}; expected {expected}")
     return p.resolve()
 
 
 def check_file(path: Path, what: str, expected: str) -> Path:
     """Return ``path`` or raise a FileNotFoundError naming it and what was expected."""
     if not path.is_file():
-        raise FileNotFoundError(f"{what} {str(path)!r} not found; expected {expected}")
+        raise MissingFileError(f"{what} {str(path)!r} not found; expected {expected}")
     return path
 
 
 def check_missing_audio(missing_audio: str) -> None:
     """Validate the ``missing_audio`` argument."""
     if missing_audio not in MISSING_AUDIO_CHOICES:
-        raise ValueError(
+        raise ParameterError(
             f"missing_audio must be one of {list(MISSING_AUDIO_CHOICES)}, got {missing_audio!r}"
         )
 
@@ -66,7 +68,7 @@ def read_csv(
     except UnicodeDecodeError:
         df = pd.read_csv(path, encoding="latin-1", **kwargs)
     except pd.errors.EmptyDataError as exc:
-        raise ValueError(f"CSV file {str(path)!r} is empty") from exc
+        raise ParameterError(f"CSV file {str(path)!r} is empty") from exc
     if squeeze_spaces:
         df.columns = [clean_column(c) for c in df.columns]
     elif strip_names:
@@ -76,7 +78,7 @@ def read_csv(
             df[col] = df[col].map(lambda x: x.strip() if isinstance(x, str) else x)
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise ValueError(
+        raise ParameterError(
             f"CSV file {str(path)!r} lacks the column(s) {missing}; expected columns "
             f"{list(required)}, found {list(df.columns)}"
         )
@@ -89,7 +91,9 @@ def numeric_columns(df: pd.DataFrame, columns: Iterable[str], path: Path) -> pd.
         try:
             df[col] = pd.to_numeric(df[col]).astype(float)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"Column {col!r} of {str(path)!r} must hold numbers: {exc}") from exc
+            raise ParameterError(
+                f"Column {col!r} of {str(path)!r} must hold numbers: {exc}"
+            ) from exc
     return df
 
 
@@ -124,7 +128,7 @@ def resolve_audio(
         ]
         shown = ", ".join(repr(m) for m in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"{len(missing)} annotated {what} clip(s) have no audio file: {shown}{more} "
             f"(looked for extensions {list(AUDIO_EXTENSIONS)}); pass missing_audio='skip' "
             "to load only the clips whose audio exists"

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..exceptions import MissingFileError, ParameterError
 from ._common import (
     AV_NAMES,
     check_dir,
@@ -139,13 +140,13 @@ def load_deam(
     """
     check_missing_audio(missing_audio)
     if va_order not in ("check", "as_named", "swapped"):
-        raise ValueError(f"va_order must be 'check', 'as_named' or 'swapped', got {va_order!r}")
+        raise ParameterError(f"va_order must be 'check', 'as_named' or 'swapped', got {va_order!r}")
     home = check_dir(data_home, "DEAM data_home folder", _LAYOUT)
     audio_dir = _first_dir(home, ["MEMD_audio", "DEAM_audio/MEMD_audio"], "audio")
     ann_root = _first_dir(home, [".", "DEAM_Annotations"], "annotations", probe=_SONG_LEVEL)
     static_files = sorted((ann_root / _SONG_LEVEL).glob(_STATIC_GLOB))
     if not static_files:
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"No DEAM static annotation file {_STATIC_GLOB!r} in "
             f"{str(ann_root / _SONG_LEVEL)!r}; expected {_LAYOUT}"
         )
@@ -224,7 +225,7 @@ def _first_dir(home: Path, candidates: list[str], what: str, probe: Path | None 
         if (path / probe).is_dir() if probe is not None else path.is_dir():
             return path
     tried = ", ".join(repr(str(home / c / (probe or ""))) for c in candidates)
-    raise FileNotFoundError(f"DEAM {what} folder not found (tried {tried}); expected {_LAYOUT}")
+    raise MissingFileError(f"DEAM {what} folder not found (tried {tried}); expected {_LAYOUT}")
 
 
 def _reference(dyn_a, dyn_v, emomusic_home) -> tuple[str, pd.DataFrame] | None:

@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..exceptions import ParameterError
 from ._common import (
     artist_groups,
     check_dir,
@@ -105,7 +106,7 @@ def load_4q(
     frame = read_csv(meta_path, required=["Song", "Artist", "Quadrant"], dtype={"Song": str})
     bad = sorted(set(frame["Quadrant"]) - set(QUADRANTS))
     if bad:
-        raise ValueError(
+        raise ParameterError(
             f"Column 'Quadrant' of {str(meta_path)!r} holds unknown labels {bad}; "
             f"expected {list(QUADRANTS)}"
         )
@@ -119,7 +120,7 @@ def load_4q(
             merged["Quadrant_ann"].notna() & (merged["Quadrant"] != merged["Quadrant_ann"])
         ]
         if len(disagree):
-            raise ValueError(
+            raise ParameterError(
                 f"{ANNOTATIONS_FILE} and {METADATA_FILE} disagree on the quadrant of "
                 f"{disagree['Song'].tolist()[:5]} in {str(home)!r}"
             )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..exceptions import MissingFileError, ParameterError
 from ._common import AV_NAMES, check_file, read_csv
 
 __all__ = ["GROUP_COLUMNS", "load_labels"]
@@ -105,23 +106,23 @@ def load_labels(
     (['X', 'Y'], 'Artist')
     """
     if task not in TASKS:
-        raise ValueError(f"task must be one of {list(TASKS)}, got {task!r}")
+        raise ParameterError(f"task must be one of {list(TASKS)}, got {task!r}")
     path = check_file(
         Path(csv_path).expanduser(), "labels CSV", "a CSV file with columns path,label"
     )
     df = read_csv(path, required=["path"], dtype=str)
     if df.empty:
-        raise ValueError(f"labels CSV {str(path)!r} has a header but no rows")
+        raise ParameterError(f"labels CSV {str(path)!r} has a header but no rows")
     has_label = "label" in df.columns
     has_av = all(c in df.columns for c in AV_NAMES)
     if task == "auto":
         if has_label and has_av:
-            raise ValueError(
+            raise ParameterError(
                 f"labels CSV {str(path)!r} has both a 'label' column and 'arousal','valence' "
                 "columns; choose task='classification' or task='regression' (--task)"
             )
         if not (has_label or has_av):
-            raise ValueError(
+            raise ParameterError(
                 f"labels CSV {str(path)!r} needs a 'label' column (classification) or "
                 f"'arousal' and 'valence' columns (regression); found {list(df.columns)}"
             )
@@ -129,7 +130,7 @@ def load_labels(
     needed = ["label"] if task == "classification" else AV_NAMES
     missing_cols = [c for c in needed if c not in df.columns]
     if missing_cols:
-        raise ValueError(
+        raise ParameterError(
             f"labels CSV {str(path)!r} lacks the column(s) {missing_cols} needed for {task}; "
             f"found {list(df.columns)}"
         )
@@ -143,7 +144,7 @@ def load_labels(
     if absent:
         shown = ", ".join(repr(f) for f in absent[:5])
         more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"{len(absent)} of the {len(filenames)} audio files listed in {str(path)!r} do not "
             f"exist (relative paths are relative to the CSV's folder): {shown}{more}"
         )
@@ -158,7 +159,7 @@ def load_labels(
             bad = np.flatnonzero(~np.isfinite(numbers.to_numpy(dtype=float)))
             if bad.size:
                 rows = ", ".join(str(i + 2) for i in bad[:5])
-                raise ValueError(
+                raise ParameterError(
                     f"labels CSV {str(path)!r}: column {col!r} must hold finite numbers; "
                     f"line(s) {rows} hold {df[col].iloc[bad[0]]!r}"
                     + (f" and {bad.size - 1} more" if bad.size > 1 else "")
@@ -212,4 +213,4 @@ def _check_filled(df: pd.DataFrame, columns: list[str], path: Path) -> None:
         if empty.size:
             rows = ", ".join(str(i + 2) for i in empty[:5])  # line 1 is the header
             more = f" and {empty.size - 5} more" if empty.size > 5 else ""
-            raise ValueError(f"labels CSV {str(path)!r}: empty {col!r} on line(s) {rows}{more}")
+            raise ParameterError(f"labels CSV {str(path)!r}: empty {col!r} on line(s) {rows}{more}")

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..exceptions import ParameterError
+
 __all__ = ["QUADRANTS", "QUADRANT_MOODS", "av_from_quadrant", "quadrant_from_av"]
 
 #: The quadrant labels, in order.
@@ -54,11 +56,11 @@ def quadrant_from_av(arousal: ArrayLike, valence: ArrayLike) -> np.ndarray:
     try:
         a, v = np.broadcast_arrays(a, v)
     except ValueError as exc:
-        raise ValueError(
+        raise ParameterError(
             f"arousal and valence must have the same shape, got {a.shape} and {v.shape}"
         ) from exc
     if not (np.isfinite(a).all() and np.isfinite(v).all()):
-        raise ValueError("arousal and valence must be finite (found NaN or inf)")
+        raise ParameterError("arousal and valence must be finite (found NaN or inf)")
     high = a >= 0
     positive = v >= 0
     return np.where(high, np.where(positive, "Q1", "Q2"), np.where(positive, "Q4", "Q3"))
@@ -96,5 +98,5 @@ def av_from_quadrant(labels: Iterable[str] | ArrayLike) -> np.ndarray:
     cleaned = [str(x).strip() for x in arr]
     bad = sorted({x for x in cleaned if x not in _SIGNS})
     if bad:
-        raise ValueError(f"Unknown quadrant label(s) {bad}; expected one of {list(QUADRANTS)}")
+        raise ParameterError(f"Unknown quadrant label(s) {bad}; expected one of {list(QUADRANTS)}")
     return np.array([_SIGNS[x] for x in cleaned], dtype=float).reshape(len(cleaned), 2)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..exceptions import ParameterError
+
 if TYPE_CHECKING:
     from sklearn.utils import Bunch
 
@@ -74,7 +76,7 @@ def load_dataset(name: str, data_home: str | os.PathLike, **kwargs: Any) -> Bunc
     ValueError: unknown dataset 'mnist'; choose one of: synthetic, 4q, emomusic, pmemo, deam
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+        raise ParameterError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     entry = DATASETS[name]
     bunch = entry.load(data_home, **kwargs)
     bunch.task = entry.task

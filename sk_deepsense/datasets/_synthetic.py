@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from ..exceptions import NotAFolderError, OutputExistsError, ParameterError
 from ._quadrants import QUADRANTS, av_from_quadrant, quadrant_from_av
 from ._synthesis import _PITCH_CLASSES, _plan_clip, _render_clip, _tempo, _trajectory
 
@@ -141,15 +142,15 @@ def make_emotion_music(
     n_samples = _check_int(n_samples, "n_samples", minimum=1)
     sr = _check_int(sr, "sr", minimum=1000)
     if not np.isfinite(duration) or duration <= 0:
-        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+        raise ParameterError(f"duration must be a positive number of seconds, got {duration!r}")
     if not np.isfinite(nuisance) or nuisance < 0:
-        raise ValueError(f"nuisance must be a non-negative number, got {nuisance!r}")
+        raise ParameterError(f"nuisance must be a non-negative number, got {nuisance!r}")
 
     out_paths = None
     if output_dir is not None:
         out_dir = Path(output_dir).expanduser().resolve()
         if out_dir.exists() and not out_dir.is_dir():
-            raise NotADirectoryError(f"output_dir {str(out_dir)!r} exists and is not a folder")
+            raise NotAFolderError(f"output_dir {str(out_dir)!r} exists and is not a folder")
         out_paths = [out_dir / f"clip_{i:04d}.wav" for i in range(n_samples)]
         meta_path = out_dir / "metadata.csv"
         if not overwrite:
@@ -157,7 +158,7 @@ def make_emotion_music(
             if existing:
                 shown = ", ".join(repr(p.name) for p in existing[:5])
                 more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
-                raise FileExistsError(
+                raise OutputExistsError(
                     f"output_dir {str(out_dir)!r} already holds {shown}{more}; nothing was "
                     "written. Choose an empty folder or pass overwrite=True to replace them."
                 )
@@ -244,7 +245,7 @@ def make_emotion_music(
 
 def _check_int(value, name: str, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 

@@ -25,7 +25,7 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_memory
 from threadpoolctl import threadpool_limits
 
-from ..exceptions import AudioLoadError, AudioLoadErrors
+from ..exceptions import AudioLoadError, AudioLoadErrors, ParameterError
 from ._audio_io import load_audio
 from ._named import FeatureSequences
 from ._padding import pad_sequences
@@ -212,7 +212,7 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         if transform is None:
             return self
         if transform not in ("default", "pandas", "polars"):
-            raise ValueError(
+            raise ParameterError(
                 f"transform must be 'default', 'pandas', 'polars' or None, got {transform!r}."
             )
         self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {})}
@@ -437,7 +437,7 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
 def _check_items(X: Any) -> list:
     """Return ``X`` as a list of paths (str / PathLike) and finite 1-D float waveforms."""
     if isinstance(X, (str, os.PathLike)):
-        raise ValueError(
+        raise ParameterError(
             "X must be a collection of audio paths or waveforms, got a single path "
             f"{os.fspath(X)!r}; wrap it in a list."
         )
@@ -454,17 +454,17 @@ def _check_items(X: Any) -> list:
         # of waveforms, one per row. check_array gives scikit-learn's standard messages.
         if not sp.issparse(X) and np.asarray(X).ndim == 1:
             if np.asarray(X).size == 0:
-                raise ValueError(
+                raise ParameterError(
                     "Found array with 0 sample(s) (shape=(0,)): X holds no audio clip."
                 )
-            raise ValueError(
+            raise ParameterError(
                 "Expected a list of audio paths or waveforms or a 2-D array of waveforms, "
                 "got a 1-D numeric array. Reshape your data: a single waveform goes in a "
                 "list, [y]."
             )
         items = list(check_array(X, dtype=[np.float64, np.float32], input_name="X"))
     if len(items) == 0:
-        raise ValueError("Found array with 0 sample(s) (shape=(0,)): X holds no audio clip.")
+        raise ParameterError("Found array with 0 sample(s) (shape=(0,)): X holds no audio clip.")
     out: list[str | os.PathLike | np.ndarray] = []
     for i, item in enumerate(items):
         if isinstance(item, (str, os.PathLike)):
@@ -472,17 +472,17 @@ def _check_items(X: Any) -> list:
             continue
         arr = np.asarray(item)
         if arr.dtype.kind not in "biuf" or arr.ndim != 1:
-            raise ValueError(
+            raise ParameterError(
                 f"Item {i} of X is neither an audio path nor a 1-D real waveform "
                 f"(got {type(item).__name__} with dtype={arr.dtype}, ndim={arr.ndim})."
             )
         if arr.size == 0:
-            raise ValueError(
+            raise ParameterError(
                 f"Found array with 0 feature(s) (shape=({len(items)}, 0)) while a minimum of "
                 f"1 is required: waveform {i} of X has no samples."
             )
         if not np.isfinite(arr).all():
-            raise ValueError(f"Input X contains NaN or infinity in waveform {i}.")
+            raise ParameterError(f"Input X contains NaN or infinity in waveform {i}.")
         out.append(arr)
     return out
 
@@ -559,16 +559,16 @@ def _waveform_features(
     stop = None if params["duration"] is None else start + int(round(params["duration"] * sr))
     y = np.asarray(y[start:stop], dtype=np.float32)
     if y.size == 0:
-        raise ValueError(f"A waveform has no samples after offset={params['offset']} s.")
+        raise ParameterError(f"A waveform has no samples after offset={params['offset']} s.")
     try:
         return _finite_sequence(y, sequence, params)
     except _UnusableClip as exc:
-        error = ValueError(f"A waveform of X cannot be used: {exc}.")
+        error = ParameterError(f"A waveform of X cannot be used: {exc}.")
         error.reason = str(exc)  # type: ignore[attr-defined]  # for a caller naming the clip
         raise error from None
 
 
-class _UnusableClip(ValueError):
+class _UnusableClip(ParameterError):
     """A clip whose features cannot be computed (its own fault); the caller names the clip.
 
     Raised by a transformer's ``_sequence`` (e.g. a clip shorter than musicnn's 3-s patch):
@@ -643,7 +643,9 @@ def extraction_threads(n_jobs: int | None, n_items: int) -> int:
     if n_jobs is None:
         return 1
     if n_jobs == 0:
-        raise ValueError("n_jobs=0 extracts with no thread; use None or 1 (one), -1 (all cores)")
+        raise ParameterError(
+            "n_jobs=0 extracts with no thread; use None or 1 (one), -1 (all cores)"
+        )
     backend = joblib.parallel.get_active_backend()[0]
     if "dask" in type(backend).__module__:  # the cluster's workers, not this machine's cores
         return int(n_jobs)

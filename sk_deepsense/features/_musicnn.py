@@ -13,6 +13,7 @@ import joblib
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..exceptions import ParameterError
 from ._base import COMMON_PARAMETERS_DOC, CONTRACT_DOC, BaseAudioTransformer, _UnusableClip
 
 __all__ = ["MUSICNN_OUTPUTS", "MusicnnTransformer"]
@@ -46,7 +47,7 @@ _FORWARD = threading.Lock()
 def _outputs(output: str | Sequence[str]) -> tuple[str, ...]:
     names = (output,) if isinstance(output, str) else tuple(output)
     if not names or any(n not in MUSICNN_OUTPUTS for n in names) or len(set(names)) != len(names):
-        raise ValueError(
+        raise ParameterError(
             f"output must be one of {sorted(MUSICNN_OUTPUTS)} or a list of distinct ones, "
             f"got {output!r}"
         )
@@ -213,7 +214,7 @@ class MusicnnTransformer(BaseAudioTransformer):
             return _PATCH
         hop = seconds_to_frames(self.patch_hop)
         if hop < 1:
-            raise ValueError(f"patch_hop={self.patch_hop!r} s is under one 16-ms frame")
+            raise ParameterError(f"patch_hop={self.patch_hop!r} s is under one 16-ms frame")
         return hop
 
     def expected_n_frames(self) -> int | None:

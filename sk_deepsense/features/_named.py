@@ -15,6 +15,8 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..exceptions import ParameterError
+
 __all__ = ["FeatureSequences", "coefficient_names"]
 
 
@@ -54,7 +56,7 @@ class FeatureSequences(np.ndarray):
         obj = np.asarray(X).view(cls)
         names = np.asarray([str(n) for n in feature_names], dtype=object)
         if obj.ndim != 3 or len(names) != obj.shape[2]:
-            raise ValueError(
+            raise ParameterError(
                 f"Expected a 3-D array with {len(names)} coefficients (one per name), got "
                 f"shape {obj.shape}."
             )

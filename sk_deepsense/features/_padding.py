@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.utils.validation import validate_data
 
+from ..exceptions import ParameterError
+
 __all__ = [
     "chunk_sequences",
     "pad_sequences",
@@ -48,7 +50,7 @@ def sequence_lengths(X: ArrayLike) -> np.ndarray:
     """
     X = np.asarray(X)
     if X.ndim != 3:
-        raise ValueError(
+        raise ParameterError(
             f"Expected a 3-D array (n_samples, n_frames, n_coefficients), got {X.ndim}-D."
         )
     return (~np.isnan(X).all(axis=2)).sum(axis=1).astype(np.int64)
@@ -76,7 +78,7 @@ def pad_sequences(sequences: list[np.ndarray], n_frames: int | None = None) -> n
     (2, 2, 3)
     """
     if not sequences:
-        raise ValueError("pad_sequences needs at least one sequence.")
+        raise ParameterError("pad_sequences needs at least one sequence.")
     n_coef = sequences[0].shape[1]
     if n_frames is None:
         n_frames = max(s.shape[0] for s in sequences)
@@ -116,21 +118,21 @@ def split_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     partial = nan.any(axis=2) & ~pad
     if partial.any():
         i, t = np.argwhere(partial)[0]
-        raise ValueError(
+        raise ParameterError(
             f"Input contains NaN: sample {i}, frame {t} has NaN in some but not all "
             "coefficients. Only whole frames of NaN are accepted, as end-of-sequence padding."
         )
     lengths = (~pad).sum(axis=1).astype(np.int64)
     if (lengths == 0).any():
         i = int(np.flatnonzero(lengths == 0)[0])
-        raise ValueError(
+        raise ParameterError(
             f"Input contains NaN: sample {i} has no real frame (every frame is NaN padding)."
         )
     # padding must be trailing: the first `length` frames are exactly the real ones
     leading = np.arange(X.shape[1])[None, :] < lengths[:, None]
     if (leading == pad).any():
         i = int(np.flatnonzero((leading == pad).any(axis=1))[0])
-        raise ValueError(
+        raise ParameterError(
             f"Input contains NaN: sample {i} has NaN padding frames before real frames; "
             "padding must come at the end of a sequence."
         )
@@ -210,7 +212,7 @@ def validate_sequences(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarr
     if not (sp.issparse(X) or hasattr(X, "iloc")) and np.asarray(X).ndim == 3:
         X = np.asarray(X)
         if X.dtype.kind == "c":
-            raise ValueError("Complex data not supported.")
+            raise ParameterError("Complex data not supported.")
         n_samples, n_frames = X.shape[:2]
         flat = validate_data(
             estimator,

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ..exceptions import ParameterError
 from ._named import coefficient_names
 from ._padding import validate_sequences
 
@@ -107,15 +108,17 @@ class SequenceStatistics(TransformerMixin, BaseEstimator):
         stats = [self.statistics] if isinstance(self.statistics, str) else list(self.statistics)
         unknown = [s for s in stats if s not in _STATISTICS]
         if unknown:
-            raise ValueError(
+            raise ParameterError(
                 f"Unknown statistics {unknown}; choose from {list(_STATISTICS)} "
                 "(use `percentiles` for other quantiles)."
             )
         percentiles = [float(q) for q in np.atleast_1d(self.percentiles)]
         if any(not 0 <= q <= 100 for q in percentiles):
-            raise ValueError(f"percentiles must lie in [0, 100], got {self.percentiles!r}.")
+            raise ParameterError(f"percentiles must lie in [0, 100], got {self.percentiles!r}.")
         if not stats and not percentiles:
-            raise ValueError("Nothing to compute: `statistics` and `percentiles` are both empty.")
+            raise ParameterError(
+                "Nothing to compute: `statistics` and `percentiles` are both empty."
+            )
         return stats, percentiles
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import NotStreamableError
+from ..exceptions import NotStreamableError, StateError
 from ._spectral import mel_power
 
 __all__ = ["FeatureStream", "StreamableFeaturesMixin"]
@@ -136,7 +136,7 @@ class FeatureStream:
             The frames whose last sample has now arrived, in order.
         """
         if self.closed:
-            raise RuntimeError("this feature stream was flushed; call reset() to start again.")
+            raise StateError("this feature stream was flushed; call reset() to start again.")
         if y.size:
             self._buffer = np.concatenate([self._buffer, y])
             self.n_samples += y.size

@@ -16,6 +16,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from .._threads import limit_threads
+from ..exceptions import ParameterError
 from ..features._padding import validate_sequences
 from ._data import net_input, training_data, valid_split
 from ._inference import _InferenceMixin
@@ -126,22 +127,22 @@ class BaseHybridCNNLSTM(_FittedStateMixin, _InferenceMixin, BaseEstimator):
 
     def _fit(self, X: Any, y: Any) -> BaseHybridCNNLSTM:
         if y is None:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         if self.refit and not self.early_stopping:
-            raise ValueError(
+            raise ParameterError(
                 "refit=True trains again on every clip for the number of epochs early "
                 "stopping chose; it needs early_stopping=True."
             )
         warm = self.warm_start and hasattr(self, "nets_")
         if warm and self.refit:
-            raise ValueError(
+            raise ParameterError(
                 "warm_start=True continues training the fitted networks; refit=True would "
                 "train new ones: set one of them to False."
             )
         if warm and len(self.nets_) != self.n_ensemble:
-            raise ValueError(
+            raise ParameterError(
                 f"warm_start=True continues the {len(self.nets_)} fitted networks, but "
                 f"n_ensemble={self.n_ensemble}; refit with warm_start=False to change it."
             )

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
+from ..exceptions import ParameterError
 from ..features._padding import chunk_sequences
 
 __all__: list[str] = []
@@ -51,7 +52,7 @@ def valid_split(
     n = len(y_train)
     n_valid = int(np.ceil(validation_fraction * n))
     if n_valid < 1 or n - n_valid < 1:
-        raise ValueError(
+        raise ParameterError(
             f"early_stopping=True holds out validation_fraction={validation_fraction} "
             f"of the {n} samples, which leaves no training or validation sample; "
             "pass more samples or early_stopping=False."

@@ -12,6 +12,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
+from ..exceptions import ParameterError
 from ._base import BaseHybridCNNLSTM
 from ._docs import _ATTRS_DOC, _NOTES_DOC, params_doc
 from ._params import CLASS_WEIGHT, NETWORK_PARAMS, declared_init, parameter_constraints
@@ -80,7 +81,7 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
             self.classes_ = encoder.fit(y).classes_
         encoder.classes_ = self.classes_  # warm start: unseen labels are an error
         if len(self.classes_) < 2:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                 f"but the data contains only one class: {self.classes_[0]!r}."
             )
@@ -95,10 +96,10 @@ class HybridCNNLSTMClassifier(ClassifierMixin, BaseHybridCNNLSTM):
     def _check_fitted_state(self) -> None:
         super()._check_fitted_state()
         if not isinstance(self.classes_, np.ndarray) or self.classes_.ndim != 1:
-            raise ValueError("classes_ is not a 1-D array")
+            raise ParameterError("classes_ is not a 1-D array")
         weights = self.class_weight_
         if weights is not None and np.shape(weights) != self.classes_.shape:
-            raise ValueError("class_weight_ does not match classes_")
+            raise ParameterError("class_weight_ does not match classes_")
 
     def _predictions(self, outputs: np.ndarray) -> np.ndarray:
         """Map network outputs (logits, last axis) to class probabilities (in their dtype)."""
@@ -221,7 +222,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
     def _prepare_target(self, y: Any, *, reset: bool) -> tuple[np.ndarray, int]:
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D, got {y.ndim}-D.")
+            raise ParameterError(f"y must be 1-D or 2-D, got {y.ndim}-D.")
         y2 = y.reshape(len(y), -1)
         if reset:
             self.y_ndim_ = y.ndim
@@ -230,7 +231,7 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
             scale = y2.std(axis=0)
             self.target_scale_ = np.where(scale < 1e-12, 1.0, scale)
         elif y2.shape[1] != self.n_outputs_:
-            raise ValueError(
+            raise ParameterError(
                 f"warm_start=True: y has {y2.shape[1]} targets, the fitted model {self.n_outputs_}."
             )
         return ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32), self.n_outputs_
@@ -242,9 +243,9 @@ class HybridCNNLSTMRegressor(RegressorMixin, BaseHybridCNNLSTM):
         super()._check_fitted_state()
         shape = (self.n_outputs_,)
         if self.target_mean_.shape != shape or self.target_scale_.shape != shape:
-            raise ValueError("target_mean_ / target_scale_ do not match n_outputs_")
+            raise ParameterError("target_mean_ / target_scale_ do not match n_outputs_")
         if self.y_ndim_ not in self._Y_NDIMS:
-            raise ValueError(f"y_ndim_ is not one of {self._Y_NDIMS}")
+            raise ParameterError(f"y_ndim_ is not one of {self._Y_NDIMS}")
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict the targets of each clip.

@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from .._choices import ARCHITECTURES, CAUSAL_ARCHITECTURES, POOLINGS
+from ..exceptions import ParameterError
 from ._params import MODULE_PARAMS
 
 __all__ = [
@@ -113,9 +114,11 @@ class HybridCNNLSTMModule(nn.Module):
         self.freq_mask = float(freq_mask)
         self.time_mask = float(time_mask)
         if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+            raise ParameterError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}.")
+            raise ParameterError(
+                f"architecture must be one of {ARCHITECTURES}, got {architecture!r}."
+            )
         self.architecture = architecture
         self.pooling = pooling
         mean = (

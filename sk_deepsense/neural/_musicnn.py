@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..exceptions import ModelFileError
+from ..exceptions import ModelFileError, ParameterError
 
 __all__ = [
     "MUSICNN_MODELS",
@@ -140,9 +140,9 @@ def musicnn_logmel(y: np.ndarray, sr: int = SR) -> np.ndarray:
 
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
-        raise ValueError(f"musicnn_logmel needs a mono waveform (1-D), got shape {y.shape}")
+        raise ParameterError(f"musicnn_logmel needs a mono waveform (1-D), got shape {y.shape}")
     if not np.all(np.isfinite(y)):
-        raise ValueError("the waveform holds non-finite values (NaN or inf)")
+        raise ParameterError("the waveform holds non-finite values (NaN or inf)")
     if sr != SR:
         y = librosa.resample(y, orig_sr=sr, target_sr=SR).astype(np.float32)
     mel = librosa.feature.melspectrogram(
@@ -221,9 +221,9 @@ def cut_patches(logmel: np.ndarray, n_frames: int = N_FRAMES, hop: int | None = 
     logmel = np.asarray(logmel, dtype=np.float32)
     hop = n_frames if hop is None else int(hop)
     if n_frames < 1 or hop < 1:
-        raise ValueError(f"n_frames and hop must be positive, got {n_frames} and {hop}")
+        raise ParameterError(f"n_frames and hop must be positive, got {n_frames} and {hop}")
     if logmel.ndim != 2 or logmel.shape[0] < n_frames:
-        raise ValueError(
+        raise ParameterError(
             f"need a (frames, bands) spectrogram of at least {n_frames} frames "
             f"({(n_frames - 1) * FFT_HOP / SR:.2f} s of audio), got shape {logmel.shape}"
         )
@@ -529,7 +529,7 @@ def load_musicnn(
     (torch.Size([2, 50]), torch.Size([2, 200]), torch.Size([2, 187, 753]))
     """
     if model not in MUSICNN_MODELS:
-        raise ValueError(f"model must be one of {sorted(MUSICNN_MODELS)}, got {model!r}")
+        raise ParameterError(f"model must be one of {sorted(MUSICNN_MODELS)}, got {model!r}")
     name = MUSICNN_MODELS[model]
     where, data = _read_checked(name, weights)
     net = Musicnn()

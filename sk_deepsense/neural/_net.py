@@ -20,6 +20,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping, PrintLog
 
+from ..exceptions import ParameterError, ParameterTypeError
 from ._mixup import _MixupNet
 from ._module import HybridCNNLSTMModule
 from ._params import module_settings
@@ -46,11 +47,11 @@ def resolve_device(device: str | torch.device) -> str | torch.device:
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
         if torch.device(device).type == "meta":
-            raise ValueError("a meta tensor holds no data to train on")
+            raise ParameterError("a meta tensor holds no data to train on")
         torch.empty(0, device=device)  # what training would do first, on an empty tensor
     except (RuntimeError, AssertionError, ValueError, TypeError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ValueError(
+        raise ParameterError(
             f"device={str(device)!r} cannot be used on this machine ({reason}); use "
             "device='cpu', or device='auto' for CUDA when available"
         ) from None
@@ -122,7 +123,7 @@ def merge_callbacks(builtin: list[tuple[str, Any]], extra: Sequence | None) -> l
     merged = dict(builtin)
     for item in extra or ():
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
-            raise TypeError(
+            raise ParameterTypeError(
                 f"callbacks must be a list of (name, callback) tuples, got the item {item!r}."
             )
         name, callback = item

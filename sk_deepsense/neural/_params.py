@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from skorch.callbacks import Callback
 
 from .._choices import ARCHITECTURES, POOLINGS
+from ..exceptions import ParameterTypeError
 from ._mixup import _MixupNet
 
 __all__ = [
@@ -712,5 +713,5 @@ def module_defaults(**overrides: Any) -> dict[str, Any]:
     """Return the module's settings at their declared defaults, ``overrides`` applied."""
     unknown = set(overrides) - {p.name for p in MODULE_PARAMS}
     if unknown:
-        raise TypeError(f"not settings of the module: {sorted(unknown)}")
+        raise ParameterTypeError(f"not settings of the module: {sorted(unknown)}")
     return {**{p.name: p.default for p in MODULE_PARAMS}, **overrides}

@@ -27,6 +27,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
+from ..exceptions import ParameterError, ParameterTypeError, StateError
 from ._net import make_net
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def encode(value: Any, name: str) -> Any:
         flat = value.ravel().tolist()
         if value.dtype.kind != "O" or (value.ndim == 1 and all(type(v) in _SCALARS for v in flat)):
             return {"dtype": value.dtype.str, "values": values}
-    raise TypeError(
+    raise ParameterTypeError(
         f"Cannot store the fitted attribute {name} ({type(value).__name__}"
         f"{', dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}) as data: "
         "only None, bool, int, float, str and ndarrays of those can be. Labels must be str, "
@@ -87,7 +88,7 @@ def _leaves(values: list, name: str) -> int:
         elif value is None or type(value) in _SCALARS:
             count += 1
         else:
-            raise ValueError(f"{name} is malformed")
+            raise ParameterError(f"{name} is malformed")
     return count
 
 
@@ -108,7 +109,7 @@ def decode(value: Any, name: str, *, max_bytes: int | None = None) -> Any:
         if dtype is not None and dtype.kind in ARRAY_KINDS and isinstance(values, list):
             n_values = _leaves(values, name)
             if max_bytes is not None and dtype.itemsize * max(n_values, 1) > max_bytes:
-                raise ValueError(
+                raise ParameterError(
                     f"{name} of dtype {dtype.str} would take {dtype.itemsize * n_values} bytes "
                     f"for {n_values} values (at most {max_bytes} from this file)"
                 )
@@ -116,12 +117,12 @@ def decode(value: Any, name: str, *, max_bytes: int | None = None) -> Any:
                 try:
                     return np.array(values, dtype=dtype)
                 except (TypeError, ValueError, OverflowError):
-                    raise ValueError(f"{name} is malformed") from None
+                    raise ParameterError(f"{name} is malformed") from None
             if all(type(v) in _SCALARS for v in values):
                 array = np.empty(len(values), dtype=object)
                 array[:] = values
                 return array
-    raise ValueError(f"{name} is malformed")
+    raise ParameterError(f"{name} is malformed")
 
 
 class _FittedStateMixin:
@@ -169,24 +170,24 @@ class _FittedStateMixin:
         state = dict(state)
         rows = state.pop("history_")
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ValueError("history_ is not a list of epochs")
+            raise ParameterError("history_ is not a list of epochs")
         n_networks = state.pop("n_networks", 1)
         if type(n_networks) is not int:
-            raise ValueError("n_networks is not an int")
+            raise ParameterError("n_networks is not an int")
         for name, value in state.items():
             if not isinstance(name, str) or not _ATTRIBUTE.match(name):
-                raise ValueError(f"{name!r} is not the name of a fitted attribute")
+                raise ParameterError(f"{name!r} is not the name of a fitted attribute")
             if name in NETWORK_ATTRIBUTES:
-                raise ValueError(f"{name} is rebuilt from the weights, not stored")
+                raise ParameterError(f"{name} is rebuilt from the weights, not stored")
             setattr(self, name, decode(value, name, max_bytes=max_array_bytes))
         self._check_fitted_state()
         _check_statistics(self)
         if n_networks > 1:  # checked against the tensors before any loop over networks
             found = {key.split(".", 2)[1] for key in tensors if key.startswith("ensemble.")}
             if len(found) != n_networks or found != {str(i) for i in range(len(found))}:
-                raise ValueError(f"the tensors are not those of {n_networks} networks")
+                raise ParameterError(f"the tensors are not those of {n_networks} networks")
         elif n_networks < 1:
-            raise ValueError("n_networks must be at least 1")
+            raise ParameterError("n_networks must be at least 1")
         if n_networks == 1:
             members = [tensors]
         else:
@@ -199,7 +200,7 @@ class _FittedStateMixin:
             mean = member["feature_mean"].cpu().numpy()
             scale = member["feature_scale"].cpu().numpy()
             if not (np.isfinite(scale).all() and (scale > 0).all()):
-                raise ValueError("feature_scale holds values that are not finite and positive")
+                raise ParameterError("feature_scale holds values that are not finite and positive")
             # the statistics also go to the constructor, so that net_.get_params() matches
             net = make_net(
                 cast("BaseHybridCNNLSTM", self), self.n_features_in_, self._n_outputs(), mean, scale
@@ -215,7 +216,7 @@ class _FittedStateMixin:
     def _check_fitted_state(self) -> None:
         """Raise ``ValueError`` if loaded attributes do not fit together (subclass hook)."""
         if not isinstance(self.n_features_in_, int) or self.n_features_in_ < 1:
-            raise ValueError("n_features_in_ is not a positive int")
+            raise ParameterError("n_features_in_ is not a positive int")
 
     def _n_outputs(self) -> int:  # pragma: no cover - abstract
         """Return the outputs of the network (classes, or regression targets)."""
@@ -230,9 +231,9 @@ def _check_statistics(est: Any) -> None:
             continue
         array = np.asarray(value)
         if array.dtype.kind not in "iuf" or not np.isfinite(array).all():
-            raise ValueError(f"{name} holds values that are not finite numbers")
+            raise ParameterError(f"{name} holds values that are not finite numbers")
         if name == "target_scale_" and not (array > 0).all():
-            raise ValueError(f"{name} holds values that are not positive")
+            raise ParameterError(f"{name} holds values that are not positive")
 
 
 def _check_shapes(net: Any, tensors: dict[str, torch.Tensor]) -> None:
@@ -248,7 +249,7 @@ def _check_shapes(net: Any, tensors: dict[str, torch.Tensor]) -> None:
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             limit = len(tensors) if key.endswith("layers") else n_values
             if value > limit:
-                raise RuntimeError(
+                raise StateError(
                     f"{key}={value} implies more weights than the {n_values} values in "
                     f"{len(tensors)} tensors of the file"
                 )
@@ -260,7 +261,7 @@ def _check_shapes(net: Any, tensors: dict[str, torch.Tensor]) -> None:
             k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)
         )
         details = ", ".join(f"{k}: {found.get(k)} for {expected.get(k)}" for k in differ[:3])
-        raise RuntimeError(f"the hyperparameters imply other tensors ({details})")
+        raise StateError(f"the hyperparameters imply other tensors ({details})")
 
 
 def _json_data(value: Any) -> Any:

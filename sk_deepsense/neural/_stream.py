@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._tags import capabilities
 from .._threads import limit_threads
-from ..exceptions import NotStreamableError
+from ..exceptions import NotStreamableError, ParameterError
 from ._module import StreamCarry
 
 __all__ = ["NetworkStream", "WindowStream", "output_kind"]
@@ -170,7 +170,7 @@ class WindowStream:
                 "it frame by frame (window=None, 'listen --window 0')."
             )
         if int(width) < 1 or int(hop) < 1:
-            raise ValueError(f"width and hop must be at least 1 frame, got {width}, {hop}.")
+            raise ParameterError(f"width and hop must be at least 1 frame, got {width}, {hop}.")
         self.estimator = estimator
         self.width, self.hop, self.batch = int(width), int(hop), int(batch)
         self.reset()

@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.calibration import _CalibratedClassifier, _SigmoidCalibration
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import ParameterError, ParameterTypeError
 from ..neural._state import decode, encode
 from ._format import CALIBRATED
 
@@ -164,7 +165,7 @@ class Budget:
     def take(self, nbytes: int, name: str) -> None:
         """Count ``nbytes`` for ``name``; ``ValueError`` if the budget has not that many."""
         if nbytes > self.left:
-            raise ValueError(
+            raise ParameterError(
                 f"{name} would take {nbytes} bytes, more than the {self.left} left to the "
                 "arrays of this file (64 per byte of model.json)"
             )
@@ -220,7 +221,7 @@ def fitted_state(est: Any, owner: str, describe: Describe) -> dict[str, Any] | N
         if k not in spec and k not in _IGNORED and not (k in made and _same(made[k], attrs[k]))
     )
     if extra:
-        raise TypeError(
+        raise ParameterTypeError(
             f"Cannot save {owner}: its attributes {extra} are not among those save_model "
             f"stores for a {cls} ({', '.join(spec) or 'none: it is stateless'}). Was it "
             "fitted by another scikit-learn version, or changed by hand?"
@@ -230,7 +231,7 @@ def fitted_state(est: Any, owner: str, describe: Describe) -> dict[str, Any] | N
     check_is_fitted(est)
     missing = sorted(k for k, f in spec.items() if not f.optional and k not in attrs)
     if missing:
-        raise TypeError(f"Cannot save {owner}: it lacks the fitted attributes {missing}.")
+        raise ParameterTypeError(f"Cannot save {owner}: it lacks the fitted attributes {missing}.")
     _check_savable(est, owner)
     state: dict[str, Any] = {}
     for name, field in spec.items():
@@ -263,12 +264,12 @@ def _check_savable(est: Any, owner: str) -> None:
     cls = type(est).__name__
     if cls == "SVC":
         if getattr(est, "_sparse", False) or est.kernel not in _SVC_KERNELS:
-            raise TypeError(
+            raise ParameterTypeError(
                 f"Cannot save {owner}: an SVC fitted on sparse data or with kernel="
                 f"{est.kernel!r} (only dense data and the kernels {_SVC_KERNELS} can be)."
             )
     elif cls == "CalibratedClassifierCV" and est.method != "sigmoid":
-        raise TypeError(
+        raise ParameterTypeError(
             f"Cannot save {owner}: method={est.method!r} (only 'sigmoid', Platt scaling, can be)."
         )
 
@@ -279,16 +280,18 @@ def _calibrated_state(value: Any, owner: str, describe: Describe) -> list[dict[s
     for i, calibrated in enumerate(value):
         where = f"{owner}'s calibrated classifier {i}"
         if type(calibrated) is not _CalibratedClassifier or calibrated.method != "sigmoid":
-            raise TypeError(f"Cannot save {where}: it is not a sigmoid calibration.")
+            raise ParameterTypeError(f"Cannot save {where}: it is not a sigmoid calibration.")
         if type(calibrated.estimator).__name__ not in CALIBRATED:
-            raise TypeError(
+            raise ParameterTypeError(
                 f"Cannot save {where}: it calibrates a {type(calibrated.estimator).__name__} "
                 f"(only {' or '.join(CALIBRATED)} can be saved calibrated)."
             )
         sigmoids = []
         for sigmoid in calibrated.calibrators:
             if type(sigmoid) is not _SigmoidCalibration or set(vars(sigmoid)) != {"a_", "b_"}:
-                raise TypeError(f"Cannot save {where}: a calibrator is not a fitted sigmoid.")
+                raise ParameterTypeError(
+                    f"Cannot save {where}: a calibrator is not a fitted sigmoid."
+                )
             sigmoids.append({"a_": float(sigmoid.a_), "b_": float(sigmoid.b_)})
         out.append({"estimator": describe(calibrated.estimator, where), "calibrators": sigmoids})
     return out
@@ -303,13 +306,13 @@ def set_fitted_state(est: Any, state: Any, budget: Budget, build: Build) -> None
     """
     spec = STATE[type(est).__name__]
     if not isinstance(state, dict):
-        raise ValueError("its fitted state is missing")
+        raise ParameterError("its fitted state is missing")
     unknown = sorted(str(k)[:80] for k in state if k not in spec)
     if unknown:
-        raise ValueError(f"unknown fitted attributes {unknown[:3]}")
+        raise ParameterError(f"unknown fitted attributes {unknown[:3]}")
     missing = sorted(k for k, f in spec.items() if not f.optional and k not in state)
     if missing:
-        raise ValueError(f"the fitted attributes {missing} are missing")
+        raise ParameterError(f"the fitted attributes {missing} are missing")
     values = {
         name: _decode(spec[name], raw, name, budget)
         for name, raw in state.items()
@@ -340,33 +343,33 @@ def _decode(field: Field, raw: Any, name: str, budget: Budget) -> Any:
         kind = "floats" if isinstance(raw, dict) else "float"
     if kind == "solver":  # Ridge.solver_: a name of scikit-learn's solvers, never read
         if raw not in _RIDGE_SOLVERS:
-            raise ValueError(f"{name} is not one of {_RIDGE_SOLVERS}")
+            raise ParameterError(f"{name} is not one of {_RIDGE_SOLVERS}")
         return raw
     if kind in ("count", "int"):
         if type(raw) is not int or (kind == "count" and raw < 1):
-            raise ValueError(f"{name} is not {'a positive' if kind == 'count' else 'an'} int")
+            raise ParameterError(f"{name} is not {'a positive' if kind == 'count' else 'an'} int")
         if kind == "count":  # what is made per feature (names, ...) is bounded like an array
             budget.take(_BYTES_PER_FEATURE * raw, f"{name}={raw}")
         return raw
     if kind == "bool":
         if type(raw) is not bool:
-            raise ValueError(f"{name} is not a bool")
+            raise ParameterError(f"{name} is not a bool")
         return raw
     if kind == "float" or (kind == "samples" and not isinstance(raw, dict)):
         if type(raw) not in (int, float) or not np.isfinite(raw) or (kind == "samples" and raw < 0):
-            raise ValueError(f"{name} is not a finite number" + (" >= 0" * (kind == "samples")))
+            raise ParameterError(f"{name} is not a finite number" + (" >= 0" * (kind == "samples")))
         return float(raw) if kind == "float" else raw
     if kind == "shape":
         if not (
             isinstance(raw, list) and len(raw) == 2 and all(type(v) is int and v >= 0 for v in raw)
         ):
-            raise ValueError(f"{name} is not two ints >= 0")
+            raise ParameterError(f"{name} is not two ints >= 0")
         return tuple(raw)
     nbytes = declared_bytes(raw)
     budget.take(nbytes, array_name(name, raw))  # before decode allocates it
     value = decode(raw, name, max_bytes=nbytes)
     if not isinstance(value, np.ndarray):
-        raise ValueError(f"{name} is not an array")
+        raise ParameterError(f"{name} is not an array")
     dtype = value.dtype
     expected = {"float64": np.dtype(np.float64), "int32": np.dtype(np.int32)}.get(kind)
     if kind == "floats":
@@ -382,15 +385,15 @@ def _decode(field: Field, raw: Any, name: str, budget: Budget) -> Any:
         expected = value.dtype if ok else None
     if expected is None or dtype != expected:
         want = {"labels": "1-D class labels", "names": "1-D str names"}.get(kind, kind)
-        raise ValueError(f"{name} is an array of dtype {dtype.str}, not of {want}")
+        raise ParameterError(f"{name} is an array of dtype {dtype.str}, not of {want}")
     if dtype.kind == "f" and not np.isfinite(value).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
+        raise ParameterError(f"{name} holds NaN or infinite values")
     if kind in ("ints", "samples") and (value < 0).any():
-        raise ValueError(f"{name} holds negative values")
+        raise ParameterError(f"{name} holds negative values")
     if kind == "labels" and len({type(v) for v in value.tolist()}) > 1:
-        raise ValueError(f"{name} holds labels of several types")
+        raise ParameterError(f"{name} holds labels of several types")
     if kind == "labels" and len(set(value.tolist())) != len(value):
-        raise ValueError(f"{name} holds a class twice")
+        raise ParameterError(f"{name} holds a class twice")
     return value
 
 
@@ -408,7 +411,7 @@ def _dims(values: dict[str, Any]) -> dict[str, int]:
     if classes is not None:
         c = len(classes)
         if c < 2:
-            raise ValueError("classes_ holds fewer than 2 classes")
+            raise ParameterError("classes_ holds fewer than 2 classes")
         dims.update({"c": c, "c-1": c - 1, "k": 1 if c == 2 else c, "p": c * (c - 1) // 2})
     if "support_" in values:
         dims["s"] = len(values["support_"])
@@ -426,7 +429,7 @@ def _check_shape(field: Field, value: Any, dims: dict[str, int], name: str) -> N
     ):
         symbols = ", ".join(field.shape)
         want = tuple("any" if e is None else e for e in expected)
-        raise ValueError(f"{name} has shape {value.shape}, not ({symbols}) = {want}")
+        raise ParameterError(f"{name} has shape {value.shape}, not ({symbols}) = {want}")
 
 
 def _calibrated(
@@ -439,31 +442,31 @@ def _calibrated(
 ) -> list[Any]:
     """Rebuild ``calibrated_classifiers_``: fitted classifiers and their sigmoids, checked."""
     if params["method"] != "sigmoid":
-        raise ValueError(f"method={params['method']!r}: only 'sigmoid' calibration is read")
+        raise ParameterError(f"method={params['method']!r}: only 'sigmoid' calibration is read")
     if not isinstance(raw, list) or not raw:
-        raise ValueError("calibrated_classifiers_ is not a list of calibrated classifiers")
+        raise ParameterError("calibrated_classifiers_ is not a list of calibrated classifiers")
     if params["ensemble"] is False and len(raw) != 1:
-        raise ValueError(f"ensemble=False, but calibrated_classifiers_ holds {len(raw)}")
+        raise ParameterError(f"ensemble=False, but calibrated_classifiers_ holds {len(raw)}")
     classes, n_sigmoids = values["classes_"], 1 if dims["c"] == 2 else dims["c"]
     out = []
     for i, item in enumerate(raw):
         where = f"calibrated classifier {i}"
         if not isinstance(item, dict) or set(item) != {"estimator", "calibrators"}:
-            raise ValueError(f"{where} is malformed")
+            raise ParameterError(f"{where} is malformed")
         est = build(item["estimator"], CALIBRATED, where)
         if not hasattr(est, "classes_"):
-            raise ValueError(f"the classifier of {where} is not fitted")
+            raise ParameterError(f"the classifier of {where} is not fitted")
         if est.classes_.dtype != classes.dtype or not np.array_equal(est.classes_, classes):
-            raise ValueError(f"the classes of {where} are not classes_")
+            raise ParameterError(f"the classes of {where} are not classes_")
         if est.n_features_in_ != dims["f"]:
-            raise ValueError(f"the classifier of {where} does not take n_features_in_ features")
+            raise ParameterError(f"the classifier of {where} does not take n_features_in_ features")
         sigmoids = item["calibrators"]
         if not isinstance(sigmoids, list) or len(sigmoids) != n_sigmoids:
-            raise ValueError(f"{where} has not {n_sigmoids} calibrators")
+            raise ParameterError(f"{where} has not {n_sigmoids} calibrators")
         fitted = []
         for sigmoid in sigmoids:
             if not isinstance(sigmoid, dict) or set(sigmoid) != {"a_", "b_"}:
-                raise ValueError(f"a calibrator of {where} is not a sigmoid's a_ and b_")
+                raise ParameterError(f"a calibrator of {where} is not a sigmoid's a_ and b_")
             one = _SigmoidCalibration()
             for key in ("a_", "b_"):
                 setattr(one, key, np.float64(_decode(Field("float"), sigmoid[key], key, budget)))
@@ -476,57 +479,59 @@ def _calibrated(
 def _scaler(values: dict[str, Any], dims: dict[str, int], params: dict[str, Any]) -> None:
     """Check that what ``transform`` reads is there, the scale > 0 and the variance >= 0."""
     if params["with_mean"] and values.get("mean_") is None:
-        raise ValueError("with_mean=True, but mean_ is None")
+        raise ParameterError("with_mean=True, but mean_ is None")
     if params["with_std"]:
         scale, var = values.get("scale_"), values.get("var_")
         if scale is None or var is None:
-            raise ValueError("with_std=True, but scale_ or var_ is None")
+            raise ParameterError("with_std=True, but scale_ or var_ is None")
         if not (scale > 0).all():
-            raise ValueError("scale_ holds values that are not positive")
+            raise ParameterError("scale_ holds values that are not positive")
     var = values.get("var_")
     if var is not None and (var < 0).any():
-        raise ValueError("var_ holds negative values")
+        raise ParameterError("var_ holds negative values")
 
 
 def _svc(values: dict[str, Any], dims: dict[str, int], params: dict[str, Any]) -> None:
     """Check that the arrays handed to libsvm agree with one another (CVE-2020-28975)."""
     if params["kernel"] not in _SVC_KERNELS:
-        raise ValueError(f"kernel={params['kernel']!r}: only {_SVC_KERNELS} are read")
+        raise ParameterError(f"kernel={params['kernel']!r}: only {_SVC_KERNELS} are read")
     if values["_sparse"]:
-        raise ValueError("_sparse is true: an SVC fitted on sparse data is not read")
+        raise ParameterError("_sparse is true: an SVC fitted on sparse data is not read")
     n_support, s = values["_n_support"], dims["s"]
     if (n_support < 0).any() or int(n_support.sum(dtype=np.int64)) != s:
-        raise ValueError(f"_n_support does not count the {s} support vectors")
+        raise ParameterError(f"_n_support does not count the {s} support vectors")
     n_samples, n_features = values["shape_fit_"]
     if n_features != dims["f"] or n_samples < s or n_samples >= 2**31:
-        raise ValueError(f"shape_fit_ {values['shape_fit_']} does not fit the support vectors")
+        raise ParameterError(f"shape_fit_ {values['shape_fit_']} does not fit the support vectors")
     support = values["support_"]
     if s and (support.min() < 0 or support.max() >= n_samples):
-        raise ValueError("support_ holds indices outside the training samples")
+        raise ParameterError("support_ holds indices outside the training samples")
     sign = -1.0 if dims["c"] == 2 else 1.0  # libsvm's sign, flipped for two classes
     if not (
         np.array_equal(values["dual_coef_"], sign * values["_dual_coef_"])
         and np.array_equal(values["intercept_"], sign * values["_intercept_"])
     ):
-        raise ValueError("dual_coef_ and intercept_ disagree with _dual_coef_ and _intercept_")
+        raise ParameterError("dual_coef_ and intercept_ disagree with _dual_coef_ and _intercept_")
     if not np.array_equal(values["n_iter_"], values["_num_iter"]):
-        raise ValueError("n_iter_ and _num_iter disagree")
+        raise ParameterError("n_iter_ and _num_iter disagree")
     if values["_effective_probability"] != (params["probability"] is True):
-        raise ValueError("_effective_probability disagrees with the parameter probability")
+        raise ParameterError("_effective_probability disagrees with the parameter probability")
     if values["_gamma"] < 0:
-        raise ValueError("_gamma is negative")
+        raise ParameterError("_gamma is negative")
 
 
 def _ridge(values: dict[str, Any], dims: dict[str, int], params: dict[str, Any]) -> None:
     """Check ``coef_`` (f,) with a number ``intercept_``, or (t, f) with (t,) (or 0.0)."""
     coef, intercept, f = values["coef_"], values["intercept_"], dims["f"]
     if coef.ndim not in (1, 2) or coef.shape[-1] != f or coef.size == 0:
-        raise ValueError(f"coef_ has shape {coef.shape}, not (f,) or (t, f) with f = {f}")
+        raise ParameterError(f"coef_ has shape {coef.shape}, not (f,) or (t, f) with f = {f}")
     if isinstance(intercept, np.ndarray):
         if coef.ndim != 2 or intercept.shape != coef.shape[:1]:
-            raise ValueError(f"intercept_ has shape {intercept.shape}, not (t,) of coef_ (t, f)")
+            raise ParameterError(
+                f"intercept_ has shape {intercept.shape}, not (t,) of coef_ (t, f)"
+            )
     elif coef.ndim == 2 and params["fit_intercept"]:
-        raise ValueError("intercept_ is a number, but coef_ holds several targets")
+        raise ParameterError("intercept_ is a number, but coef_ holds several targets")
 
 
 _RIDGE_SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")

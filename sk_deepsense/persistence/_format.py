@@ -36,7 +36,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from ..exceptions import ModelFileError
+from ..exceptions import ModelFileError, ParameterError, ParameterTypeError
 
 __all__ = ["FORMAT_VERSION", "ModelVersionWarning"]
 
@@ -254,7 +254,7 @@ def _json_param(value: Any, name: str, owner: str) -> Any:
         hint = f" Set it to an int or None first: {owner}.set_params({name}=0)."
     elif name == "callbacks":
         hint = f" Callbacks serve training only: {owner}.set_params(callbacks=None) first."
-    raise TypeError(
+    raise ParameterTypeError(
         f"Cannot save parameter {name}={value!r} of {owner}: a {type(value).__name__} cannot "
         f"be stored as data (only None, bool, int, float, str, paths, torch.device, "
         f"joblib.Memory, lists and tuples of scalars, and dicts of those with scalar keys "
@@ -309,7 +309,7 @@ def _decode_option(value: Any, name: str) -> Any:
     """Decode a value inside a dict parameter: a scalar, a list of scalars (a tuple), ..."""
     if isinstance(value, list):
         if not all(_is_scalar(v) for v in value):
-            raise ValueError(f"parameter {name} holds a list of other things than scalars")
+            raise ParameterError(f"parameter {name} holds a list of other things than scalars")
         return tuple(value)
     return _decode_param(value, name)
 
@@ -323,7 +323,7 @@ def _decode_param(value: Any, name: str) -> Any:
         return {k: _decode_option(v, f"{name}[{k!r}]") for k, v in inner.items()}
     if tag in ("list", "tuple"):
         if not isinstance(inner, list) or not all(_is_scalar(v) for v in inner):
-            raise ValueError(f"parameter {name} is not a {tag} of scalars")
+            raise ParameterError(f"parameter {name} is not a {tag} of scalars")
         return inner if tag == "list" else tuple(inner)
     if tag == "items":
         pairs = inner if isinstance(inner, list) else None
@@ -331,10 +331,10 @@ def _decode_param(value: Any, name: str) -> Any:
             isinstance(p, list) and len(p) == 2 and p[0] is not None and _is_scalar(p[0])
             for p in pairs
         ):
-            raise ValueError(f"parameter {name} is not a list of [key, value] pairs")
+            raise ParameterError(f"parameter {name} is not a list of [key, value] pairs")
         decoded = {key: _decode_option(v, f"{name}[{key!r}]") for key, v in pairs}
         if len(decoded) != len(pairs):
-            raise ValueError(f"parameter {name} holds a key twice")
+            raise ParameterError(f"parameter {name} holds a key twice")
         return decoded
     return value
 
@@ -348,7 +348,7 @@ def decode_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unsupported(name: str, step: Any) -> TypeError:
-    return TypeError(
+    return ParameterTypeError(
         f"Cannot save {name} ({type(step).__name__}): save_model supports only "
         f"{', '.join(_estimators())}, nested in one another. {_JOBLIB_HINT}"
     )

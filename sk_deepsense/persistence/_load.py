@@ -17,7 +17,7 @@ import torch
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ..exceptions import ModelFileError
+from ..exceptions import MissingFileError, ModelFileError, ParameterError, ParameterTypeError
 from ..features import MusicnnTransformer
 from ._fitted import STATE, Budget, array_name, declared_bytes, set_fitted_state
 from ._format import (
@@ -312,7 +312,7 @@ class _Builder:
     def _calibrated(self, entry: Any, classes: tuple[str, ...], where: str) -> Any:
         """Build a fitted classifier of ``calibrated_classifiers_``: an entry like any other."""
         if not isinstance(entry, dict) or "fitted" not in entry:
-            raise ValueError(f"the classifier of {where} is not a fitted estimator")
+            raise ParameterError(f"the classifier of {where} is not a fitted estimator")
         return self.build(entry, classes)[1]
 
 
@@ -516,19 +516,19 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> Any:
     """
     path = Path(path)
     if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a str such as 'cpu' or 'cuda', got {device!r}.")
+        raise ParameterTypeError(f"device must be a str such as 'cpu' or 'cuda', got {device!r}.")
     device = str(device)
     try:
         torch_device = torch.device("cpu" if device == "auto" else device)
     except RuntimeError as exc:
-        raise ValueError(f"Invalid device {device!r}: {exc}") from None
+        raise ParameterError(f"Invalid device {device!r}: {exc}") from None
     if torch_device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
+        raise ParameterError(
             f"device={device!r}, but CUDA is not available on this machine; pass device='cpu' "
             "(a model saved from a GPU loads on the CPU)."
         )
     if not path.is_file():
-        raise FileNotFoundError(f"No such model file: {path}")
+        raise MissingFileError(f"No such model file: {path}")
     with open(path, "rb") as fh:  # an unreadable file is an OSError, not a bad model file
         try:
             return _read(fh, path, device)

@@ -14,6 +14,7 @@ import torch
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from ..exceptions import OutputExistsError, ParameterTypeError
 from ..features import MusicnnTransformer
 from ._fitted import STATE, fitted_state
 from ._format import (
@@ -72,7 +73,7 @@ class _Describer:
         if _has_fitted_state(est):
             self.networks.append(owner)
             if len(self.networks) > 1:
-                raise TypeError(
+                raise ParameterTypeError(
                     f"Cannot save a model with more than one network ({self.networks}). "
                     + _JOBLIB_HINT
                 )
@@ -112,7 +113,7 @@ def check_savable(model: Any) -> None:
         elif type(est) is CalibratedClassifierCV:
             inner = type(est.estimator).__name__ if est.estimator is not None else "LinearSVC"
             if inner not in CALIBRATED:
-                raise TypeError(
+                raise ParameterTypeError(
                     f"Cannot save {owner}: it calibrates a {inner} (only "
                     f"{' or '.join(CALIBRATED)} can be saved calibrated). {_JOBLIB_HINT}"
                 )
@@ -242,7 +243,7 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
+        raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it.")
     structure, state = _describe(model)
     document = {
         "format": FORMAT_NAME,

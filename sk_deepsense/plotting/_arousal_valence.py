@@ -10,6 +10,7 @@ from matplotlib.collections import LineCollection
 from numpy.typing import ArrayLike
 
 from ..datasets._quadrants import QUADRANT_MOODS
+from ..exceptions import ParameterError
 from ._common import _float_array, _get_ax
 
 __all__ = ["plot_arousal_valence"]
@@ -30,15 +31,15 @@ def _check_av(y: Any, name: str) -> np.ndarray:
     """Validate an ``(n, 2)`` array of (arousal, valence) rows."""
     arr = _float_array(y, name)
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(
+        raise ParameterError(
             f"{name} must have shape (n_samples, 2) with columns (arousal, valence), "
             f"got shape {arr.shape}."
         )
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it needs at least one (arousal, valence) row.")
+        raise ParameterError(f"{name} is empty: it needs at least one (arousal, valence) row.")
     if not np.isfinite(arr).all():
         row = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
-        raise ValueError(f"{name} must be finite, but row {row} contains NaN or infinity.")
+        raise ParameterError(f"{name} must be finite, but row {row} contains NaN or infinity.")
     return arr
 
 
@@ -100,7 +101,7 @@ def plot_arousal_valence(
     if y_true is not None:
         true = _check_av(y_true, "y_true")
         if true.shape[0] != pred.shape[0]:
-            raise ValueError(
+            raise ParameterError(
                 "y_true and y_pred must have the same number of rows, got "
                 f"{true.shape[0]} and {pred.shape[0]}."
             )

@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..exceptions import ParameterTypeError
+
 __all__ = ["new_figure"]
 
 
@@ -99,7 +101,7 @@ def _get_ax(ax: Any, **subplots_kw: Any) -> Axes:
         _, ax = plt.subplots(**subplots_kw)
         return ax
     if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}.")
+        raise ParameterTypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}.")
     return ax
 
 
@@ -108,5 +110,7 @@ def _float_array(x: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array-like, got {type(x).__name__}.") from exc
+        raise ParameterTypeError(
+            f"{name} must be a numeric array-like, got {type(x).__name__}."
+        ) from exc
     return arr

@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from ..exceptions import ParameterError
 from ._common import _get_ax
 
 __all__ = ["plot_confusion_matrix"]
@@ -78,14 +79,16 @@ def plot_confusion_matrix(
     [[1.0, 0.0], [0.5, 0.5]]
     """
     if normalize not in _NORMALIZE_TITLES:
-        raise ValueError(
+        raise ParameterError(
             f"normalize must be one of 'true', 'pred', 'all' or None, got {normalize!r}."
         )
     n_true, n_pred = len(y_true), len(y_pred)  # type: ignore[arg-type]
     if n_true != n_pred:
-        raise ValueError(f"y_true and y_pred must have the same length, got {n_true} and {n_pred}.")
+        raise ParameterError(
+            f"y_true and y_pred must have the same length, got {n_true} and {n_pred}."
+        )
     if n_true == 0:
-        raise ValueError("y_true and y_pred are empty: a confusion matrix needs samples.")
+        raise ParameterError("y_true and y_pred are empty: a confusion matrix needs samples.")
     if ax is not None:
         ax = _get_ax(ax)
     display = ConfusionMatrixDisplay.from_predictions(

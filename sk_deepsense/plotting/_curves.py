@@ -11,6 +11,7 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
+from ..exceptions import ParameterError, ParameterTypeError
 from ._common import _get_ax
 
 __all__ = ["plot_training_curves"]
@@ -23,7 +24,7 @@ def _as_history(obj: Any, name: str) -> list[Mapping]:
     if isinstance(obj, (list, tuple)) and all(isinstance(row, Mapping) for row in obj):
         rows = list(obj)  # a skorch History is a list of one dict per epoch
         if not rows:
-            raise ValueError(f"{name} is empty: no epoch was recorded (was the model fitted?).")
+            raise ParameterError(f"{name} is empty: no epoch was recorded (was the model fitted?).")
         return rows
     history = getattr(obj, "history_", None)
     if history is not None:
@@ -38,7 +39,7 @@ def _as_history(obj: Any, name: str) -> list[Mapping]:
             f"This {type(obj).__name__} instance is not fitted yet: it has no training history "
             "to plot. Call 'fit' first."
         )
-    raise TypeError(
+    raise ParameterTypeError(
         f"{name} must be a skorch History, a fitted HybridCNNLSTMClassifier / "
         "HybridCNNLSTMRegressor (or anything with a history_), a fitted Pipeline ending in "
         f"one, or a list of those; got {type(obj).__name__}."
@@ -113,7 +114,7 @@ def plot_training_curves(history: Any, *, ax: Axes | None = None, title: str | N
         name = f"history[{i}]" if multi else "history"
         train = _column(rows, "train_loss")
         if np.isnan(train).all():
-            raise ValueError(f"{name} records no train_loss.")
+            raise ParameterError(f"{name} records no train_loss.")
         epochs = np.array(
             [float(row.get("epoch", e + 1)) for e, row in enumerate(rows)], dtype=np.float64
         )

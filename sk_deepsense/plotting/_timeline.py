@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from .._choices import default_output_names
+from ..exceptions import ParameterError, ParameterTypeError
 from ._common import _float_array, _get_ax
 
 __all__ = ["plot_emotion_timeline"]
@@ -22,12 +23,12 @@ def _trim_padding(values: np.ndarray, name: str) -> np.ndarray:
     all_nan = np.isnan(values).all(axis=1)
     real = np.flatnonzero(~all_nan)
     if real.size == 0:
-        raise ValueError(f"{name} has no real frame: every row is NaN (padding).")
+        raise ParameterError(f"{name} has no real frame: every row is NaN (padding).")
     values = values[: real[-1] + 1]
     bad = ~np.isfinite(values).all(axis=1)
     if bad.any():
         t = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise ParameterError(
             f"{name} contains NaN or infinity in frame {t}, inside the clip's real frames; "
             "only trailing rows that are entirely NaN (padding) are accepted."
         )
@@ -40,12 +41,12 @@ def _frames_2d(values: Any, name: str) -> tuple[np.ndarray, int]:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
-        raise ValueError(
+        raise ParameterError(
             f"{name} must be 1-D (n_frames,) or 2-D (n_frames, k) for one clip, got shape "
             f"{arr.shape}; pass one clip at a time (e.g. values[i])."
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}).")
+        raise ParameterError(f"{name} is empty (shape {arr.shape}).")
     return _trim_padding(arr, name), arr.shape[0]
 
 
@@ -56,21 +57,21 @@ def _looks_like_proba(values: np.ndarray) -> bool:
 
 def _check_segments(segments: Any) -> list[tuple[float, float, str]]:
     if isinstance(segments, (str, bytes)) or not isinstance(segments, Sequence):
-        raise TypeError(
+        raise ParameterTypeError(
             f"segments must be a list of (start, end, label) tuples, got {type(segments).__name__}."
         )
     out = []
     for i, seg in enumerate(segments):
         if isinstance(seg, (str, bytes)) or not isinstance(seg, Sequence) or len(seg) != 3:
-            raise ValueError(f"segments[{i}] must be a (start, end, label) tuple, got {seg!r}.")
+            raise ParameterError(f"segments[{i}] must be a (start, end, label) tuple, got {seg!r}.")
         start, end, label = seg
         if not (isinstance(start, Real) and isinstance(end, Real)):
-            raise TypeError(
+            raise ParameterTypeError(
                 f"segments[{i}] must have numeric start and end, got {start!r} and {end!r}."
             )
         start, end = float(start), float(end)
         if not (np.isfinite(start) and np.isfinite(end) and end > start):
-            raise ValueError(
+            raise ParameterError(
                 f"segments[{i}] must have finite start < end, got start={start}, end={end}."
             )
         out.append((start, end, str(label)))
@@ -167,47 +168,47 @@ def plot_emotion_timeline(
     if kind is None:
         kind = "proba" if _looks_like_proba(vals) else "av"
     elif kind not in ("proba", "av"):
-        raise ValueError(f"kind must be 'proba', 'av' or None, got {kind!r}.")
+        raise ParameterError(f"kind must be 'proba', 'av' or None, got {kind!r}.")
 
     if names is None:
         names = default_output_names(kind, k)
     else:
         if isinstance(names, str):
-            raise TypeError("names must be a sequence of strings, got a single str.")
+            raise ParameterTypeError("names must be a sequence of strings, got a single str.")
         names = [str(x) for x in names]
         if len(names) != k:
-            raise ValueError(
+            raise ParameterError(
                 f"names must have one entry per column of values ({k}), got {len(names)}."
             )
 
     if not isinstance(time_unit, str):
-        raise TypeError(f"time_unit must be a str, got {type(time_unit).__name__}.")
+        raise ParameterTypeError(f"time_unit must be a str, got {type(time_unit).__name__}.")
     if times is None:
         t = np.arange(n, dtype=np.float64)
         xlabel = "frame"
     else:
         t = _float_array(times, "times")
         if t.ndim != 1 or t.shape[0] not in (n, n_rows):
-            raise ValueError(
+            raise ParameterError(
                 f"times must be 1-D with one entry per frame of values ({n_rows} rows, {n} "
                 f"of them real), got shape {t.shape}."
             )
         t = t[:n]
         if not np.isfinite(t).all():
-            raise ValueError("times must be finite (found NaN or infinity).")
+            raise ParameterError("times must be finite (found NaN or infinity).")
         xlabel = "frame" if time_unit == "frame" else f"time ({time_unit})"
 
     true = tt = None
     if true_values is not None:
         true, _ = _frames_2d(true_values, "true_values")
         if true.shape[1] != k:
-            raise ValueError(
+            raise ParameterError(
                 f"true_values must have the same number of columns as values ({k}), "
                 f"got {true.shape[1]}."
             )
         if true_times is None:
             if true.shape[0] > n:
-                raise ValueError(
+                raise ParameterError(
                     f"true_values has {true.shape[0]} frames, more than the {n} real frames of "
                     "values; pass true_times to draw it at its own times."
                 )
@@ -215,14 +216,14 @@ def plot_emotion_timeline(
         else:
             tt = _float_array(true_times, "true_times")
             if tt.ndim != 1 or tt.shape[0] != true.shape[0]:
-                raise ValueError(
+                raise ParameterError(
                     f"true_times must be 1-D with one entry per real row of true_values "
                     f"({true.shape[0]}), got shape {tt.shape}."
                 )
             if not np.isfinite(tt).all():
-                raise ValueError("true_times must be finite (found NaN or infinity).")
+                raise ParameterError("true_times must be finite (found NaN or infinity).")
     elif true_times is not None:
-        raise ValueError("true_times was given without true_values.")
+        raise ParameterError("true_times was given without true_values.")
 
     spans = [] if segments is None else _check_segments(segments)
     ax = _get_ax(ax, figsize=(10, 4))
