@@ -329,7 +329,7 @@ def _file_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
     except FileNotFoundError:
-        raise MissingFileError(f"no such file of prediction records: {str(path)!r}") from None
+        raise MissingFileError(f"No such file or directory: {str(path)!r}") from None
     except UnicodeDecodeError as exc:
         raise RecordsFileError(path, f"it is not UTF-8 text (byte {exc.start})") from None
     if path.suffix.lower() == ".csv" or text.startswith("path,"):

@@ -64,8 +64,8 @@ def load_dataset(name: str, data_home: str | os.PathLike, **kwargs: Any) -> Bunc
 
     Raises
     ------
-    ValueError
-        If ``name`` is not a registered dataset.
+    ParameterError
+        If ``name`` is not a registered dataset (a ``ValueError``).
 
     Examples
     --------
@@ -73,7 +73,7 @@ def load_dataset(name: str, data_home: str | os.PathLike, **kwargs: Any) -> Bunc
     >>> load_dataset("mnist", "somewhere")
     Traceback (most recent call last):
     ...
-    ValueError: unknown dataset 'mnist'; choose one of: synthetic, 4q, emomusic, pmemo, deam
+    sk_deepsense.exceptions.ParameterError: unknown dataset 'mnist'; choose one of: synthetic, 4q, emomusic, pmemo, deam
     """
     if name not in DATASETS:
         raise ParameterError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
