@@ -13,7 +13,6 @@ __all__ = [
     "CAUSAL_ARCHITECTURES",
     "FEATURES",
     "RECOMMENDED",
-    "MODEL_ALIASES",
     "MODEL_LABELS",
     "POOLINGS",
     "default_output_names",
@@ -74,9 +73,6 @@ MODEL_LABELS["regression"] = {
     "majority": "mean",
     "logreg": "ridge",
 }
-#: Old spellings of model names (the table labels that ``benchmark --models`` took until
-#: sk_deepsense 0.1), accepted with a deprecation note for one release: old -> name.
-MODEL_ALIASES = {label: name for task in MODEL_LABELS.values() for name, label in task.items()}
 
 
 def output_names(n_outputs: int) -> list[str]:

@@ -324,7 +324,7 @@ def test_baseline_model_predicts_labels_without_probabilities(
     records = json.loads(stdout)
     assert all(set(r) == {"path", "label", "start", "end", "windows"} for r in records)
     assert [r["label"] for r in records] == pipe.predict(paths[:4]).tolist()
-    argv = ["predict", out, records[0]["path"], "--timeline", tmp_path / "t.png", "--allow-pickle"]
+    argv = ["predict", out, records[0]["path"], "--plot", tmp_path / "t.png", "--allow-pickle"]
     code, _, err = run(capsys, *argv)
     assert code == 1 and "--plot needs a network model" in err
 
@@ -383,13 +383,13 @@ def test_predict_errors(capsys, clf_model, labels_csv, tmp_path):
 def test_predict_timeline_plots_one_panel_per_file(capsys, clf_model, audio_corpus, tmp_path):
     paths, _ = audio_corpus
     out = tmp_path / "timeline.png"
-    code, _, err = run(capsys, "predict", clf_model, *paths[:2], "--timeline", out)
+    code, _, err = run(capsys, "predict", clf_model, *paths[:2], "--plot", out)
     assert code == 0, err
     assert out.stat().st_size > 10_000
     import matplotlib.image
 
     assert matplotlib.image.imread(out).shape[0] > 400  # two panels stacked
-    code, _, err = run(capsys, "predict", clf_model, paths[0], "--timeline", out)
+    code, _, err = run(capsys, "predict", clf_model, paths[0], "--plot", out)
     assert code == 1 and "already exists" in err
 
 
@@ -407,7 +407,7 @@ def test_plots_leave_matplotlib_global_state_alone(
     code, _, err = run(capsys, "evaluate", clf_model, labels_csv, "--plot", tmp_path / "cm.png")
     assert code == 0, err
     paths, _ = audio_corpus
-    code, _, err = run(capsys, "predict", clf_model, paths[0], "--timeline", tmp_path / "t.png")
+    code, _, err = run(capsys, "predict", clf_model, paths[0], "--plot", tmp_path / "t.png")
     assert code == 0, err
     assert plt.get_fignums() == before  # no pyplot figure left open
     assert (tmp_path / "cm.png").stat().st_size > 5_000
@@ -662,46 +662,13 @@ def test_finding_14_other_late_failures_now_fail_at_the_check(
     assert code == 1 and message in err and len(err.splitlines()) == 1
 
 
-def test_finding_16_the_alias_helpers_note_once_and_hide_the_old_name(capsys):
-    import argparse
-
-    from sk_deepsense.cli._common import DeprecatedValues, add_deprecated_option
-
-    p = argparse.ArgumentParser(prog="sk-deepsense x")
-    p.add_argument("-o", "--output", type=Path)
-    p.add_argument("--overwrite", action="store_true")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   type=DeprecatedValues(p.prog, "--format", {"text": "table"}))  # fmt: skip
-    add_deprecated_option(p, "--out", "--output")
-    add_deprecated_option(p, "--force", "--overwrite")
-    assert "--out " not in p.format_help() and "--force" not in p.format_help()
-    args = p.parse_args([])
-    assert (args.output, args.overwrite, args.format) == (None, False, "table")
-    assert capsys.readouterr().err == ""  # defaults and new names: no note
-    args = p.parse_args(["--out", "d", "--force", "--format", "text"])
-    assert (args.output, args.overwrite, args.format) == (Path("d"), True, "table")
-    err = capsys.readouterr().err.splitlines()
-    assert err == [
-        "sk-deepsense x: note: --out is deprecated and will be removed in the next release; "
-        "use -o/--output",
-        "sk-deepsense x: note: --force is deprecated and will be removed in the next release; "
-        "use --overwrite",
-        "sk-deepsense x: note: --format text is deprecated and will be removed in the next "
-        "release; use --format table",
-    ]
-    with pytest.raises(SystemExit):
-        p.parse_args(["--format", "xml"])
-    err = capsys.readouterr().err
-    assert "invalid choice: 'xml'" in err and "table" in err and "text" not in err
-
-
 def test_finding_16_every_command_speaks_one_vocabulary(capsys):
     from sk_deepsense.cli import COMMANDS, build_parser, command_parser
 
     parser = build_parser()
     for command in (c.__name__.rsplit(".", 1)[1] for c in COMMANDS):
         sub = command_parser(parser, command)
-        options = {s for a in sub._actions if a.help != "==SUPPRESS==" for s in a.option_strings}
+        options = {s for a in sub._actions for s in a.option_strings}
         assert "--out" not in options and "--timeline" not in options, command
         if command in ("train", "predict", "demo", "benchmark"):
             assert {"-o", "--output", "--overwrite"} <= options, command
@@ -710,26 +677,42 @@ def test_finding_16_every_command_speaks_one_vocabulary(capsys):
         for action in sub._actions:
             if "--format" in action.option_strings:
                 assert "text" not in action.choices and "table" in action.choices, command
-    # the old spellings, parsed: each still works and prints its note
-    cases = [
-        (["predict", "m", "a.wav", "--timeline", "t.png"], "timeline", Path("t.png"),
-         "--timeline is deprecated"),
-        (["evaluate", "m", "l.csv", "--format", "text"], "format", "table",
-         "--format text is deprecated"),
-        (["listen", "m", "a.wav", "--format", "text"], "format", "table",
-         "--format text is deprecated"),
-        (["benchmark", "--out", "d"], "output", Path("d"), "--out is deprecated"),
-        (["train", "l.csv", "-o", "m", "--model", "random forest"], "model", "random_forest",
-         "--model 'random forest' is deprecated"),
-        (["demo", "--max-epochs", "5"], "set", ["clf__max_epochs=5"],
-         "--max-epochs 5 is deprecated"),
-    ]  # fmt: skip
-    for argv, dest, value, note in cases:
-        assert getattr(parser.parse_args(argv), dest) == value, argv
-        err = capsys.readouterr().err
-        assert note in err and len(err.splitlines()) == 1, argv
     new = parser.parse_args(["predict", "m", "a.wav", "--plot", "t.png"])
     assert new.timeline == Path("t.png") and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        (["predict", "m", "a.wav", "--timeline", "t.png"], 2,
+         "unrecognized arguments: --timeline"),
+        (["evaluate", "m", "l.csv", "--format", "text"], 2, "invalid choice: 'text'"),
+        (["listen", "m", "a.wav", "--format", "text"], 2, "invalid choice: 'text'"),
+        (["train", "l.csv", "-o", "m", "--model", "random forest"], 2,
+         "invalid choice: 'random forest'"),
+        (["benchmark", "--models", "random forest"], 2, "invalid choice: 'random forest'"),
+        (["demo", "--max-epochs", "5"], 2, "unrecognized arguments: --max-epochs"),
+        (["benchmark", "--set", "max_epochs=1", "--data-dir", "d", "--speed-files", "0"], 1,
+         "--set max_epochs: the benchmark sets the networks' parameters only, named clf__PARAM"),
+    ],
+)  # fmt: skip
+def test_spellings_of_development_versions_are_refused(
+    capsys, monkeypatch, tmp_path, argv, status, message
+):
+    # backwards compatibility starts at the first release (docs/development.rst): the
+    # spellings that 0.1.0.dev0 renamed are unknown, with argparse's usage error (2) or,
+    # for a bare --set key of the benchmark, the one-line error (1) before any work
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == status and message in err and "deprecated" not in err
+    if status == 2:
+        assert err.startswith("usage: sk-deepsense ")  # argparse's own usage error
+    else:
+        assert len(err.splitlines()) == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_finding_16_demo_takes_set_like_train(capsys, monkeypatch, tmp_path):
@@ -739,8 +722,6 @@ def test_finding_16_demo_takes_set_like_train(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(sk_deepsense._demo, "run_demo", lambda *a, **kw: seen.update(kw))
     assert run(capsys, "demo", "-o", tmp_path, "--set", "clf__max_epochs=7")[0] == 0
     assert seen["max_epochs"] == 7
-    code, _, err = run(capsys, "demo", "-o", tmp_path, "--max-epochs", "5")
-    assert code == 0 and seen["max_epochs"] == 5 and "--max-epochs 5 is deprecated" in err
     code, _, err = run(capsys, "demo", "-o", tmp_path, "--set", "clf__lr=0.1")
     assert code == 1 and "the demo takes clf__max_epochs only" in err
     code, _, err = run(capsys, "demo", "-o", tmp_path, "--set", "clf__max_epochs=0")
@@ -752,11 +733,9 @@ def test_finding_16_predict_plot_and_evaluate_table_run(capsys, clf_model, label
     paths = [str((labels_csv.parent / p).resolve()) for p in paths]
     code, _, err = run(capsys, "predict", clf_model, paths[0], "--plot", tmp_path / "t.png")
     assert code == 0, err
-    assert (tmp_path / "t.png").stat().st_size > 5_000 and "deprecated" not in err
-    code, old, err = run(capsys, "evaluate", clf_model, labels_csv, "--format", "text", "-q")
-    assert code == 0 and "--format text is deprecated" in err
-    code, new, err = run(capsys, "evaluate", clf_model, labels_csv, "--format", "table", "-q")
-    assert code == 0 and err == "" and new == old and "confusion matrix" in new
+    assert (tmp_path / "t.png").stat().st_size > 5_000
+    code, table, err = run(capsys, "evaluate", clf_model, labels_csv, "--format", "table", "-q")
+    assert code == 0 and err == "" and "confusion matrix" in table
 
 
 def _check_progress_and_results(stdout: str, stderr: str, out: Path) -> None:

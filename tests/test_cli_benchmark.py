@@ -95,30 +95,7 @@ def test_set_without_equals_is_an_error(capsys):
     assert code == 1 and "expected KEY=VALUE" in err
 
 
-def test_finding_16_old_benchmark_spellings_still_work_with_a_note(tmp_path, capsys):
-    # --out, the table labels as --models values and bare --set keys: deprecated aliases
-    out = tmp_path / "out"
-    code, stdout, err = run(
-        capsys, "benchmark", "--n-samples", "8", "--folds", "2",
-        "--models", "majority", "random forest", "--set", "max_epochs=1",
-        "--speed-files", "0", "--data-dir", tmp_path / "synthetic", "--out", out,
-    )  # fmt: skip
-    assert code == 0, err
-    notes = [line for line in err.splitlines() if "is deprecated" in line]
-    assert notes == [
-        "sk-deepsense benchmark: note: --models 'random forest' is deprecated and will be "
-        "removed in the next release; use --models random_forest",
-        "sk-deepsense benchmark: note: --out is deprecated and will be removed in the next "
-        "release; use -o/--output",
-        "sk-deepsense benchmark: note: --set max_epochs= is deprecated and will be removed in "
-        "the next release; use --set clf__max_epochs=",
-    ]
-    payload = json.loads((out / "results.json").read_text())
-    assert [s["model"] for s in payload["summary"]] == ["majority", "random forest"]
-    assert payload["info"]["network_params"] == {"max_epochs": 1}
-
-
-def test_finding_16_new_names_work_without_a_note_and_output_is_not_replaced(tmp_path, capsys):
+def test_finding_16_new_names_work_and_output_is_not_replaced(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "results.json").write_text("an earlier run")
@@ -132,14 +109,13 @@ def test_finding_16_new_names_work_without_a_note_and_output_is_not_replaced(tmp
     assert (out / "results.json").read_text() == "an earlier run"
     code, stdout, err = run(capsys, *argv, "--data-dir", tmp_path / "b", "--overwrite")
     assert code == 0, err
-    assert "deprecated" not in err
     assert "| random forest |" in stdout  # the table labels stay as they were
     summary = json.loads((out / "results.json").read_text())["summary"]
     assert [s["model"] for s in summary] == ["majority", "random forest"]
 
 
 def test_finding_16_train_and_benchmark_take_the_same_model_names():
-    from sk_deepsense._choices import ARCHITECTURES, BENCHMARK_MODELS, MODEL_ALIASES
+    from sk_deepsense._choices import ARCHITECTURES, BENCHMARK_MODELS
     from sk_deepsense.benchmark import default_models, model_label
     from sk_deepsense.cli import MODELS, build_parser
 
@@ -156,7 +132,6 @@ def test_finding_16_train_and_benchmark_take_the_same_model_names():
     models = default_models()
     for arch in ARCHITECTURES:  # the same name means the same network in both commands
         assert models[model_label(arch)](0)[-1].architecture == arch
-    assert all(new in BENCHMARK_MODELS for new in MODEL_ALIASES.values())
 
 
 @pytest.mark.parametrize(

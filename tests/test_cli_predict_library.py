@@ -204,7 +204,7 @@ def test_cli_jsonl_error_records_summary_and_exit_3(capsys, clf_path, library, r
 def test_cli_timeline_leaves_the_unreadable_files_out(capsys, clf_path, library, tmp_path):
     good, (bad, _) = library
     out = tmp_path / "t.png"
-    code, stdout, err = run(capsys, "predict", clf_path, good[0], bad, "--timeline", out, "-q")
+    code, stdout, err = run(capsys, "predict", clf_path, good[0], bad, "--plot", out, "-q")
     assert code == 3 and out.stat().st_size > 0
     assert "bad.wav" in stdout.splitlines()[-1]  # the table's error column
 

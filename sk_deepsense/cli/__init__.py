@@ -10,7 +10,7 @@ cross-validation fold) to standard error, without colours unless it is a termina
 silences the progress, so that ``predict -q`` writes nothing but the predictions. Every
 command names things alike (``-o/--output``, ``--overwrite``, ``--plot``, ``--format
 table``, the model names of :data:`sk_deepsense._choices.BENCHMARK_MODELS`, ``--set
-clf__PARAM``); old spellings print a deprecation note (``_common.deprecation_note``).
+clf__PARAM``).
 
 One module per command (``train``, ``predict``, ``map``, ``playlist``, ``listen``,
 ``evaluate``, ``demo``, ``benchmark``), each with ``add_parser(subparsers)`` and

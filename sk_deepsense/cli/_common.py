@@ -11,7 +11,6 @@ import argparse
 import ast
 import json
 import os
-import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,18 +22,14 @@ from ..exceptions import SkDeepsenseError
 
 __all__ = [
     "CLIError",
-    "DeprecatedValues",
     "UsageError",
     "add_common_options",
-    "add_deprecated_option",
-    "add_deprecated_set_option",
     "add_extraction_options",
     "add_pickle_option",
     "add_set_option",
     "atomic_dump",
     "check_writable",
     "configure_features",
-    "deprecation_note",
     "error_line",
     "expand_files",
     "feature_step",
@@ -103,189 +98,6 @@ def error_line(command: str, exc: BaseException) -> str:
         # unexpected: say what it was and how to see more
         message = f"{type(exc).__name__}: {message} (--debug shows the traceback)"
     return f"sk-deepsense {command}: error: {message}"
-
-
-# ----------------------------------------------------------------------- deprecated names
-def deprecation_note(old: str, new: str, *, prog: str = "sk-deepsense") -> None:
-    """Print the one-line note of a deprecated spelling to standard error.
-
-    Every old spelling the command line still accepts (an option, a choice, a ``--set``
-    key) says so through this function, whatever ``--quiet`` says, so that scripts learn
-    the new name while the old one keeps working for one more release.
-
-    Parameters
-    ----------
-    old, new : str
-        What was typed and what to type instead, e.g. ``"--out"`` and ``"-o/--output"``.
-    prog : str, default="sk-deepsense"
-        The command, e.g. ``"sk-deepsense benchmark"``.
-    """
-    print(
-        f"{prog}: note: {old} is deprecated and will be removed in the next release; use {new}",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-class _DeprecatedOption(argparse.Action):
-    """A hidden old name of an option: a note, then the new option's own action."""
-
-    def __init__(self, option_strings: list[str], dest: str, *, target: argparse.Action):
-        super().__init__(
-            option_strings,
-            dest,
-            nargs=target.nargs,
-            const=target.const,
-            default=argparse.SUPPRESS,
-            type=target.type,  # type: ignore[arg-type]  # typeshed's Action.type admits a str
-            choices=target.choices,
-            metavar=target.metavar,
-            help=argparse.SUPPRESS,
-        )
-        self.target = target
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        new = "/".join(self.target.option_strings)
-        deprecation_note(str(option_string), new, prog=parser.prog)
-        self.target(parser, namespace, values, self.target.option_strings[-1])
-
-
-def add_deprecated_option(p: argparse.ArgumentParser, old: str, new: str) -> None:
-    """Keep ``old`` as a hidden, deprecated name of the option ``new`` (already added).
-
-    ``old`` takes the same values and sets the same destination; using it prints a
-    :func:`deprecation_note`. It is left out of ``--help``.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    old : str
-        The old option string, e.g. ``"--out"``.
-    new : str
-        One option string of the option that replaces it, e.g. ``"--output"``.
-
-    Examples
-    --------
-    >>> import argparse, contextlib, io
-    >>> p = argparse.ArgumentParser(prog="sk-deepsense benchmark")
-    >>> _ = p.add_argument("-o", "--output")
-    >>> add_deprecated_option(p, "--out", "--output")
-    >>> err = io.StringIO()
-    >>> with contextlib.redirect_stderr(err):
-    ...     p.parse_args(["--out", "results"]).output
-    'results'
-    >>> print(err.getvalue(), end="")  # doctest: +NORMALIZE_WHITESPACE
-    sk-deepsense benchmark: note: --out is deprecated and will be removed in the next release;
-    use -o/--output
-    """
-    target = p._option_string_actions[new]
-    p.add_argument(old, dest=target.dest, action=_DeprecatedOption, target=target)
-
-
-class _DeprecatedSet(argparse.Action):
-    """A hidden old option that stood for one ``--set`` key: a note, then ``--set KEY=VALUE``."""
-
-    def __init__(self, option_strings: list[str], dest: str, *, key: str, type: Any = str):
-        super().__init__(option_strings, "set", type=type, default=argparse.SUPPRESS)
-        self.help, self.key = argparse.SUPPRESS, key
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        new = f"--set {self.key}={values}"
-        deprecation_note(f"{option_string} {values}", new, prog=parser.prog)
-        items = list(getattr(namespace, "set", None) or [])
-        namespace.set = [*items, f"{self.key}={values}"]
-
-
-def add_deprecated_set_option(
-    p: argparse.ArgumentParser, old: str, key: str, *, type: Any = str
-) -> None:
-    """Keep ``old VALUE`` as a hidden, deprecated spelling of ``--set KEY=VALUE``.
-
-    The command must have :func:`add_set_option`'s ``--set``; ``old`` appends to it, in
-    command-line order, after a :func:`deprecation_note`.
-
-    Parameters
-    ----------
-    p : argparse.ArgumentParser
-        The command's parser.
-    old : str
-        The old option, e.g. ``"--max-epochs"``.
-    key : str
-        The ``--set`` key it stands for, e.g. ``"clf__max_epochs"``.
-    type : callable, default=str
-        Converts (and checks) the value, as argparse's ``type``.
-
-    Examples
-    --------
-    >>> import argparse, contextlib, io
-    >>> p = argparse.ArgumentParser(prog="sk-deepsense demo")
-    >>> add_set_option(p, "a parameter")
-    >>> add_deprecated_set_option(p, "--max-epochs", "clf__max_epochs", type=int)
-    >>> err = io.StringIO()
-    >>> with contextlib.redirect_stderr(err):
-    ...     p.parse_args(["--max-epochs", "5"]).set
-    ['clf__max_epochs=5']
-    >>> print(err.getvalue(), end="")  # doctest: +NORMALIZE_WHITESPACE
-    sk-deepsense demo: note: --max-epochs 5 is deprecated and will be removed in the next
-    release; use --set clf__max_epochs=5
-    """
-    p.add_argument(old, action=_DeprecatedSet, key=key, type=type)
-
-
-class DeprecatedValues:
-    """An argparse ``type`` that reads old spellings of a choice as the new ones, with a note.
-
-    Give it as ``type=`` with ``choices=`` the new names: argparse converts first, then
-    checks the choice, so that ``--help`` and the "invalid choice" message list the new
-    names only.
-
-    Parameters
-    ----------
-    prog : str
-        The command, e.g. ``"sk-deepsense evaluate"`` (the parser's ``prog``).
-    option : str
-        The option, e.g. ``"--format"``.
-    aliases : mapping of str to str
-        Old spelling -> new one.
-
-    Examples
-    --------
-    >>> import contextlib, io
-    >>> read = DeprecatedValues("sk-deepsense evaluate", "--format", {"text": "table"})
-    >>> err = io.StringIO()
-    >>> with contextlib.redirect_stderr(err):
-    ...     read("text"), read("json")
-    ('table', 'json')
-    >>> print(err.getvalue(), end="")  # doctest: +NORMALIZE_WHITESPACE
-    sk-deepsense evaluate: note: --format text is deprecated and will be removed in the next
-    release; use --format table
-    """
-
-    def __init__(self, prog: str, option: str, aliases: dict[str, str]) -> None:
-        self.prog, self.option, self.aliases = prog, option, dict(aliases)
-        self.__name__ = option  # argparse names the type in its messages
-
-    def __call__(self, text: str) -> str:
-        """Return the new spelling of ``text`` (printing the note), else ``text``."""
-        new = self.aliases.get(text)
-        if new is None:
-            return text
-        old = f"{self.option} {shlex.quote(text)}"
-        deprecation_note(old, f"{self.option} {new}", prog=self.prog)
-        return new
 
 
 # ---------------------------------------------------------------------------------- --set

@@ -16,17 +16,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .._choices import BENCHMARK_MODELS, MODEL_ALIASES
+from .._choices import BENCHMARK_MODELS
 from ..datasets import DATASETS
 from ..exceptions import OutputExistsError
 from ._common import (
     CLIError,
-    DeprecatedValues,
     UsageError,
     add_common_options,
-    add_deprecated_option,
     add_set_option,
-    deprecation_note,
     load_dataset_arrays,
     parse_sets,
 )
@@ -55,7 +52,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         nargs="+",
         metavar="NAME",
         choices=BENCHMARK_MODELS,
-        type=DeprecatedValues(p.prog, "--models", MODEL_ALIASES),
         help="subset of the models (default: all), by the names 'train --model' takes, "
         "plus the benchmark's own rows svm_deltas, svm_descriptors, hybrid_mfcc and fusion: "
         + ", ".join(BENCHMARK_MODELS),
@@ -83,7 +79,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="folder to write folds.csv, summary.csv, results.json and scores.png to "
         "(created if needed)",
     )
-    add_deprecated_option(p, "--out", "--output")
     p.add_argument(
         "--overwrite", action="store_true", help="replace the result files of an earlier run"
     )
@@ -91,20 +86,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def network_params(sets: dict[str, Any], prog: str = "sk-deepsense benchmark") -> dict[str, Any]:
+def network_params(sets: dict[str, Any]) -> dict[str, Any]:
     """Return the networks' parameters of ``--set``: ``clf__PARAM`` keys, prefix removed.
 
-    A bare ``PARAM`` (the benchmark's spelling before ``train``'s) is read as
-    ``clf__PARAM`` with a deprecation note. The parameters are validated as
-    :class:`~sk_deepsense.HybridCNNLSTMClassifier` validates its own, so that a bad name or
-    value stops the run before any audio is decoded.
+    The parameters are validated as :class:`~sk_deepsense.HybridCNNLSTMClassifier`
+    validates its own, so that a bad name or value stops the run before any audio is
+    decoded.
 
     Parameters
     ----------
     sets : dict
         :func:`~sk_deepsense.cli._common.parse_sets` of the ``--set`` options.
-    prog : str, default="sk-deepsense benchmark"
-        The command named in the deprecation note.
 
     Returns
     -------
@@ -114,7 +106,7 @@ def network_params(sets: dict[str, Any], prog: str = "sk-deepsense benchmark") -
     Raises
     ------
     CLIError
-        If a key names another step, or a parameter the networks do not have, or a value
+        If a key names no step or another step, or a parameter the networks do not have, or a value
         they refuse.
     """
     import difflib
@@ -124,10 +116,8 @@ def network_params(sets: dict[str, Any], prog: str = "sk-deepsense benchmark") -
 
     params: dict[str, Any] = {}
     for key, value in sets.items():
-        step, sep, name = key.rpartition("__")
-        if not sep:
-            deprecation_note(f"--set {key}=", f"--set clf__{key}=", prog=prog)
-        elif step != "clf":
+        step, _, name = key.rpartition("__")
+        if step != "clf":
             raise CLIError(
                 f"--set {key}: the benchmark sets the networks' parameters only, named "
                 "clf__PARAM (e.g. clf__max_epochs=5); the features have --hop-length and "

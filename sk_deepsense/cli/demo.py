@@ -9,7 +9,6 @@ from typing import Any
 from ._common import (
     CLIError,
     add_common_options,
-    add_deprecated_set_option,
     add_set_option,
     parse_sets,
 )
@@ -45,7 +44,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "clf__max_epochs=N: epoch limit of the networks, early stopping ends them sooner "
         "(default: 200); the demo's one network parameter ('train' takes them all)",
     )
-    add_deprecated_set_option(p, "--max-epochs", "clf__max_epochs", type=int)
     p.add_argument("--seed", type=int, default=0, help="seed of data, folds and models")
     p.add_argument(
         "--fast",

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._common import (
-    DeprecatedValues,
     add_common_options,
     add_extraction_options,
     add_pickle_option,
@@ -47,7 +46,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         choices=("table", "json"),
-        type=DeprecatedValues(p.prog, "--format", {"text": "table"}),
         default="table",
         help="output format: 'table' (scores, per-class report and confusion matrix, for "
         "reading) or 'json' (default: table)",

@@ -21,7 +21,6 @@ from typing import Any
 
 from ._common import (
     CLIError,
-    DeprecatedValues,
     UsageError,
     add_common_options,
     add_pickle_option,
@@ -105,7 +104,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         choices=FORMATS,
-        type=DeprecatedValues(p.prog, "--format", {"text": "table"}),
         default="table",
         help="line format: 'table' (aligned columns, for reading) or 'jsonl' (default: table)",
     )

@@ -22,7 +22,6 @@ from ..exceptions import ParameterError
 from ._common import (
     CLIError,
     add_common_options,
-    add_deprecated_option,
     add_extraction_options,
     add_pickle_option,
     check_writable,
@@ -118,7 +117,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="OUT.png",
         help="also plot the predictions over each whole file, as they evolve in time",
     )
-    add_deprecated_option(p, "--timeline", "--plot")
     p.add_argument(
         "--window",
         type=float,

@@ -7,12 +7,11 @@ import time
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from .._choices import ARCHITECTURES, BASELINES, FEATURES, MODEL_ALIASES, RECOMMENDED
+from .._choices import ARCHITECTURES, BASELINES, FEATURES, RECOMMENDED
 from ..datasets import DATASETS
 from ..exceptions import ParameterError
 from ._common import (
     CLIError,
-    DeprecatedValues,
     add_common_options,
     add_extraction_options,
     add_set_option,
@@ -84,7 +83,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         choices=MODELS,
-        type=DeprecatedValues(p.prog, "--model", MODEL_ALIASES),
         default=RECOMMENDED,
         help="'recommended' (make_recommended: the pre-trained musicnn front end shipped with "
         "the package and a linear head; the most accurate on real music), a network "
