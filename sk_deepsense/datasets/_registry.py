@@ -73,7 +73,7 @@ def load_dataset(name: str, data_home: str | os.PathLike, **kwargs: Any) -> Bunc
     >>> load_dataset("mnist", "somewhere")
     Traceback (most recent call last):
     ...
-    sk_deepsense.exceptions.ParameterError: unknown dataset 'mnist'; choose one of: synthetic, 4q, emomusic, pmemo, deam
+    sk_deepsense.exceptions.ParameterError: unknown dataset 'mnist'; choose one of: ...
     """
     if name not in DATASETS:
         raise ParameterError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
