@@ -13,7 +13,8 @@ The public names:
 - :func:`make_recommended`: the model recommended for real music (the pre-trained
   musicnn front end and a linear head).
 - :func:`make_fusion`: the hybrid and the strongest classical model, soft-voting.
-- :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load.
+- :func:`save_model`, :func:`load_model`: a sharing format that runs no code on load;
+  :func:`load_pretrained`: the trained emotion model shipped with the package.
 - :class:`EmotionStream`, :func:`stream_file`: a fitted causal model fed audio chunk by
   chunk, per-frame emotion out (equal to the offline per-frame predictions).
 - :func:`predict_files`: a whole music library predicted batch by batch in bounded memory,
@@ -62,6 +63,7 @@ __all__ = [
     "__version__",
     "load_audio",
     "load_model",
+    "load_pretrained",
     "make_baseline",
     "make_fusion",
     "make_recommended",

@@ -50,6 +50,7 @@ from .neural import HybridCNNLSTMDynamicRegressor as HybridCNNLSTMDynamicRegress
 from .neural import HybridCNNLSTMRegressor as HybridCNNLSTMRegressor
 from .persistence import ModelVersionWarning as ModelVersionWarning
 from .persistence import load_model as load_model
+from .persistence import load_pretrained as load_pretrained
 from .persistence import save_model as save_model
 from .recommended import make_recommended as make_recommended
 from .streaming import EmotionStream as EmotionStream

@@ -347,6 +347,14 @@ def run_demo(
     fig.tight_layout()
     save(fig, "summary.png")
 
+    # The model shipped with the package (trained on real music, never on these clips) on
+    # the same medley: what `sk-deepsense predict builtin FILE` prints for a song.
+    from .batch import predict_files
+    from .persistence import load_pretrained
+
+    builtin = next(iter(predict_files(load_pretrained(), [out / "medley.wav"], decimals=3)))
+    builtin["path"] = "medley.wav"
+
     results = {
         "n_clips": len(y),
         "folds": folds,
@@ -356,6 +364,7 @@ def run_demo(
         "scores": scores,
         "regression": reg_scores,
         "timeline_segments": segments,
+        "builtin_medley": builtin,
         "seconds": time.perf_counter() - t_start,
     }
     (out / "results.json").write_text(json.dumps(results, indent=2))
@@ -368,5 +377,13 @@ def run_demo(
         f"  sk-deepsense predict {model} {song} --plot medley_timeline.png\n"
         f"  sk-deepsense listen {model} {song}"
     )
+    if "error" not in builtin:
+        proba = ", ".join(f"{c} {p:.2f}" for c, p in builtin["probabilities"].items())
+        print(
+            f"the built-in model (trained on 400 real 4Q clips, not on these) calls medley.wav "
+            f"{builtin['label']} ({proba}; arousal {builtin['arousal']:+.2f}, valence "
+            f"{builtin['valence']:+.2f}): for your music, no training needed:\n"
+            f"  sk-deepsense predict builtin SONG.mp3 ~/Music"
+        )
     note(f"done in {time.perf_counter() - t_start:.0f} s")
     return results

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .datasets._quadrants import QUADRANTS, quadrant_position
 from .exceptions import AudioLoadError, AudioLoadErrors, ParameterError
 
 __all__ = [
@@ -562,6 +563,7 @@ def _song_record(done: dict[str, Any], part: SongPart, classes: Any, num: Any) -
         out["probabilities"] = {
             c: num(p) for c, p in zip(first["probabilities"], mean, strict=True)
         }
+        out.update(position_fields(out["probabilities"], num))
     elif "label" in first:
         out["label"] = first["label"]
     else:
@@ -572,3 +574,18 @@ def _song_record(done: dict[str, Any], part: SongPart, classes: Any, num: Any) -
     out["end"] = round(part.span[1], SPAN_DECIMALS)
     out["windows"] = part.n_windows
     return out
+
+
+def position_fields(
+    probabilities: dict[str, float], num: Callable[[Any], float]
+) -> dict[str, float]:
+    """``{"arousal": a, "valence": v}`` of a record's quadrant probabilities, else ``{}``.
+
+    The position on the arousal-valence plane that the library map draws
+    (:func:`~sk_deepsense.library.quadrant_position`, from the record's own, rounded,
+    probabilities), for a classifier of exactly the classes Q1..Q4; rounded by ``num``.
+    """
+    if set(probabilities) != set(QUADRANTS):
+        return {}
+    arousal, valence = quadrant_position(probabilities)
+    return {"arousal": num(arousal), "valence": num(valence)}

@@ -26,6 +26,7 @@ from ._songs import (
     check_span,
     merge_parts,
     part_weight,
+    position_fields,
     song_parts,
 )
 from .exceptions import ParameterError
@@ -357,6 +358,7 @@ def prediction_records(
             if proba is not None:
                 pairs = zip(estimator.classes_, proba[i], strict=True)
                 rec["probabilities"] = {str(c): num(p) for c, p in pairs}
+                rec.update(position_fields(rec["probabilities"], num))
             records.append(rec)
         return records
     pred = np.asarray(estimator.predict(X), dtype=float).reshape(len(sources), -1)

@@ -42,7 +42,7 @@ from urllib.parse import quote
 from ._csv_cells import unescape_cell
 from ._files import atomic_write_text
 from ._record_paths import ESCAPED, escape_path, unescape_path
-from .datasets._quadrants import QUADRANT_MOODS, QUADRANTS
+from .datasets._quadrants import QUADRANT_CENTRES, QUADRANT_MOODS, QUADRANTS, quadrant_position
 from .exceptions import (
     IsAFolderError,
     MissingDependencyError,
@@ -65,16 +65,6 @@ __all__ = [
     "write_playlist",
 ]
 
-#: (arousal, valence) of each quadrant's centre on the common [-1, 1] scale: the middle of
-#: its quarter of the plane (Q1 happy: high arousal, positive valence; Q2 angry / tense:
-#: high, negative; Q3 sad: low, negative; Q4 calm: low, positive).
-QUADRANT_CENTRES: dict[str, tuple[float, float]] = {
-    "Q1": (0.5, 0.5),
-    "Q2": (0.5, -0.5),
-    "Q3": (-0.5, -0.5),
-    "Q4": (-0.5, 0.5),
-}
-
 #: Fields of a record that are neither a target nor a label.
 _META = frozenset({"path", "start", "end", "windows", "error", ESCAPED})
 
@@ -82,69 +72,6 @@ _META = frozenset({"path", "start", "end", "windows", "error", ESCAPED})
 _QUADRANT_COLOURS = {"Q1": "#e69f00", "Q2": "#d55e00", "Q3": "#0072b2", "Q4": "#009e73"}
 
 _MAP_EXTRA = "the map needs plotly: pip install 'sk_deepsense[map]'"
-
-
-def quadrant_position(
-    probabilities: Mapping[str, float],
-    centres: Mapping[str, tuple[float, float]] | None = None,
-) -> tuple[float, float]:
-    """Place class probabilities on the arousal-valence plane.
-
-    The probability-weighted mean of the classes' centres: ``sum_c p_c * centre_c /
-    sum_c p_c``. With the quadrant centres (:data:`QUADRANT_CENTRES`, ``(±0.5, ±0.5)``), a
-    sure Q1 lands at (0.5, 0.5), a tie between Q1 and Q4 at (0, 0.5) (positive valence, no
-    arousal either way), and a flat distribution at the origin: the further from the
-    centre of the plane, the surer the model.
-
-    Parameters
-    ----------
-    probabilities : mapping of str to float
-        Class name -> probability (as in a record's ``probabilities``).
-    centres : mapping of str to (float, float), optional
-        Class name -> (arousal, valence). By default the quadrants' centres; give centres
-        for other class names (e.g. ``{"happy": (0.5, 0.5), ...}``).
-
-    Returns
-    -------
-    arousal, valence : float
-        The position, on the scale of the centres.
-
-    Raises
-    ------
-    ValueError
-        If a class with a positive probability has no centre, or the probabilities are
-        not finite, negative, or sum to zero.
-
-    Examples
-    --------
-    >>> from sk_deepsense.library import quadrant_position
-    >>> quadrant_position({"Q1": 1.0, "Q2": 0.0, "Q3": 0.0, "Q4": 0.0})
-    (0.5, 0.5)
-    >>> quadrant_position({"Q1": 0.5, "Q4": 0.5})
-    (0.0, 0.5)
-    >>> quadrant_position({"calm": 0.8, "tense": 0.2}, {"calm": (-1, 1), "tense": (1, -1)})
-    (-0.6, 0.6)
-    """
-    centres = QUADRANT_CENTRES if centres is None else centres
-    total = arousal = valence = 0.0
-    for name, p in probabilities.items():
-        p = float(p)
-        if not math.isfinite(p) or p < 0:
-            raise ParameterError(f"probability of {name!r} is {p}: not a finite number >= 0")
-        if p == 0:
-            continue
-        if name not in centres:
-            raise ParameterError(
-                f"class {name!r} has no place on the arousal-valence plane: give its centre "
-                f"(centres={{{name!r}: (AROUSAL, VALENCE)}}, or --centre {name}=AROUSAL,VALENCE)"
-            )
-        a, v = centres[name]
-        total += p
-        arousal += p * float(a)
-        valence += p * float(v)
-    if total <= 0:
-        raise ParameterError("the probabilities sum to zero: no position")
-    return round(arousal / total, 12), round(valence / total, 12)
 
 
 @dataclass(frozen=True)

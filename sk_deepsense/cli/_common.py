@@ -21,6 +21,8 @@ from ..batch import target_names  # light: the records' names, shared with the l
 from ..exceptions import SkDeepsenseError
 
 __all__ = [
+    "BUILTIN",
+    "MODEL_HELP",
     "CLIError",
     "UsageError",
     "add_common_options",
@@ -268,6 +270,29 @@ def add_pickle_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: The MODEL that names a model shipped with the package: ``builtin`` (the default one) or
+#: ``builtin:NAME`` (a key of :data:`sk_deepsense.persistence.PRETRAINED`). A model file
+#: named ``builtin`` is given by a longer path (``/abs/path/builtin``).
+BUILTIN = "builtin"
+#: The help of every command's MODEL argument.
+MODEL_HELP = (
+    "a model saved by 'train' (.skds), or 'builtin': the emotion model shipped with the "
+    "package (the Russell quadrant of a song, sk_deepsense.load_pretrained)"
+)
+
+
+def _load_builtin(model: str) -> Any:
+    """Load the shipped model that ``builtin`` or ``builtin:NAME`` names (one-line errors)."""
+    from ..persistence import load_pretrained
+    from ..persistence._pretrained import DEFAULT_PRETRAINED, PRETRAINED
+
+    name = model.partition(":")[2] or DEFAULT_PRETRAINED
+    if name not in PRETRAINED:
+        shipped = ", ".join(f"{BUILTIN}:{n}" for n in PRETRAINED)
+        raise CLIError(f"MODEL {model!r}: no such built-in model; shipped: {shipped}")
+    return load_pretrained(name)
+
+
 def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
     """Load a model for a command: the one way the command line reads a model file.
 
@@ -296,6 +321,8 @@ def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
         If the file does not exist, is refused, cannot be read as its name says, or does not
         hold a fitted pipeline. One line, naming the file and the reason.
     """
+    if str(path) == BUILTIN or str(path).startswith(f"{BUILTIN}:"):
+        return _load_builtin(str(path))
     path = path.expanduser()
     if not path.is_file():
         reason = "is a folder" if path.is_dir() else "does not exist"

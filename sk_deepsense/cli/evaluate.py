@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._common import (
+    MODEL_HELP,
     add_common_options,
     add_extraction_options,
     add_pickle_option,
@@ -34,7 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "Pearson r and CCC per target (regression).",
     )
     add_common_options(p)
-    p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
+    p.add_argument("model", type=Path, metavar="MODEL", help=MODEL_HELP)
     add_pickle_option(p)
     p.add_argument("labels", type=Path, metavar="LABELS.csv", help="labels CSV (as for train)")
     p.add_argument(

@@ -20,6 +20,7 @@ from .._csv_cells import escape_row
 from ..batch import predict_files
 from ..exceptions import ParameterError
 from ._common import (
+    MODEL_HELP,
     CLIError,
     add_common_options,
     add_extraction_options,
@@ -67,7 +68,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "on; exit status 3 then says that some failed.",
     )
     add_common_options(p)
-    p.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'train'")
+    p.add_argument("model", type=Path, metavar="MODEL", help=MODEL_HELP)
     add_pickle_option(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files or folders")
     p.add_argument(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..exceptions import ParameterError
 
-__all__ = ["QUADRANTS", "QUADRANT_MOODS", "av_from_quadrant", "quadrant_from_av"]
+__all__ = [
+    "QUADRANTS",
+    "QUADRANT_CENTRES",
+    "QUADRANT_MOODS",
+    "av_from_quadrant",
+    "quadrant_from_av",
+    "quadrant_position",
+]
 
 #: The quadrant labels, in order.
 QUADRANTS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")
@@ -100,3 +108,77 @@ def av_from_quadrant(labels: Iterable[str] | ArrayLike) -> np.ndarray:
     if bad:
         raise ParameterError(f"Unknown quadrant label(s) {bad}; expected one of {list(QUADRANTS)}")
     return np.array([_SIGNS[x] for x in cleaned], dtype=float).reshape(len(cleaned), 2)
+
+
+#: (arousal, valence) of each quadrant's centre on the common [-1, 1] scale: the middle of
+#: its quarter of the plane (Q1 happy: high arousal, positive valence; Q2 angry / tense:
+#: high, negative; Q3 sad: low, negative; Q4 calm: low, positive).
+QUADRANT_CENTRES: dict[str, tuple[float, float]] = {
+    "Q1": (0.5, 0.5),
+    "Q2": (0.5, -0.5),
+    "Q3": (-0.5, -0.5),
+    "Q4": (-0.5, 0.5),
+}
+
+
+def quadrant_position(
+    probabilities: Mapping[str, float],
+    centres: Mapping[str, tuple[float, float]] | None = None,
+) -> tuple[float, float]:
+    """Place class probabilities on the arousal-valence plane.
+
+    The probability-weighted mean of the classes' centres: ``sum_c p_c * centre_c /
+    sum_c p_c``. With the quadrant centres (:data:`QUADRANT_CENTRES`, ``(±0.5, ±0.5)``), a
+    sure Q1 lands at (0.5, 0.5), a tie between Q1 and Q4 at (0, 0.5) (positive valence, no
+    arousal either way), and a flat distribution at the origin: the further from the
+    centre of the plane, the surer the model.
+
+    Parameters
+    ----------
+    probabilities : mapping of str to float
+        Class name -> probability (as in a record's ``probabilities``).
+    centres : mapping of str to (float, float), optional
+        Class name -> (arousal, valence). By default the quadrants' centres; give centres
+        for other class names (e.g. ``{"happy": (0.5, 0.5), ...}``).
+
+    Returns
+    -------
+    arousal, valence : float
+        The position, on the scale of the centres.
+
+    Raises
+    ------
+    ValueError
+        If a class with a positive probability has no centre, or the probabilities are
+        not finite, negative, or sum to zero.
+
+    Examples
+    --------
+    >>> from sk_deepsense.library import quadrant_position
+    >>> quadrant_position({"Q1": 1.0, "Q2": 0.0, "Q3": 0.0, "Q4": 0.0})
+    (0.5, 0.5)
+    >>> quadrant_position({"Q1": 0.5, "Q4": 0.5})
+    (0.0, 0.5)
+    >>> quadrant_position({"calm": 0.8, "tense": 0.2}, {"calm": (-1, 1), "tense": (1, -1)})
+    (-0.6, 0.6)
+    """
+    centres = QUADRANT_CENTRES if centres is None else centres
+    total = arousal = valence = 0.0
+    for name, p in probabilities.items():
+        p = float(p)
+        if not math.isfinite(p) or p < 0:
+            raise ParameterError(f"probability of {name!r} is {p}: not a finite number >= 0")
+        if p == 0:
+            continue
+        if name not in centres:
+            raise ParameterError(
+                f"class {name!r} has no place on the arousal-valence plane: give its centre "
+                f"(centres={{{name!r}: (AROUSAL, VALENCE)}}, or --centre {name}=AROUSAL,VALENCE)"
+            )
+        a, v = centres[name]
+        total += p
+        arousal += p * float(a)
+        valence += p * float(v)
+    if total <= 0:
+        raise ParameterError("the probabilities sum to zero: no position")
+    return round(arousal / total, 12), round(valence / total, 12)
