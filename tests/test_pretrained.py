@@ -135,3 +135,17 @@ def test_the_map_reads_builtin_records_with_their_position(capsys, clips, tmp_pa
         for track in library.tracks:
             a, v = quadrant_position(track.probabilities)
             assert (track.arousal, track.valence) == pytest.approx((a, v))
+
+
+def test_evaluate_builtin_scores_a_labels_csv(capsys, clips, tmp_path):
+    from sk_deepsense.datasets import quadrant_from_av
+
+    data = make_emotion_music(4, random_state=0, return_X_y=False)  # the clips' own targets
+    labels = quadrant_from_av(data.arousal, data.valence)
+    csv = tmp_path / "labels.csv"
+    csv.write_text(
+        "path,label\n" + "".join(f"{p},{q}\n" for p, q in zip(clips, labels, strict=True))
+    )
+    assert main(["evaluate", "builtin", str(csv), "--format", "json", "-q"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["model"] == "builtin" and 0.0 <= result["scores"]["accuracy"] <= 1.0
