@@ -301,7 +301,8 @@ def load_model(path: Path, *, allow_pickle: bool = False) -> Any:
     ``.joblib``, ``.pkl`` and ``.pickle`` files are unpickled only with ``allow_pickle``
     (``--allow-pickle``), as loading a pickle can run any code in it; a zip archive of any
     other name goes through the safe loader too; anything else is refused. The model must be a
-    fitted scikit-learn pipeline.
+    fitted scikit-learn pipeline. The MODEL ``builtin`` (``builtin:NAME``) is the model
+    shipped with the package (:func:`sk_deepsense.load_pretrained`), not a file.
 
     Parameters
     ----------
