@@ -149,3 +149,26 @@ def test_evaluate_builtin_scores_a_labels_csv(capsys, clips, tmp_path):
     assert main(["evaluate", "builtin", str(csv), "--format", "json", "-q"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["model"] == "builtin" and 0.0 <= result["scores"]["accuracy"] <= 1.0
+
+
+def test_a_parameter_marked_deprecated_is_left_unset_for_an_older_scikit_learn():
+    import inspect
+
+    from sklearn.linear_model import LogisticRegression as Current
+
+    from sk_deepsense.persistence._load import _drop_unset
+
+    class LogisticRegression:  # as scikit-learn before 1.8 declares it
+        def __init__(self, penalty="l2", C=1.0):
+            pass
+
+    params = {"penalty": "deprecated", "C": 0.01}
+    _drop_unset(LogisticRegression, params)
+    assert params == {"C": 0.01}  # this version's default applies
+    params = {"penalty": "l1", "C": 0.01}
+    _drop_unset(LogisticRegression, params)
+    assert params == {"penalty": "l1", "C": 0.01}  # a value that was set stays
+    params = {"penalty": "deprecated"}
+    _drop_unset(Current, params)
+    default = inspect.signature(Current).parameters["penalty"].default
+    assert params == ({} if default != "deprecated" else {"penalty": "deprecated"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -81,6 +82,27 @@ def _clean_net_params(value: Any, where: str, path: Path) -> Any:
         else:
             kept[key] = option
     return kept
+
+
+#: Parameters that a newer scikit-learn saves as the string ``"deprecated"``, its mark of a
+#: deprecated parameter left unset (``LogisticRegression(penalty=...)`` since 1.8), which an
+#: older one refuses. The file then means "not set": the parameter is left out, and the
+#: scikit-learn that loads it uses its own default (the shipped model, saved with 1.9, loads
+#: on the floor version 1.6; its fitted coefficients are loaded as saved).
+UNSET_IF_DEPRECATED = {"LogisticRegression": ("penalty",)}
+
+
+def _drop_unset(cls: type, params: dict[str, Any]) -> None:
+    """Leave out the parameters of :data:`UNSET_IF_DEPRECATED` that a file marks unset.
+
+    Only where this scikit-learn's default is not that mark itself (there, the value is
+    passed as saved).
+    """
+    for name in UNSET_IF_DEPRECATED.get(cls.__name__, ()):
+        if params.get(name) == "deprecated":
+            default = inspect.signature(cls).parameters[name].default
+            if default != "deprecated":
+                del params[name]
 
 
 def _reset_paths(cls: type, params: dict[str, Any], where: str, path: Path) -> None:
@@ -258,6 +280,7 @@ class _Builder:
         unknown = set(params) - (set(cls._get_param_names()) - {nested})
         if unknown:
             raise bad(path, f"unknown parameters {sorted(unknown)} of {class_name}.")
+        _drop_unset(cls, params)
         _reset_paths(cls, params, where, path)
         _check_sizes(params, where, path)
         _cap_jobs(cls, params, where, path)
