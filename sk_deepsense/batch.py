@@ -1,5 +1,7 @@
 """Predict over a large collection of audio files in bounded memory: :func:`predict_files`.
 
+On a Dask cluster with ``client=`` (:func:`local_cluster` starts one on this machine).
+
 A fitted pipeline on audio paths (feature transformer, then an estimator) extracts and
 predicts ``batch_size`` files at a time, and one record per file comes out as soon as its
 batch is done. Nothing per file is kept beyond the current batch, so memory does not grow
@@ -12,6 +14,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import functools
+import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence, Sized
@@ -19,6 +22,7 @@ from numbers import Integral
 from typing import Any
 
 from ._choices import target_names
+from ._cluster import local_cluster
 from ._songs import (
     PooledWindows,
     SongFeatures,
@@ -31,7 +35,7 @@ from ._songs import (
 )
 from .exceptions import ParameterError
 
-__all__ = ["predict_files", "prediction_records"]
+__all__ = ["local_cluster", "predict_files", "prediction_records"]
 
 
 def predict_files(
@@ -44,8 +48,14 @@ def predict_files(
     progress: bool = False,
     offset: float = 0.0,
     duration: float | None = None,
+    client: Any = None,
+    files_per_task: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Predict audio files batch by batch, yielding one record per file in input order.
+    """Predict audio files batch by batch, yielding one record per file.
+
+    Locally, records come in input order. With ``client`` (a ``dask.distributed.Client``)
+    the files are predicted by the Dask cluster's workers, and records come as the workers
+    finish (:ref:`cluster-predict`).
 
     **Whole songs.** A model is trained on clips of its feature transformer's ``duration``
     (30 s by default); each file is predicted whole (or over the span ``offset``,
@@ -99,6 +109,25 @@ def predict_files(
         holds): to the end of the file. ``duration`` equal to the transformer's
         ``duration`` (and ``offset`` to its ``offset``) predicts exactly the one clip that
         ``model.predict`` reads from each file.
+    client : distributed.Client or None, default=None
+        Predict on this Dask cluster instead of in this process. The model is sent to the
+        cluster once; the files go in tasks of ``files_per_task``, each predicted by one
+        worker thread, which decodes the files itself (every worker must read them at the
+        same absolute path; a relative path is made absolute here) and runs this function
+        on them with the other options: one thread per task (the transformer's ``n_jobs``
+        is 1 there, torch and BLAS one thread), at most ``batch_size`` windows in memory.
+        Records are the local path's, with these differences: **they come in the order
+        tasks finish** (a task's records in its files' order); a worker lost mid-task has
+        its task run again elsewhere, and each record comes once; a file that kills its
+        worker each time it is tried, even alone on the cluster, gets an error record
+        (``on_error="raise"``: the ``KilledWorker`` error is raised). At most two tasks per
+        worker thread are on the cluster at a time, so ``files`` is read lazily as they
+        finish. See :ref:`cluster-predict`.
+    files_per_task : int or None, default=None
+        With ``client``: the files of one task (``None``: 8). Smaller tasks balance the
+        workers better at the end of a run, and a lost worker loses less; larger ones cost
+        the scheduler less (a few milliseconds per task, against seconds of work per
+        file). Only with ``client``.
 
     Yields
     ------
@@ -117,7 +146,11 @@ def predict_files(
     ValueError
         If ``model`` is not a pipeline of at least two steps, or ``batch_size``,
         ``on_error``, ``offset`` or ``duration`` is invalid (or ``offset``/``duration`` are
-        given for a pipeline that does not start with an audio feature transformer).
+        given for a pipeline that does not start with an audio feature transformer), or
+        ``client`` is not a running synchronous ``distributed.Client``, or
+        ``files_per_task`` is invalid or given without ``client``.
+    distributed.scheduler.KilledWorker
+        With ``client`` and ``on_error="raise"``, for a file that kills its worker alone.
     AudioLoadError
         With ``on_error="raise"``, for the first file that cannot be read.
     Exception
@@ -154,15 +187,152 @@ def predict_files(
     if on_error not in ("record", "raise"):
         raise ParameterError(f"on_error must be 'record' or 'raise', got {on_error!r}")
     offset, duration = check_span(offset, duration)
+    if client is None and files_per_task is not None:
+        raise ParameterError("files_per_task is the size of a cluster's tasks: it needs client")
     # checked above, at the call; the generators below start at the first record asked for
+    if _audio_step(model) is None and (offset or duration is not None):
+        raise ParameterError(
+            "offset and duration need a pipeline whose first step is an audio feature "
+            f"transformer; {type(model.steps[0][1]).__name__} is not"
+        )
+    if client is not None:
+        from ._cluster import check_client
+
+        check_client(client)
+        options = dict(
+            batch_size=batch_size,
+            on_error=on_error,
+            decimals=decimals,
+            offset=offset,
+            duration=duration,
+        )
+        size = _check_files_per_task(files_per_task)
+        return _predict_on_cluster(model, files, client, size, options, progress)
     if _audio_step(model) is None:
-        if offset or duration is not None:
-            raise ParameterError(
-                "offset and duration need a pipeline whose first step is an audio feature "
-                f"transformer; {type(model.steps[0][1]).__name__} is not"
-            )
         return _predict_batches(model, files, batch_size, on_error, decimals, progress)
     return _predict_songs(model, files, batch_size, on_error, decimals, progress, offset, duration)
+
+
+#: Files per task on a cluster when ``files_per_task`` is None: small enough that the last
+#: tasks of a run end close together on every worker and that a lost worker loses little;
+#: large enough that the scheduler's cost per task is nothing next to a task's seconds.
+DEFAULT_FILES_PER_TASK = 8
+
+
+def _check_files_per_task(files_per_task: Any) -> int:
+    if files_per_task is None:
+        return DEFAULT_FILES_PER_TASK
+    if (
+        not isinstance(files_per_task, Integral)
+        or isinstance(files_per_task, bool)
+        or files_per_task < 1
+    ):
+        raise ParameterError(
+            f"files_per_task must be a positive int or None, got {files_per_task!r}"
+        )
+    return int(files_per_task)
+
+
+def _predict_on_cluster(
+    model: Any,
+    files: Iterable[Any],
+    client: Any,
+    files_per_task: int,
+    options: dict[str, Any],
+    progress: bool,
+) -> Iterator[dict[str, Any]]:
+    """Yield the records of ``files``, predicted in tasks on ``client``'s cluster.
+
+    Each task runs :func:`_predict_chunk` (this function's local path) on a worker; the
+    tasks are scheduled, bounded and retried by :func:`~sk_deepsense._cluster.map_on_cluster`.
+    """
+    from ._cluster import map_on_cluster
+
+    total = len(files) if isinstance(files, Sized) else None
+    bar = _progress_bar(total) if progress else None
+    chunks = _named_chunks(files, files_per_task)
+    try:
+        for chunk, result in map_on_cluster(
+            client, _predict_chunk, model, chunks, options, name="sk-deepsense-predict"
+        ):
+            if isinstance(result, BaseException):  # a file that killed its workers
+                if options["on_error"] == "raise":
+                    raise result
+                name = chunk[0][1]
+                result = [{"path": name, "error": _killed(name, result)}]
+            if bar is not None:
+                bar.update(len(result))
+            yield from result
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _named_chunks(files: Iterable[Any], size: int) -> Iterator[list[tuple[Any, str]]]:
+    """Cut ``files`` into lists of ``size`` pairs: (what a worker reads, the name recorded).
+
+    A path is made absolute here: a worker resolves a relative path against its own working
+    folder, which on a cluster is not this one. The record keeps the name as given.
+    """
+    chunk: list[tuple[Any, str]] = []
+    for item in files:
+        read = os.path.abspath(item) if isinstance(item, (str, os.PathLike)) else item
+        chunk.append((read, str(item)))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _predict_chunk(
+    model: Any, chunk: list[tuple[Any, str]], options: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run a cluster task: the local :func:`predict_files` of ``chunk``'s files, one thread.
+
+    One extraction, torch and BLAS thread: the cluster's parallelism is its worker threads
+    (one per core, docs/distributed.rst); more threads per task would oversubscribe them.
+    (BLAS's limit cannot be set from a Dask task's thread: the nanny's environment gives
+    it, ``OMP_NUM_THREADS=1`` and the like.)
+    """
+    from ._threads import limit_threads
+
+    with limit_threads(1):
+        records = list(
+            predict_files(
+                _one_extraction_thread(model),
+                [read for read, _ in chunk],
+                progress=False,
+                **options,
+            )
+        )
+    for record, (read, name) in zip(records, chunk, strict=True):
+        if record["path"] != name:  # as given, not the absolute path the worker read
+            record["path"] = name
+            if "error" in record:  # the error names the file as the local path does
+                record["error"] = record["error"].replace(repr(str(read)), repr(name))
+    return records
+
+
+def _one_extraction_thread(model: Any) -> Any:
+    """``model`` with its audio transformer set to one extraction thread (a shallow copy)."""
+    step = _audio_step(model)
+    if step is None or step.n_jobs in (None, 1):
+        return model
+    model = model[:]  # a new Pipeline over a new list of the same steps
+    step = copy.copy(step)
+    step.n_jobs = 1
+    model.steps[0] = (model.steps[0][0], step)
+    return model
+
+
+def _killed(name: str, error: BaseException) -> str:
+    """Why a file whose task, alone, killed its worker every time has no prediction."""
+    return (
+        f"Cannot predict {name!r}: the worker predicting it died every time it was tried "
+        "(the decoder crashed on it, or it needed more than a worker's memory limit): "
+        + " ".join(str(error).split())
+    )
 
 
 def _predict_songs(
