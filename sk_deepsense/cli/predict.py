@@ -9,6 +9,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -127,6 +128,22 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "start (the causal per-frame predictions)",
     )
     add_extraction_options(p, cache=False)
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="predict on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N "
+        "for a cluster of N single-thread worker processes on this machine (local: one per "
+        "core). Tasks of --files-per-task files each run on one worker thread (--n-jobs is "
+        "not used), which reads the files itself: every worker must read them at the same "
+        "absolute path. Records come as tasks finish, not in the files' order. Needs "
+        'pip install "sk_deepsense[dask]"',
+    )
+    p.add_argument(
+        "--files-per-task",
+        type=int,
+        metavar="N",
+        help="with --scheduler: files in one task (default 8)",
+    )
     p.add_argument(
         "--overwrite", action="store_true", help="replace an existing --output or --plot file"
     )
@@ -251,25 +268,28 @@ def run(args: argparse.Namespace) -> int:
     counts = {"predicted": 0, "failed": 0}
     errors: list[str] = []  # the first few, for the message when every file failed
     failed_paths: set[str] | None = None if timeline is None else set()  # kept off the plot
-    records = _count(
-        predict_files(
-            model,
-            todo,
-            batch_size=args.batch_size or None,
-            decimals=4,
-            progress=not args.quiet and bool(todo),
-            offset=args.offset,
-            duration=args.duration,
-        ),
-        counts,
-        errors,
-        failed_paths,
-    )
-    try:
-        _write(records, args, header, counts, escapes)
-    except BrokenPipeError:  # `predict ... | head`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
-        return 1
+    with _cluster_client(args, bool(todo)) as client:
+        records = _count(
+            predict_files(
+                model,
+                todo,
+                batch_size=args.batch_size or None,
+                decimals=4,
+                progress=not args.quiet and bool(todo),
+                offset=args.offset,
+                duration=args.duration,
+                client=client,
+                files_per_task=args.files_per_task,
+            ),
+            counts,
+            errors,
+            failed_paths,
+        )
+        try:
+            _write(records, args, header, counts, escapes)
+        except BrokenPipeError:  # `predict ... | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+            return 1
     predicted, failed = counts["predicted"], counts["failed"]
     if failed and not predicted and not done:
         more = f"; ... and {failed - len(errors)} more" if failed > len(errors) else ""
@@ -324,12 +344,94 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.n_jobs > most:
         note(args, f"--n-jobs {args.n_jobs}: capped at {most} ({MAX_THREADS_PER_CPU} per core)")
         args.n_jobs = most
+    _check_scheduler(args)
     if args.resume and (args.output is None or args.format not in STREAMED):
         raise CLIError("--resume needs -o FILE and --format jsonl or csv")
     if args.output is not None:
         args.output = args.output.expanduser()
         if not (args.resume and args.output.is_file()):
             check_writable(args.output, args.overwrite, "--output")
+
+
+#: ``--scheduler local`` or ``local:N``: a LocalCluster on this machine.
+_LOCAL = re.compile(r"local(?::(?P<n>[0-9]+))?")
+
+
+def _check_scheduler(args: argparse.Namespace) -> None:
+    """Check ``--scheduler`` and ``--files-per-task`` (before anything is loaded)."""
+    if args.files_per_task is not None:
+        if args.scheduler is None:
+            raise CLIError("--files-per-task sets a cluster's tasks: it needs --scheduler")
+        if args.files_per_task < 1:
+            raise CLIError(f"--files-per-task {args.files_per_task}: must be >= 1")
+    if args.scheduler is None:
+        return
+    local = _LOCAL.fullmatch(args.scheduler)
+    if local is None and args.scheduler.startswith("local"):
+        raise CLIError(
+            f"--scheduler {args.scheduler!r}: a cluster on this machine is local or local:N "
+            "(N worker processes, N >= 1)"
+        )
+    if local is not None:
+        cores = os.cpu_count() or 1
+        n = int(local["n"]) if local["n"] is not None else cores
+        if n < 1:
+            raise CLIError(f"--scheduler {args.scheduler}: needs at least one worker (local:1)")
+        most = MAX_WORKERS_PER_CPU * cores
+        if n > most:
+            note(args, f"--scheduler {args.scheduler}: capped at local:{most} (2 per core)")
+            n = most
+        args.scheduler = f"local:{n}"
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise CLIError(
+            '--scheduler needs dask.distributed: pip install "sk_deepsense[dask]"'
+        ) from None
+
+
+#: Most worker processes per core of ``--scheduler local:N`` (more is capped): each worker
+#: runs one task on one thread, so more than one per core only adds memory.
+MAX_WORKERS_PER_CPU = 2
+
+
+@contextlib.contextmanager
+def _cluster_client(args: argparse.Namespace, needed: bool) -> Iterator[Any]:
+    """Yield the ``distributed.Client`` of ``--scheduler`` (None without it), closed after.
+
+    ``local:N`` starts a LocalCluster of N single-thread worker processes
+    (:func:`sk_deepsense._cluster.local_cluster`) and stops it at the end; an address
+    connects to that scheduler, and only the connection is closed at the end.
+    """
+    if args.scheduler is None or not needed:
+        yield None
+        return
+    from distributed import Client
+
+    from .._cluster import local_cluster
+
+    with contextlib.ExitStack() as stack:
+        if args.scheduler.startswith("local:"):
+            n = int(args.scheduler.split(":")[1])
+            cluster = stack.enter_context(local_cluster(n))
+            client = stack.enter_context(Client(cluster))
+            note(args, f"--scheduler {args.scheduler}: {n} worker processes of one thread")
+        else:
+            try:
+                client = stack.enter_context(Client(args.scheduler, timeout=CONNECT_TIMEOUT))
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise CLIError(
+                    f"--scheduler {args.scheduler}: cannot connect to a Dask scheduler there: "
+                    + " ".join(str(exc).split())
+                ) from None
+            threads = sum(client.nthreads().values())
+            waiting = " (none yet: the tasks wait for workers to join)" if not threads else ""
+            note(args, f"--scheduler {args.scheduler}: {threads} worker threads{waiting}")
+        yield client
+
+
+#: Seconds ``--scheduler ADDRESS`` waits for the scheduler to answer.
+CONNECT_TIMEOUT = 20
 
 
 def _check_output(
