@@ -161,8 +161,9 @@ def map_on_cluster(
             future.release()
             refill()
             yield chunk, result
-    finally:
-        client.cancel([*finished.futures, held])
+    finally:  # stopped early, failed, or done: nothing of this run stays on the cluster
+        if client.status == "running":  # (a closed client has nothing left to cancel)
+            client.cancel([*finished.futures, held])
 
 
 def _held(shared: Any) -> Any:
@@ -175,7 +176,9 @@ def local_cluster(n_workers: int) -> Any:
 
     The thread policy of docs/distributed.rst: one thread per worker process, and Dask's
     nanny starts each with one BLAS/OpenMP thread. Its ``MALLOC_TRIM_THRESHOLD_`` is
-    removed, as for grid searches there. No dashboard is served.
+    removed, as for grid searches there. The scheduler and its HTTP server (the dashboard,
+    where bokeh is installed) listen on 127.0.0.1 only, the HTTP server on a free port, so
+    that two clusters at once do not warn about port 8787.
 
     Parameters
     ----------
@@ -213,5 +216,9 @@ def local_cluster(n_workers: int) -> Any:
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         return LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
         )
