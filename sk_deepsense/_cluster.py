@@ -111,7 +111,7 @@ def map_on_cluster(
     run = f"{name}-{uuid.uuid4().hex[:12]}"
     held = client.submit(_held, shared, key=f"{run}-shared", pure=False)
     finished = as_completed()
-    pending: dict[str, list[Any]] = {}  # a task's key -> its chunk
+    pending: dict[Any, tuple[Any, list[Any]]] = {}  # a task's key -> its future, its chunk
     split: list[list[Any]] = []  # one-item chunks of a KilledWorker task, sent first
     suspects: list[list[Any]] = []  # one-item chunks that got KilledWorker: run alone
     alone: set[str] = set()  # the key of the suspect running alone
@@ -121,7 +121,7 @@ def map_on_cluster(
         nonlocal count
         count += 1
         future = client.submit(function, held, chunk, *args, key=f"{run}-{count}", pure=False)
-        pending[future.key] = chunk
+        pending[future.key] = (future, chunk)
         finished.add(future)
         return future.key
 
@@ -140,7 +140,7 @@ def map_on_cluster(
     try:
         refill()
         for future in finished:
-            chunk = pending.pop(future.key)
+            _, chunk = pending.pop(future.key)
             was_alone = future.key in alone
             alone.discard(future.key)
             if future.status == "error":
@@ -163,7 +163,7 @@ def map_on_cluster(
             yield chunk, result
     finally:  # stopped early, failed, or done: nothing of this run stays on the cluster
         if client.status == "running":  # (a closed client has nothing left to cancel)
-            client.cancel([*finished.futures, held])
+            client.cancel([*(f for f, _ in pending.values()), held])
 
 
 def _held(shared: Any) -> Any:
