@@ -30,6 +30,7 @@ from sk_deepsense.cli import main
 from sk_deepsense.exceptions import AudioLoadError, ParameterError
 
 from .conftest import BATCH_ATOL, BATCH_RTOL
+from .test_cli_predict_library import library  # noqa: F401  (the fixture: good and broken files)
 
 distributed = pytest.importorskip(
     "distributed", reason='dask.distributed is absent: pip install -e ".[dask]"'
@@ -39,8 +40,6 @@ from sk_deepsense._cluster import local_cluster  # noqa: E402  (needs distribute
 
 # the worker plugin below travels by value (the workers cannot import this test module)
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-N_GOOD = 12
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +62,10 @@ def model(audio_corpus):
 
 
 @pytest.fixture(scope="module")
-def files(audio_corpus, tmp_path_factory):
+def files(library):  # noqa: F811
     """Twelve good files (absolute paths) and two broken ones, interleaved."""
-    paths, _ = audio_corpus
-    folder = tmp_path_factory.mktemp("broken")
-    bad, empty = folder / "bad.wav", folder / "empty.mp3"
-    bad.write_text("not audio")
-    empty.write_bytes(b"")
-    good = paths[:N_GOOD]
-    return [*good[:5], str(bad), *good[5:], str(empty)]
+    good, (bad, empty) = library
+    return [*good[:5], bad, *good[5:], empty]
 
 
 def by_path(records):
