@@ -180,10 +180,7 @@ def predict_files(
             f"model must be a fitted Pipeline of a feature transformer and an estimator, "
             f"got {type(model).__name__}"
         )
-    if batch_size is not None and (
-        not isinstance(batch_size, Integral) or isinstance(batch_size, bool) or batch_size < 1
-    ):
-        raise ParameterError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    _check_positive("batch_size", batch_size)
     if on_error not in ("record", "raise"):
         raise ParameterError(f"on_error must be 'record' or 'raise', got {on_error!r}")
     offset, duration = check_span(offset, duration)
@@ -206,7 +203,8 @@ def predict_files(
             offset=offset,
             duration=duration,
         )
-        size = _check_files_per_task(files_per_task)
+        _check_positive("files_per_task", files_per_task)
+        size = DEFAULT_FILES_PER_TASK if files_per_task is None else int(files_per_task)
         return _predict_on_cluster(model, files, client, size, options, progress)
     if _audio_step(model) is None:
         return _predict_batches(model, files, batch_size, on_error, decimals, progress)
@@ -219,18 +217,12 @@ def predict_files(
 DEFAULT_FILES_PER_TASK = 8
 
 
-def _check_files_per_task(files_per_task: Any) -> int:
-    if files_per_task is None:
-        return DEFAULT_FILES_PER_TASK
-    if (
-        not isinstance(files_per_task, Integral)
-        or isinstance(files_per_task, bool)
-        or files_per_task < 1
+def _check_positive(name: str, value: Any) -> None:
+    """Refuse ``value`` unless it is None or a positive int (not a bool)."""
+    if value is not None and (
+        not isinstance(value, Integral) or isinstance(value, bool) or value < 1
     ):
-        raise ParameterError(
-            f"files_per_task must be a positive int or None, got {files_per_task!r}"
-        )
-    return int(files_per_task)
+        raise ParameterError(f"{name} must be a positive int or None, got {value!r}")
 
 
 def _predict_on_cluster(

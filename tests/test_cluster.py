@@ -184,9 +184,13 @@ def test_files_are_read_lazily_and_the_cluster_is_kept_fed(client, model, files)
 
 
 def test_stopping_early_cancels_the_tasks_on_the_cluster(client, model, files):
-    records = predict_files(model, files * 4, client=client, files_per_task=1)
-    next(records)
-    records.close()
+    with distributed.get_task_stream(client) as stream:
+        records = predict_files(model, files * 4, client=client, files_per_task=1)
+        next(records)
+        records.close()
+        time.sleep(1)
+    # of the 56 tasks, only those on the cluster when it stopped ran (4, and the model's)
+    assert len(stream.data) <= 6
     deadline = time.monotonic() + 10
     while any(client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.05)
